@@ -1,0 +1,238 @@
+//! The named `image_hasher` configurations: pHash, dHash, aHash and
+//! blockhash.
+//!
+//! Hash lists store these hashes, so each name stands for one configuration
+//! forever: every parameter is set here explicitly, none is left to an
+//! `image_hasher` default, and golden tests pin the output so that a change
+//! in the crate or here fails loudly. A new configuration gets a new name.
+//!
+//! Pixels are hashed as RGB, whatever their layout: grey is expanded and
+//! alpha dropped without compositing, the convention of [`crate::decode`].
+//! This module refuses images with no pixels and images with a side longer
+//! than [`MAX_SIDE`]; it refuses hex that is not exactly the length of the
+//! algorithm's hash.
+//!
+//! These hashes are this crate's own: other libraries' "phash" or "dhash"
+//! (Python `imagehash`, say) differ in grey conversion, resize filter or
+//! threshold, and their values are not comparable with these.
+
+use std::fmt;
+
+use image::RgbImage;
+use image::imageops::FilterType;
+use image_hasher::{BitOrder, HashAlg, Hasher, HasherConfig};
+
+use crate::error::{Error, Result};
+use crate::hex;
+use crate::pixels::{PixelLayout, Pixels};
+
+/// Longest side accepted, in pixels: 2²⁴. `image_hasher` places pixels into
+/// blocks with `f32` coordinates, which stop being exact beyond this.
+pub const MAX_SIDE: u32 = 1 << 24;
+
+/// One of the fixed perceptual hash configurations.
+///
+/// | name | `HashAlg` | preprocessing | hash size | resize filter | bit order | bits | hex digits |
+/// |---|---|---|---|---|---|---|---|
+/// | `phash` | `Mean` | DCT: grey resized to 16 × 16, 2-D DCT-II, low 8 × 8 kept | 8 × 8 | `Lanczos3` | `MsbFirst` | 64 | 16 |
+/// | `dhash` | `Gradient` (bit = left < right) | none; grey resized to 9 × 8 | 8 × 8 | `Lanczos3` | `MsbFirst` | 64 | 16 |
+/// | `ahash` | `Mean` (bit = pixel ≥ mean) | none; grey resized to 8 × 8 | 8 × 8 | `Lanczos3` | `MsbFirst` | 64 | 16 |
+/// | `blockhash` | `Blockhash` | none; the RGB image is not resized | 16 × 16 | `Lanczos3` (unused) | `MsbFirst` | 256 | 64 |
+///
+/// Every configuration starts from the RGB image. Grey is `image`'s luma
+/// (Rec. 709 weights: 0.2126 R + 0.7152 G + 0.0722 B); blockhash sums
+/// R + G + B per block instead. No difference-of-Gaussians preprocessing.
+///
+/// Encoding: the hash bits in the algorithm's order (row-major over the
+/// hash grid), packed eight to a byte with the first bit in the most
+/// significant position, bytes in order; hex is those bytes as lowercase
+/// digits. The first hex digit therefore holds the first four bits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PerceptualAlgorithm {
+    /// DCT-preprocessed mean hash, 64 bits.
+    Phash,
+    /// Horizontal gradient (difference) hash, 64 bits.
+    Dhash,
+    /// Average (mean) hash, 64 bits.
+    Ahash,
+    /// Blockhash.io-style block mean hash, 256 bits.
+    Blockhash,
+}
+
+impl PerceptualAlgorithm {
+    /// Every algorithm, in the order [`hash_all`] returns them.
+    pub const ALL: [Self; 4] = [Self::Phash, Self::Dhash, Self::Ahash, Self::Blockhash];
+
+    /// The stable name: `"phash"`, `"dhash"`, `"ahash"` or `"blockhash"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Phash => "phash",
+            Self::Dhash => "dhash",
+            Self::Ahash => "ahash",
+            Self::Blockhash => "blockhash",
+        }
+    }
+
+    /// The algorithm called `name` (exactly, lowercase), if any.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|alg| alg.name() == name)
+    }
+
+    /// Length of the hash in bits.
+    pub fn bits(self) -> u32 {
+        match self {
+            Self::Phash | Self::Dhash | Self::Ahash => 64,
+            Self::Blockhash => 256,
+        }
+    }
+
+    /// Length of the hash in bytes.
+    fn len(self) -> usize {
+        self.bits() as usize / 8
+    }
+
+    /// The `image_hasher` configuration this name stands for. Every setter
+    /// is called, so that a change of default upstream cannot change it.
+    fn hasher(self) -> Hasher {
+        let (alg, side, dct) = match self {
+            Self::Phash => (HashAlg::Mean, 8, true),
+            Self::Dhash => (HashAlg::Gradient, 8, false),
+            Self::Ahash => (HashAlg::Mean, 8, false),
+            Self::Blockhash => (HashAlg::Blockhash, 16, false),
+        };
+        let config = HasherConfig::new()
+            .hash_alg(alg)
+            .hash_size(side, side)
+            .resize_filter(FilterType::Lanczos3)
+            .bit_order(BitOrder::MsbFirst);
+        if dct { config.preproc_dct() } else { config }.to_hasher()
+    }
+}
+
+impl fmt::Display for PerceptualAlgorithm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A perceptual hash together with the algorithm that made it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PerceptualHash {
+    algorithm: PerceptualAlgorithm,
+    bytes: Vec<u8>,
+}
+
+impl PerceptualHash {
+    /// The algorithm that made this hash.
+    pub fn algorithm(&self) -> PerceptualAlgorithm {
+        self.algorithm
+    }
+
+    /// The hash bytes, `algorithm().bits() / 8` long.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// The hash as lowercase hex, `algorithm().bits() / 4` digits.
+    pub fn to_hex(&self) -> String {
+        hex::to_hex(&self.bytes)
+    }
+
+    /// Reads a hash of `algorithm` from hex (either case).
+    ///
+    /// # Errors
+    /// [`Error::InvalidHash`] when `hex` is not exactly
+    /// `algorithm.bits() / 4` hex digits.
+    pub fn from_hex(algorithm: PerceptualAlgorithm, hex: &str) -> Result<Self> {
+        let invalid = |reason: String| Error::InvalidHash { kind: algorithm.name(), reason };
+        let digits = algorithm.len() * 2;
+        if hex.len() != digits {
+            return Err(invalid(format!("expected {digits} hex digits, got {}", hex.len())));
+        }
+        let bytes = hex::from_hex(hex).ok_or_else(|| invalid("not hexadecimal".to_owned()))?;
+        Ok(PerceptualHash { algorithm, bytes })
+    }
+
+    /// The number of differing bits, or `None` when the two hashes come from
+    /// different algorithms and cannot be compared.
+    pub fn distance(&self, other: &PerceptualHash) -> Option<u32> {
+        if self.algorithm != other.algorithm || self.bytes.len() != other.bytes.len() {
+            return None;
+        }
+        Some(self.bytes.iter().zip(&other.bytes).map(|(a, b)| (a ^ b).count_ones()).sum())
+    }
+}
+
+impl fmt::Display for PerceptualHash {
+    /// Writes the hex form.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_hex())
+    }
+}
+
+/// Hashes `pixels` with `algorithm`.
+///
+/// # Errors
+/// [`Error::EmptyImage`] for an image with no pixels;
+/// [`Error::LimitExceeded`] for a side longer than [`MAX_SIDE`].
+pub fn hash(algorithm: PerceptualAlgorithm, pixels: Pixels<'_>) -> Result<PerceptualHash> {
+    let image = to_rgb_image(pixels)?;
+    run(algorithm, &image)
+}
+
+/// Hashes `pixels` with every algorithm, in the order of
+/// [`PerceptualAlgorithm::ALL`], converting the pixels only once.
+///
+/// # Errors
+/// As [`hash`].
+pub fn hash_all(pixels: Pixels<'_>) -> Result<Vec<PerceptualHash>> {
+    let image = to_rgb_image(pixels)?;
+    PerceptualAlgorithm::ALL.into_iter().map(|alg| run(alg, &image)).collect()
+}
+
+/// Runs one configuration on a checked, non-empty image.
+fn run(algorithm: PerceptualAlgorithm, image: &RgbImage) -> Result<PerceptualHash> {
+    let hash = algorithm.hasher().hash_image(image);
+    let bytes = hash.as_bytes().to_vec();
+    if bytes.len() != algorithm.len() {
+        return Err(Error::InvalidHash {
+            kind: algorithm.name(),
+            reason: format!("image_hasher produced {} bytes, expected {}", bytes.len(), algorithm.len()),
+        });
+    }
+    Ok(PerceptualHash { algorithm, bytes })
+}
+
+/// The one copy of the pixels that the hashers read: RGB, whatever the
+/// layout. Refuses what `image_hasher` cannot hash safely.
+fn to_rgb_image(pixels: Pixels<'_>) -> Result<RgbImage> {
+    let side = |limit, value: usize| match u32::try_from(value) {
+        Ok(v) if v <= MAX_SIDE => Ok(v),
+        _ => Err(Error::LimitExceeded { limit, requested: value as u64, max: u64::from(MAX_SIDE) }),
+    };
+    let width = side("width", pixels.width())?;
+    let height = side("height", pixels.height())?;
+    if width == 0 || height == 0 {
+        return Err(Error::EmptyImage);
+    }
+    let data = pixels.data();
+    let mut rgb = Vec::with_capacity(pixels.width() * pixels.height() * 3);
+    match pixels.layout() {
+        PixelLayout::Rgb => rgb.extend_from_slice(data),
+        PixelLayout::Rgba => {
+            for &[r, g, b, _] in data.as_chunks::<4>().0 {
+                rgb.extend_from_slice(&[r, g, b]);
+            }
+        }
+        PixelLayout::Luma => {
+            for &v in data {
+                rgb.extend_from_slice(&[v, v, v]);
+            }
+        }
+    }
+    let actual = rgb.len() as u64;
+    RgbImage::from_raw(width, height, rgb).ok_or(Error::PixelBuffer {
+        expected: u64::from(width) * u64::from(height) * 3,
+        actual,
+    })
+}

@@ -1,0 +1,159 @@
+//! Deterministic test images, made in code so that the tests need no files.
+//!
+//! Every generator is a pure function of its arguments (a small PCG for
+//! noise), so native tests, Wasm tests and the Python oracle all see the
+//! same pixels.
+
+#![allow(dead_code)]
+
+use prescan::PixelLayout;
+
+/// A generated image.
+pub struct Fixture {
+    /// Short description, for failure messages.
+    pub name: String,
+    pub width: u32,
+    pub height: u32,
+    pub layout: PixelLayout,
+    pub data: Vec<u8>,
+}
+
+/// The content of a generated image.
+#[derive(Clone, Copy, Debug)]
+pub enum Pattern {
+    /// One colour everywhere.
+    Flat,
+    /// Independent uniform noise in every channel.
+    Noise,
+    /// Horizontal, vertical and diagonal ramps in the three channels.
+    Gradient,
+    /// A smooth "scene": overlapping discs and stripes with light noise,
+    /// the kind of content that gets high PDQ quality.
+    Scene,
+    /// 8-pixel checkerboard.
+    Checker,
+}
+
+struct Pcg(u64);
+
+impl Pcg {
+    fn next(&mut self) -> u32 {
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        let x = self.0;
+        let xorshifted = (((x >> 18) ^ x) >> 27) as u32;
+        xorshifted.rotate_right((x >> 59) as u32)
+    }
+}
+
+/// A triangle wave of `period` in `t`, from 0 up to `period` and back.
+fn tri(t: i64, period: i64) -> i64 {
+    let m = t.rem_euclid(2 * period);
+    if m < period { m } else { 2 * period - m }
+}
+
+/// Channel `c` of pixel `(x, y)` of `pattern`. Integer arithmetic only, so
+/// that every platform makes the same pixels.
+fn value(pattern: Pattern, x: u32, y: u32, c: usize, w: u32, h: u32, rng: &mut Pcg) -> u8 {
+    let (x, y, w, h, ci) = (x as i64, y as i64, w.max(1) as i64, h.max(1) as i64, c as i64);
+    match pattern {
+        Pattern::Flat => [200u8, 90, 30, 255][c],
+        Pattern::Noise => rng.next() as u8,
+        Pattern::Gradient => match c {
+            0 => (x * 255 / w) as u8,
+            1 => (y * 255 / h) as u8,
+            2 => ((x * h + y * w) * 127 / (w * h)) as u8,
+            _ => (255 - x * 255 / w) as u8,
+        },
+        Pattern::Checker => {
+            if ((x / 8) + (y / 8)) % 2 == 0 { [250, 240, 230, 255][c] } else { [10, 20, 30, 0][c] }
+        }
+        Pattern::Scene => {
+            // Broad waves whose period scales with the image, plus three discs.
+            let mut v = 40 + tri(x * 1000 / w + ci * 150, 300) * 60 / 300 + tri(y * 1000 / h, 400) * 50 / 400;
+            for (cx, cy, r, tone) in [(300, 400, 200, 120), (700, 600, 250, -80), (500, 200, 100, 150)] {
+                let (dx, dy) = (x * 1000 / w - cx, y * 1000 / h - cy);
+                if dx * dx + dy * dy < r * r {
+                    v += tone * (10 + ci) / 10;
+                }
+            }
+            v += (rng.next() % 9) as i64;
+            v.clamp(0, 255) as u8
+        }
+    }
+}
+
+/// `width` × `height` pixels of `pattern` in `layout`, seeded by `seed`.
+pub fn generate(pattern: Pattern, width: u32, height: u32, layout: PixelLayout, seed: u64) -> Fixture {
+    let channels = layout.channels();
+    let mut rng = Pcg(seed ^ 0x9e37_79b9_7f4a_7c15);
+    let mut data = Vec::with_capacity(width as usize * height as usize * channels);
+    for y in 0..height {
+        for x in 0..width {
+            match layout {
+                PixelLayout::Luma => {
+                    // Luma fixtures use the green channel's content.
+                    data.push(value(pattern, x, y, 1, width, height, &mut rng));
+                }
+                _ => {
+                    for c in 0..channels {
+                        data.push(value(pattern, x, y, c, width, height, &mut rng));
+                    }
+                }
+            }
+        }
+    }
+    Fixture {
+        name: format!("{pattern:?} {width}x{height} {layout:?} seed {seed}"),
+        width,
+        height,
+        layout,
+        data,
+    }
+}
+
+/// The oracle conformance set: sizes from 1×1 to 4000×3000, odd and extreme
+/// aspect ratios, every pattern, every layout.
+pub fn oracle_set() -> Vec<Fixture> {
+    use Pattern::*;
+    use PixelLayout::*;
+    let mut out = Vec::new();
+    let sizes: &[(u32, u32)] = &[
+        (1, 1), (2, 3), (4, 4), (4, 100), (100, 4), (5, 5), (5, 1000), (1000, 5), (6, 7),
+        (7, 7), (13, 11), (31, 33), (63, 64), (64, 64), (65, 64), (64, 63), (100, 100),
+        (127, 129), (128, 128), (129, 127), (255, 256), (333, 517), (517, 333), (640, 480),
+        (480, 640), (1, 4000), (3, 3000), (4000, 7), (7, 4000), (2048, 13), (13, 2048),
+        (1024, 768), (1000, 1000), (1600, 1004), (1920, 1080), (1080, 1920), (2999, 2001),
+        (4000, 3000),
+    ];
+    let patterns = [Scene, Noise, Gradient, Checker, Flat];
+    let layouts = [Rgb, Rgba, Luma];
+    for (i, &(w, h)) in sizes.iter().enumerate() {
+        let pattern = patterns[i % patterns.len()];
+        let layout = layouts[i % layouts.len()];
+        out.push(generate(pattern, w, h, layout, i as u64));
+        // Every size also as a scene in RGB, the common case.
+        if !matches!((pattern, layout), (Scene, Rgb)) && w * h <= 2_000_000 {
+            out.push(generate(Scene, w, h, Rgb, 1000 + i as u64));
+        }
+    }
+    // Every pattern in every layout at one middling size.
+    for (p, pattern) in patterns.iter().enumerate() {
+        for (l, layout) in layouts.iter().enumerate() {
+            out.push(generate(*pattern, 301, 199, *layout, (50 + p * 3 + l) as u64));
+        }
+    }
+    out
+}
+
+/// A small set for the Wasm-versus-native check, with hashes pinned.
+pub fn golden_set() -> Vec<Fixture> {
+    use Pattern::*;
+    use PixelLayout::*;
+    vec![
+        generate(Scene, 640, 480, Rgb, 1),
+        generate(Noise, 257, 311, Rgba, 2),
+        generate(Gradient, 1000, 9, Luma, 3),
+        generate(Checker, 64, 64, Rgb, 4),
+        generate(Scene, 1201, 797, Rgba, 5),
+    ]
+}
