@@ -245,7 +245,10 @@ pub fn decode(bytes: &[u8], limits: &Limits) -> Result<DecodedImage> {
     let mut output = zeroed(output_len)?;
     decoder.read_image(&mut output).map_err(|e| decode_error(e, limits))?;
     let png_grey = format == ImageFormat::Png && png_color_type(bytes) == Some(0);
-    let rgb = to_rgb(color, output, pixel_count, png_grey)?;
+    let mut rgb = to_rgb(color, output, pixel_count, png_grey)?;
+    if format == ImageFormat::Gif {
+        fill_around_gif_frame(bytes, &mut rgb, width);
+    }
     if rgb.len() as u64 != rgb_len {
         return Err(Error::Decode(format!(
             "decoder produced {} bytes of RGB for {width}×{height} pixels",
@@ -323,6 +326,92 @@ fn png_color_type(bytes: &[u8]) -> Option<u8> {
     bytes.get(25).copied()
 }
 
+/// Where the first frame of a GIF lies on the logical screen, and the colour
+/// Pillow gives the rest of the screen: the palette entry of the frame's
+/// transparent index, or of index 0 when it has none.
+#[derive(Debug, PartialEq, Eq)]
+struct GifFrame {
+    left: usize,
+    top: usize,
+    width: usize,
+    height: usize,
+    fill: [u8; 3],
+}
+
+/// Paints the screen outside the first GIF frame as Pillow does; `image`
+/// leaves it black. Does nothing when the GIF cannot be walked (the decoder
+/// has already accepted it, so that does not happen in practice).
+fn fill_around_gif_frame(bytes: &[u8], rgb: &mut [u8], width: u32) {
+    let Some(frame) = gif_first_frame(bytes) else { return };
+    let stride = width as usize * 3;
+    if stride == 0 {
+        return;
+    }
+    for (y, row) in rgb.chunks_exact_mut(stride).enumerate() {
+        let inside_rows = y >= frame.top && y - frame.top < frame.height;
+        for (x, px) in row.chunks_exact_mut(3).enumerate() {
+            if !(inside_rows && x >= frame.left && x - frame.left < frame.width) {
+                px.copy_from_slice(&frame.fill);
+            }
+        }
+    }
+}
+
+/// Walks a GIF's blocks to its first image descriptor. Every read is
+/// bounds-checked; `None` for anything malformed.
+fn gif_first_frame(bytes: &[u8]) -> Option<GifFrame> {
+    // The colour table that follows a descriptor whose flags are `flags`.
+    let table = |flags: u8, rest: &[u8]| -> Option<usize> {
+        Some(if flags & 0x80 != 0 { 3 << ((flags & 7) + 1) } else { 0 }).filter(|&n| n <= rest.len())
+    };
+    let (screen, rest) = bytes.split_at_checked(13)?;
+    let screen_flags = *screen.get(10)?;
+    let (global, mut rest) = rest.split_at_checked(table(screen_flags, rest)?)?;
+    let mut transparent = None;
+    loop {
+        let (&introducer, after) = rest.split_first()?;
+        match introducer {
+            // Extension: a label, then data sub-blocks up to an empty one.
+            0x21 => {
+                let (&label, mut blocks) = after.split_first()?;
+                loop {
+                    let (&len, after) = blocks.split_first()?;
+                    let (data, after) = after.split_at_checked(usize::from(len))?;
+                    blocks = after;
+                    if len == 0 {
+                        break;
+                    }
+                    // Graphic control extension: flags, delay (2), index.
+                    if let (0xf9, &[flags, _, _, index, ..]) = (label, data) {
+                        transparent = (flags & 1 != 0).then_some(index);
+                    }
+                }
+                rest = blocks;
+            }
+            // Image descriptor: left, top, width, height (LE u16), flags.
+            0x2c => {
+                let (&[l0, l1, t0, t1, w0, w1, h0, h1, flags], after) = after.split_first_chunk::<9>()?;
+                let local = after.get(..table(flags, after)?)?;
+                let palette = if flags & 0x80 != 0 { local } else { global };
+                let index = usize::from(transparent.unwrap_or(0)) * 3;
+                let fill = match palette.get(index..index + 3) {
+                    Some(&[r, g, b]) => [r, g, b],
+                    _ => [0, 0, 0],
+                };
+                let le = |a, b| usize::from(u16::from_le_bytes([a, b]));
+                return Some(GifFrame {
+                    left: le(l0, l1),
+                    top: le(t0, t1),
+                    width: le(w0, w1),
+                    height: le(h0, h1),
+                    fill,
+                });
+            }
+            _ => return None,
+        }
+    }
+}
+
 /// Whether converting `color` to RGB needs a second buffer (grey to RGB
 /// grows) rather than shrinking the decoder's buffer in place.
 fn expands(color: ColorType) -> bool {
@@ -380,4 +469,392 @@ fn grey_to_rgb(grey: impl Iterator<Item = u8>, pixels: usize) -> Result<Vec<u8>>
         rgb.extend_from_slice(&[v, v, v]);
     }
     Ok(rgb)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use image::{DynamicImage, GrayImage, ImageBuffer, Luma, Rgb, RgbImage, RgbaImage};
+
+    /// A 7 × 5 RGB test card with 35 distinct colours (few enough for GIF).
+    fn card() -> RgbImage {
+        RgbImage::from_fn(7, 5, |x, y| Rgb([x as u8 * 30, y as u8 * 50, 255 - (x + y) as u8 * 20]))
+    }
+
+    /// `image` encoded as `format` by the `image` crate's own encoders.
+    fn encode(image: DynamicImage, format: image::ImageFormat) -> Vec<u8> {
+        let mut out = Cursor::new(Vec::new());
+        image.write_to(&mut out, format).unwrap();
+        out.into_inner()
+    }
+
+    /// CRC-32 (ISO-HDLC, as PNG uses), bit by bit: test data is tiny.
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = !0u32;
+        for &b in bytes {
+            crc ^= u32::from(b);
+            for _ in 0..8 {
+                crc = if crc & 1 != 0 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
+            }
+        }
+        !crc
+    }
+
+    /// A PNG chunk: length, type, data, CRC.
+    fn png_chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
+        let mut out = (data.len() as u32).to_be_bytes().to_vec();
+        out.extend_from_slice(kind);
+        out.extend_from_slice(data);
+        out.extend_from_slice(&crc32(&[&kind[..], data].concat()).to_be_bytes());
+        out
+    }
+
+    /// A PNG whose IHDR declares `width` × `height` RGB8, followed by a
+    /// token IDAT that is never reached and IEND.
+    fn png_declaring(width: u32, height: u32) -> Vec<u8> {
+        let mut ihdr = Vec::new();
+        ihdr.extend_from_slice(&width.to_be_bytes());
+        ihdr.extend_from_slice(&height.to_be_bytes());
+        ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+        let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+        png.extend(png_chunk(b"IHDR", &ihdr));
+        png.extend(png_chunk(b"IDAT", &[0x78, 0x9c, 0x03, 0x00]));
+        png.extend(png_chunk(b"IEND", &[]));
+        png
+    }
+
+    /// A big-endian TIFF header and IFD0 holding only Orientation = `value`.
+    fn exif_tiff(value: u16) -> Vec<u8> {
+        let mut tiff = b"MM\x00\x2a\x00\x00\x00\x08\x00\x01".to_vec();
+        tiff.extend_from_slice(&[0x01, 0x12, 0x00, 0x03, 0x00, 0x00, 0x00, 0x01]);
+        tiff.extend_from_slice(&value.to_be_bytes());
+        tiff.extend_from_slice(&[0, 0, 0, 0, 0, 0]);
+        tiff
+    }
+
+    fn decode_default(bytes: &[u8]) -> Result<DecodedImage> {
+        decode(bytes, &Limits::default())
+    }
+
+    #[test]
+    fn sniffs_each_format_by_magic() {
+        let cases: [(&[u8], Option<ImageFormat>); 10] = [
+            (b"\xff\xd8\xff\xe0rest", Some(ImageFormat::Jpeg)),
+            (b"\x89PNG\r\n\x1a\nrest", Some(ImageFormat::Png)),
+            (b"GIF87a", Some(ImageFormat::Gif)),
+            (b"GIF89a....", Some(ImageFormat::Gif)),
+            (b"RIFF\x10\x00\x00\x00WEBPVP8L", Some(ImageFormat::WebP)),
+            (b"BM\x00\x00", Some(ImageFormat::Bmp)),
+            (b"RIFF\x10\x00\x00\x00WAVEfmt ", None),
+            (b"\x89PNG\r\n", None),
+            (b"GIF88a", None),
+            (b"", None),
+        ];
+        for (bytes, format) in cases {
+            assert_eq!(sniff(bytes), format, "{bytes:?}");
+        }
+        let names: Vec<_> = [
+            ImageFormat::Jpeg,
+            ImageFormat::Png,
+            ImageFormat::Gif,
+            ImageFormat::WebP,
+            ImageFormat::Bmp,
+        ]
+        .map(ImageFormat::name)
+        .into();
+        assert_eq!(names, ["jpeg", "png", "gif", "webp", "bmp"]);
+    }
+
+    #[test]
+    fn sniffs_what_the_encoders_write() {
+        let card = DynamicImage::ImageRgb8(card());
+        for (format, ours) in [
+            (image::ImageFormat::Jpeg, ImageFormat::Jpeg),
+            (image::ImageFormat::Png, ImageFormat::Png),
+            (image::ImageFormat::Gif, ImageFormat::Gif),
+            (image::ImageFormat::WebP, ImageFormat::WebP),
+            (image::ImageFormat::Bmp, ImageFormat::Bmp),
+        ] {
+            assert_eq!(sniff(&encode(card.clone(), format)), Some(ours));
+        }
+    }
+
+    #[test]
+    fn unknown_bytes_are_unsupported() {
+        assert_eq!(decode_default(b"hello, world"), Err(Error::UnsupportedFormat));
+        assert_eq!(decode_default(b""), Err(Error::UnsupportedFormat));
+    }
+
+    #[test]
+    fn huge_declared_png_is_refused_before_allocating() {
+        let start = std::time::Instant::now();
+        let result = decode_default(&png_declaring(100_000, 100_000));
+        assert_eq!(
+            result,
+            Err(Error::LimitExceeded { limit: "width", requested: 100_000, max: 32_768 })
+        );
+        // Allocating 30 GB, or even zeroing 30 MB, would take far longer.
+        assert!(start.elapsed().as_millis() < 500, "{:?}", start.elapsed());
+    }
+
+    #[test]
+    fn each_dimension_limit_refuses() {
+        let tall = png_declaring(100, 40_000);
+        assert_eq!(
+            decode_default(&tall),
+            Err(Error::LimitExceeded { limit: "height", requested: 40_000, max: 32_768 })
+        );
+        let square = png_declaring(30_000, 30_000);
+        assert_eq!(
+            decode_default(&square),
+            Err(Error::LimitExceeded {
+                limit: "pixels",
+                requested: 900_000_000,
+                max: DEFAULT_MAX_PIXELS
+            })
+        );
+
+        let png = encode(DynamicImage::ImageRgb8(card()), image::ImageFormat::Png);
+        let loose = Limits { max_width: 7, max_height: 5, max_pixels: 35, max_alloc: 105 };
+        assert!(decode(&png, &loose).is_ok());
+        let refused = |limits, limit, requested, max| {
+            assert_eq!(decode(&png, &limits), Err(Error::LimitExceeded { limit, requested, max }));
+        };
+        refused(Limits { max_width: 6, ..loose }, "width", 7, 6);
+        refused(Limits { max_height: 4, ..loose }, "height", 5, 4);
+        refused(Limits { max_pixels: 34, ..loose }, "pixels", 35, 34);
+        refused(Limits { max_alloc: 104, ..loose }, "allocation", 105, 104);
+    }
+
+    #[test]
+    fn grey_expansion_counts_both_buffers_against_the_allocation_limit() {
+        let grey = GrayImage::from_fn(4, 4, |x, y| Luma([(x * 16 + y) as u8]));
+        let png = encode(DynamicImage::ImageLuma8(grey), image::ImageFormat::Png);
+        let limits = Limits { max_alloc: 16 + 48, ..Limits::default() };
+        assert!(decode(&png, &limits).is_ok());
+        assert_eq!(
+            decode(&png, &Limits { max_alloc: 63, ..limits }),
+            Err(Error::LimitExceeded { limit: "allocation", requested: 64, max: 63 })
+        );
+    }
+
+    #[test]
+    fn default_limits_pass_a_phone_photo() {
+        // 4032 × 3024, a 12 MP phone photo, declared (refusal would come
+        // before the IDAT, which is a token).
+        let result = decode_default(&png_declaring(4032, 3024));
+        assert!(matches!(result, Err(Error::Decode(_))), "{result:?}");
+        let limits = Limits::default();
+        assert!(check_dimensions(4032, 3024, &limits).is_ok());
+        assert!(check_dimensions(8064, 6048, &limits).is_ok()); // 48 MP
+        assert!(check_dimensions(9504, 6336, &limits).is_ok()); // 61 MP
+        assert!(check_dimensions(12_000, 9_000, &limits).is_err()); // 108 MP
+    }
+
+    #[test]
+    fn empty_images_are_refused() {
+        assert_eq!(check_dimensions(0, 10, &Limits::default()), Err(Error::EmptyImage));
+        assert_eq!(check_dimensions(10, 0, &Limits::default()), Err(Error::EmptyImage));
+    }
+
+    #[test]
+    fn lossless_formats_decode_exactly() {
+        let card = card();
+        for format in [
+            image::ImageFormat::Png,
+            image::ImageFormat::Bmp,
+            image::ImageFormat::Gif,
+            image::ImageFormat::WebP,
+        ] {
+            let bytes = encode(DynamicImage::ImageRgb8(card.clone()), format);
+            let decoded = decode_default(&bytes).unwrap();
+            assert_eq!((decoded.width(), decoded.height()), (7, 5), "{format:?}");
+            assert_eq!(decoded.rgb(), card.as_raw().as_slice(), "{format:?}");
+            assert_eq!(decoded.orientation(), None, "{format:?}");
+            let pixels = decoded.pixels();
+            assert_eq!((pixels.width(), pixels.height()), (7, 5));
+            assert_eq!(pixels.layout(), PixelLayout::Rgb);
+            assert_eq!(pixels.data(), card.as_raw().as_slice());
+        }
+    }
+
+    #[test]
+    fn jpeg_decodes_close_to_the_source() {
+        let card = RgbImage::from_fn(32, 24, |x, y| Rgb([x as u8 * 8, y as u8 * 10, 128]));
+        let bytes = encode(DynamicImage::ImageRgb8(card.clone()), image::ImageFormat::Jpeg);
+        let decoded = decode_default(&bytes).unwrap();
+        assert_eq!(decoded.format(), ImageFormat::Jpeg);
+        assert_eq!((decoded.width(), decoded.height()), (32, 24));
+        let error: u64 = decoded
+            .rgb()
+            .iter()
+            .zip(card.as_raw())
+            .map(|(&a, &b)| u64::from(a.abs_diff(b)))
+            .sum();
+        assert!(error / (32 * 24 * 3) < 4, "mean error {}", error as f64 / (32.0 * 24.0 * 3.0));
+    }
+
+    #[test]
+    fn alpha_is_dropped_without_compositing() {
+        let rgba = RgbaImage::from_fn(3, 2, |x, y| {
+            image::Rgba([200, 100 + x as u8, 50 + y as u8, [0, 128, 255][x as usize]])
+        });
+        for format in [image::ImageFormat::Png, image::ImageFormat::WebP] {
+            let decoded = decode_default(&encode(DynamicImage::ImageRgba8(rgba.clone()), format))
+                .unwrap();
+            let expected: Vec<u8> =
+                rgba.pixels().flat_map(|p| [p.0[0], p.0[1], p.0[2]]).collect();
+            assert_eq!(decoded.rgb(), expected.as_slice(), "{format:?}");
+        }
+    }
+
+    #[test]
+    fn grey_is_expanded() {
+        let grey = GrayImage::from_fn(3, 1, |x, _| Luma([x as u8 * 100]));
+        let decoded =
+            decode_default(&encode(DynamicImage::ImageLuma8(grey), image::ImageFormat::Png))
+                .unwrap();
+        assert_eq!(decoded.rgb(), [0, 0, 0, 100, 100, 100, 200, 200, 200]);
+    }
+
+    #[test]
+    fn sixteen_bit_png_keeps_the_high_byte_like_pillow() {
+        // `image`'s own to_rgb8 would round (v + 128) / 257: 0x00ff → 1.
+        let samples = [0x1234, 0xff00, 0x00ff, 0x80ff, 0x7f80, 0xffff];
+        let rgb16: ImageBuffer<Rgb<u16>, Vec<u16>> = ImageBuffer::from_raw(2, 1, samples.to_vec()).unwrap();
+        let decoded =
+            decode_default(&encode(DynamicImage::ImageRgb16(rgb16), image::ImageFormat::Png))
+                .unwrap();
+        assert_eq!(decoded.rgb(), [0x12, 0xff, 0x00, 0x80, 0x7f, 0xff]);
+
+        let rgba16: ImageBuffer<image::Rgba<u16>, Vec<u16>> =
+            ImageBuffer::from_raw(1, 1, vec![0x1234, 0xabcd, 0x00ff, 0]).unwrap();
+        let decoded =
+            decode_default(&encode(DynamicImage::ImageRgba16(rgba16), image::ImageFormat::Png))
+                .unwrap();
+        assert_eq!(decoded.rgb(), [0x12, 0xab, 0x00]);
+    }
+
+    #[test]
+    fn sixteen_bit_grey_png_clamps_like_pillow() {
+        // Pillow opens 16-bit grey as I;16, and I;16 → RGB clamps to 255.
+        let grey16: ImageBuffer<Luma<u16>, Vec<u16>> =
+            ImageBuffer::from_raw(4, 1, vec![0x0080, 0x00ff, 0x0100, 0x1234]).unwrap();
+        let decoded =
+            decode_default(&encode(DynamicImage::ImageLuma16(grey16), image::ImageFormat::Png))
+                .unwrap();
+        assert_eq!(decoded.rgb(), [128, 128, 128, 255, 255, 255, 255, 255, 255, 255, 255, 255]);
+    }
+
+    #[test]
+    fn sixteen_bit_grey_alpha_png_keeps_the_high_byte() {
+        let la16: ImageBuffer<image::LumaA<u16>, Vec<u16>> =
+            ImageBuffer::from_raw(2, 1, vec![0x0180, 0xffff, 0xfe01, 0]).unwrap();
+        let decoded =
+            decode_default(&encode(DynamicImage::ImageLumaA16(la16), image::ImageFormat::Png))
+                .unwrap();
+        assert_eq!(decoded.rgb(), [1, 1, 1, 0xfe, 0xfe, 0xfe]);
+    }
+
+    #[test]
+    fn jpeg_orientation_is_reported_not_applied() {
+        let card = RgbImage::from_fn(16, 8, |x, _| Rgb([x as u8 * 16, 0, 0]));
+        let plain = encode(DynamicImage::ImageRgb8(card), image::ImageFormat::Jpeg);
+        let mut app1 = b"Exif\0\0".to_vec();
+        app1.extend(exif_tiff(6));
+        let mut jpeg = plain[..2].to_vec(); // SOI
+        jpeg.extend_from_slice(&[0xff, 0xe1]);
+        jpeg.extend_from_slice(&(app1.len() as u16 + 2).to_be_bytes());
+        jpeg.extend(app1);
+        jpeg.extend_from_slice(&plain[2..]);
+
+        let oriented = decode_default(&jpeg).unwrap();
+        let upright = decode_default(&plain).unwrap();
+        assert_eq!(oriented.orientation(), Some(6));
+        assert_eq!(upright.orientation(), None);
+        assert_eq!((oriented.width(), oriented.height()), (16, 8));
+        assert_eq!(oriented.rgb(), upright.rgb());
+    }
+
+    #[test]
+    fn png_exif_orientation_is_reported() {
+        let plain = encode(DynamicImage::ImageRgb8(card()), image::ImageFormat::Png);
+        // Signature (8) + IHDR chunk (25): eXIf goes right after.
+        let mut png = plain[..33].to_vec();
+        png.extend(png_chunk(b"eXIf", &exif_tiff(3)));
+        png.extend_from_slice(&plain[33..]);
+        let decoded = decode_default(&png).unwrap();
+        assert_eq!(decoded.orientation(), Some(3));
+        assert_eq!(decoded.rgb(), card().as_raw().as_slice());
+        // Out-of-range values are not an orientation.
+        let mut png = plain[..33].to_vec();
+        png.extend(png_chunk(b"eXIf", &exif_tiff(9)));
+        png.extend_from_slice(&plain[33..]);
+        assert_eq!(decode_default(&png).unwrap().orientation(), None);
+    }
+
+    /// A 3 × 3 GIF screen whose only frame is the middle pixel, index 1;
+    /// `transparent` adds a graphic control extension.
+    fn gif_with_inset_frame(transparent: Option<u8>) -> Vec<u8> {
+        let mut gif = b"GIF89a\x03\x00\x03\x00\x80\x00\x00".to_vec();
+        gif.extend_from_slice(&[10, 20, 30, 200, 100, 50]); // 2-entry palette
+        if let Some(index) = transparent {
+            gif.extend_from_slice(&[0x21, 0xf9, 4, 1, 0, 0, index, 0]);
+        }
+        gif.extend_from_slice(&[0x2c, 1, 0, 1, 0, 1, 0, 1, 0, 0]);
+        // LZW, minimum code size 2: clear (4), 1, end (5) in 3-bit codes.
+        gif.extend_from_slice(&[2, 2, 0x4c, 0x01, 0, 0x3b]);
+        gif
+    }
+
+    #[test]
+    fn gif_screen_around_the_first_frame_is_filled_like_pillow() {
+        // No transparency: Pillow fills with palette index 0.
+        let decoded = decode_default(&gif_with_inset_frame(None)).unwrap();
+        let mut expected = [10, 20, 30].repeat(9);
+        expected[12..15].copy_from_slice(&[200, 100, 50]);
+        assert_eq!(decoded.rgb(), expected.as_slice());
+        // Transparent index 1: the fill is its colour, and the transparent
+        // pixel keeps its colour too (alpha dropped, not composited).
+        let decoded = decode_default(&gif_with_inset_frame(Some(1))).unwrap();
+        assert_eq!(decoded.rgb(), [200, 100, 50].repeat(9).as_slice());
+    }
+
+    #[test]
+    fn gif_walker_survives_any_truncation() {
+        let gif = gif_with_inset_frame(Some(0));
+        assert_eq!(
+            gif_first_frame(&gif),
+            Some(GifFrame { left: 1, top: 1, width: 1, height: 1, fill: [10, 20, 30] })
+        );
+        for end in 0..gif.len() - 6 {
+            let _ = gif_first_frame(&gif[..end]);
+        }
+    }
+
+    #[test]
+    fn corrupt_and_truncated_files_fail_without_panicking() {
+        let card = DynamicImage::ImageRgb8(card());
+        let mut samples: Vec<Vec<u8>> = [
+            image::ImageFormat::Jpeg,
+            image::ImageFormat::Png,
+            image::ImageFormat::Gif,
+            image::ImageFormat::WebP,
+            image::ImageFormat::Bmp,
+        ]
+        .into_iter()
+        .map(|format| encode(card.clone(), format))
+        .collect();
+        samples.push(gif_with_inset_frame(Some(1)));
+        for sample in &samples {
+            for end in 0..sample.len() {
+                let _ = decode_default(&sample[..end]);
+            }
+            for at in 0..sample.len() {
+                let mut broken = sample.clone();
+                broken[at] ^= 0xa5;
+                let _ = decode_default(&broken);
+            }
+        }
+    }
 }

@@ -1,1 +1,14 @@
+//! The `prescan` command line, a thin face over the library: it parses
+//! arguments, reads files, calls the library and prints. See `prescan --help`.
+
+#[cfg(not(target_arch = "wasm32"))]
+mod cli;
+
+#[cfg(not(target_arch = "wasm32"))]
+fn main() -> std::process::ExitCode {
+    cli::main()
+}
+
+/// The command line is native only; the Wasm build has the library alone.
+#[cfg(target_arch = "wasm32")]
 fn main() {}

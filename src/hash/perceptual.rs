@@ -34,10 +34,14 @@ pub const MAX_SIDE: u32 = 1 << 24;
 ///
 /// | name | `HashAlg` | preprocessing | hash size | resize filter | bit order | bits | hex digits |
 /// |---|---|---|---|---|---|---|---|
-/// | `phash` | `Mean` | DCT: grey resized to 16 × 16, 2-D DCT-II, low 8 × 8 kept | 8 × 8 | `Lanczos3` | `MsbFirst` | 64 | 16 |
+/// | `phash` | `Median` (bit = coefficient ≥ median) | DCT: grey resized to 16 × 16, 2-D DCT-II, low 8 × 8 kept | 8 × 8 | `Lanczos3` | `MsbFirst` | 64 | 16 |
 /// | `dhash` | `Gradient` (bit = left < right) | none; grey resized to 9 × 8 | 8 × 8 | `Lanczos3` | `MsbFirst` | 64 | 16 |
 /// | `ahash` | `Mean` (bit = pixel ≥ mean) | none; grey resized to 8 × 8 | 8 × 8 | `Lanczos3` | `MsbFirst` | 64 | 16 |
 /// | `blockhash` | `Blockhash` | none; the RGB image is not resized | 16 × 16 | `Lanczos3` (unused) | `MsbFirst` | 256 | 64 |
+///
+/// pHash thresholds at the median, as pHash does: with `Mean`, the DC
+/// coefficient outweighs the other 63 put together and the hash comes out
+/// `8000000000000000` for nearly every image.
 ///
 /// Every configuration starts from the RGB image. Grey is `image`'s luma
 /// (Rec. 709 weights: 0.2126 R + 0.7152 G + 0.0722 B); blockhash sums
@@ -49,7 +53,7 @@ pub const MAX_SIDE: u32 = 1 << 24;
 /// digits. The first hex digit therefore holds the first four bits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PerceptualAlgorithm {
-    /// DCT-preprocessed mean hash, 64 bits.
+    /// DCT-preprocessed median hash, 64 bits.
     Phash,
     /// Horizontal gradient (difference) hash, 64 bits.
     Dhash,
@@ -95,7 +99,7 @@ impl PerceptualAlgorithm {
     /// is called, so that a change of default upstream cannot change it.
     fn hasher(self) -> Hasher {
         let (alg, side, dct) = match self {
-            Self::Phash => (HashAlg::Mean, 8, true),
+            Self::Phash => (HashAlg::Median, 8, true),
             Self::Dhash => (HashAlg::Gradient, 8, false),
             Self::Ahash => (HashAlg::Mean, 8, false),
             Self::Blockhash => (HashAlg::Blockhash, 16, false),
@@ -235,4 +239,50 @@ fn to_rgb_image(pixels: Pixels<'_>) -> Result<RgbImage> {
         expected: u64::from(width) * u64::from(height) * 3,
         actual,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 97 × 61 RGB: a red ramp across, a green ring pattern, a blue ramp
+    /// down crossed with the coordinates' bits.
+    fn gradient() -> Vec<u8> {
+        (0..61u32)
+            .flat_map(|y| {
+                (0..97u32).flat_map(move |x| {
+                    let rings = (x * x + 3 * y * y) / 11;
+                    [(x * 255 / 96) as u8, rings as u8, ((y * 255 / 60) ^ (x & y)) as u8]
+                })
+            })
+            .collect()
+    }
+
+    /// 300 × 200 RGB checkerboard of 25-pixel squares, dark blue and cream.
+    fn checker() -> Vec<u8> {
+        (0..200u32)
+            .flat_map(|y| {
+                (0..300u32).flat_map(move |x| {
+                    if (x / 25 + y / 25) % 2 == 0 { [20, 30, 90] } else { [240, 230, 200] }
+                })
+            })
+            .collect()
+    }
+
+    fn rgb(data: &[u8], width: u32, height: u32) -> Pixels<'_> {
+        Pixels::new(data, width, height, PixelLayout::Rgb).unwrap()
+    }
+
+    fn hexes(pixels: Pixels<'_>) -> Vec<String> {
+        hash_all(pixels).unwrap().iter().map(PerceptualHash::to_hex).collect()
+    }
+
+    #[test]
+    fn golden_values() {
+        let gradient = gradient();
+        let checker = checker();
+        println!("{:?}", hexes(rgb(&gradient, 97, 61)));
+        println!("{:?}", hexes(rgb(&checker, 300, 200)));
+        panic!();
+    }
 }
