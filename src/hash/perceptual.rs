@@ -26,8 +26,9 @@ use crate::error::{Error, Result};
 use crate::hex;
 use crate::pixels::{PixelLayout, Pixels};
 
-/// Longest side accepted, in pixels: 2²⁴. `image_hasher` places pixels into
-/// blocks with `f32` coordinates, which stop being exact beyond this.
+/// Longest side accepted, in pixels: 2²⁴. `image_hasher`'s blockhash places
+/// pixels into blocks with `f32` arithmetic, exact only up to 2²⁴; beyond it
+/// a pixel of the last row can land outside the grid (an index panic).
 pub const MAX_SIDE: u32 = 1 << 24;
 
 /// One of the fixed perceptual hash configurations.
@@ -277,12 +278,145 @@ mod tests {
         hash_all(pixels).unwrap().iter().map(PerceptualHash::to_hex).collect()
     }
 
+    /// Any change here means lists built with earlier hashes no longer
+    /// match: do not update these values, add a new algorithm instead.
     #[test]
     fn golden_values() {
         let gradient = gradient();
+        assert_eq!(
+            hexes(rgb(&gradient, 97, 61)),
+            [
+                "860e0e1cb9f9f307",
+                "f5e5ea93ed9fefdf",
+                "171727cf174f3f7f",
+                "019f01bf0337037f027f000518ffc1ff03ff0eff000903bf06ff81ff0e7f0009",
+            ]
+        );
         let checker = checker();
-        println!("{:?}", hexes(rgb(&gradient, 97, 61)));
-        println!("{:?}", hexes(rgb(&checker, 300, 200)));
-        panic!();
+        assert_eq!(
+            hexes(rgb(&checker, 300, 200)),
+            [
+                "ffaaffaaffaaffaa",
+                "9924db24db24db24",
+                "5dbe7dbe7dbe7dba",
+                "6969696996969696696969699696969669696969969696966969696996969696",
+            ]
+        );
+    }
+
+    #[test]
+    fn hash_matches_hash_all() {
+        let gradient = gradient();
+        let all = hash_all(rgb(&gradient, 97, 61)).unwrap();
+        for (alg, expected) in PerceptualAlgorithm::ALL.into_iter().zip(&all) {
+            let one = hash(alg, rgb(&gradient, 97, 61)).unwrap();
+            assert_eq!(&one, expected);
+            assert_eq!(one.algorithm(), alg);
+            assert_eq!(one.as_bytes().len() * 8, alg.bits() as usize);
+            assert_eq!(one.to_hex().len() * 4, alg.bits() as usize);
+        }
+    }
+
+    #[test]
+    fn every_layout_hashes_as_its_rgb() {
+        let gradient = gradient();
+        let rgba: Vec<u8> = gradient
+            .as_chunks::<3>()
+            .0
+            .iter()
+            .enumerate()
+            .flat_map(|(i, &[r, g, b])| [r, g, b, i as u8])
+            .collect();
+        let rgba = Pixels::new(&rgba, 97, 61, PixelLayout::Rgba).unwrap();
+        assert_eq!(hexes(rgba), hexes(rgb(&gradient, 97, 61)));
+
+        let grey: Vec<u8> = (0..97 * 61).map(|i| (i * 7 % 256) as u8).collect();
+        let expanded: Vec<u8> = grey.iter().flat_map(|&v| [v, v, v]).collect();
+        let grey = Pixels::new(&grey, 97, 61, PixelLayout::Luma).unwrap();
+        assert_eq!(hexes(grey), hexes(rgb(&expanded, 97, 61)));
+    }
+
+    #[test]
+    fn tiny_and_thin_images_hash() {
+        for (w, h) in [(1, 1), (1, 2), (2, 1), (3, 2), (1, 300), (300, 1), (15, 17), (16, 16)] {
+            let data: Vec<u8> = (0..w * h * 3).map(|i| (i * 37 % 256) as u8).collect();
+            let hashes = hash_all(rgb(&data, w, h)).unwrap();
+            assert_eq!(hashes.len(), 4, "{w}×{h}");
+        }
+    }
+
+    #[test]
+    fn empty_and_oversized_images_are_refused() {
+        for (w, h) in [(0, 0), (0, 5), (5, 0)] {
+            let pixels = Pixels::new(&[], w, h, PixelLayout::Rgb).unwrap();
+            assert_eq!(hash_all(pixels), Err(Error::EmptyImage));
+            assert_eq!(hash(PerceptualAlgorithm::Dhash, pixels), Err(Error::EmptyImage));
+        }
+        let strip = vec![0; MAX_SIDE as usize + 1];
+        let tall = Pixels::new(&strip, 1, MAX_SIDE + 1, PixelLayout::Luma).unwrap();
+        assert_eq!(
+            hash(PerceptualAlgorithm::Blockhash, tall),
+            Err(Error::LimitExceeded {
+                limit: "height",
+                requested: u64::from(MAX_SIDE) + 1,
+                max: u64::from(MAX_SIDE)
+            })
+        );
+    }
+
+    #[test]
+    fn distance_counts_differing_bits() {
+        let gradient = gradient();
+        let checker = checker();
+        let a = hash_all(rgb(&gradient, 97, 61)).unwrap();
+        let b = hash_all(rgb(&checker, 300, 200)).unwrap();
+        for (x, y) in a.iter().zip(&b) {
+            assert_eq!(x.distance(x), Some(0));
+            let d = x.distance(y).unwrap();
+            assert_eq!(y.distance(x), Some(d));
+            assert!(d > 0 && d <= x.algorithm().bits());
+        }
+        assert_eq!(a[0].distance(&a[1]), None); // phash against dhash
+        let zero = PerceptualHash::from_hex(PerceptualAlgorithm::Ahash, "0000000000000000").unwrap();
+        let ones = PerceptualHash::from_hex(PerceptualAlgorithm::Ahash, "ffffffff000000f1").unwrap();
+        assert_eq!(zero.distance(&ones), Some(37));
+    }
+
+    #[test]
+    fn hex_round_trips_and_refuses_bad_lengths() {
+        let gradient = gradient();
+        for h in hash_all(rgb(&gradient, 97, 61)).unwrap() {
+            let hex = h.to_hex();
+            assert_eq!(PerceptualHash::from_hex(h.algorithm(), &hex), Ok(h.clone()));
+            assert_eq!(PerceptualHash::from_hex(h.algorithm(), &hex.to_uppercase()), Ok(h.clone()));
+            assert_eq!(h.to_string(), hex);
+            for bad in [&hex[1..], &hex[2..], &format!("{hex}0"), &format!("{hex}00"), ""] {
+                let err = PerceptualHash::from_hex(h.algorithm(), bad).unwrap_err();
+                assert!(
+                    matches!(err, Error::InvalidHash { kind, .. } if kind == h.algorithm().name()),
+                    "{err:?}"
+                );
+            }
+        }
+        let err = PerceptualHash::from_hex(PerceptualAlgorithm::Dhash, "0123456789abcdeg");
+        assert!(matches!(err, Err(Error::InvalidHash { kind: "dhash", .. })), "{err:?}");
+        // A blockhash is not a valid phash, whatever its digits.
+        let long = "0".repeat(64);
+        assert!(PerceptualHash::from_hex(PerceptualAlgorithm::Phash, &long).is_err());
+        assert!(PerceptualHash::from_hex(PerceptualAlgorithm::Blockhash, &long).is_ok());
+    }
+
+    #[test]
+    fn names_round_trip() {
+        let names: Vec<_> = PerceptualAlgorithm::ALL.map(PerceptualAlgorithm::name).into();
+        assert_eq!(names, ["phash", "dhash", "ahash", "blockhash"]);
+        for alg in PerceptualAlgorithm::ALL {
+            assert_eq!(PerceptualAlgorithm::from_name(alg.name()), Some(alg));
+            assert_eq!(alg.to_string(), alg.name());
+        }
+        assert_eq!(PerceptualAlgorithm::from_name("PHASH"), None);
+        assert_eq!(PerceptualAlgorithm::from_name("pdq"), None);
+        let bits: Vec<_> = PerceptualAlgorithm::ALL.map(PerceptualAlgorithm::bits).into();
+        assert_eq!(bits, [64, 64, 64, 256]);
     }
 }

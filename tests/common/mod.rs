@@ -142,6 +142,8 @@ pub fn oracle_set() -> Vec<Fixture> {
             out.push(generate(*pattern, 301, 199, *layout, (50 + p * 3 + l) as u64));
         }
     }
+    // The images whose hashes are pinned for the Wasm build.
+    out.extend(golden_set());
     out
 }
 
@@ -157,3 +159,13 @@ pub fn golden_set() -> Vec<Fixture> {
         generate(Scene, 1201, 797, Rgba, 5),
     ]
 }
+
+/// PDQ hex, quality and rotate-90 hex of each image of [`golden_set`], as
+/// the reference computes them (checked by `tests/pdq_oracle.rs`).
+pub const GOLDEN_PDQ: [(&str, u8, &str); 5] = [
+    ("0c8ccdc9cd89799e731c6274a0d8309c57a1ce62da36d913bb3302eecccc7dd9", 100, "627a830c1f09e646f07b1f3c0cec8766f387b9b804ece0c6fb0762d9107c9f66"), // Scene 640x480 Rgb seed 1
+    ("3e6a5e040ad9db6f977a24eea464065f9c5583739c768c392d4d48a836abae15", 100, "1af1affb860b275df0bd3044b943e7b7240640179e76d60ebd1ea8569d628e24"), // Noise 257x311 Rgba seed 2
+    ("000080cb2c4bd17e2c4b6a4a0000418e2c4b09f0585e02c22c4b5b22102f0e60", 58, "500040012c8868882ced5576041528bb4150010610476d9e7daa6cdd7dbe1571"), // Gradient 1000x9 Luma seed 3
+    ("0277570202575f0077007f885d22f5025d088a770a5528770a5d807d570a28f7", 100, "243882f7e396a275a7d2a275f682a27510295d8aead75d8aef825d8aeb825d8a"), // Checker 64x64 Rgb seed 4
+    ("0ccc8dc9cd89f99e731c6274a0d8309c57a1ce60da369913bb3342eecccc7dd9", 100, "627ac31c0f09e646f07b1f3c0cec8766f38739b804ecf0c6fb0762d9103c9f66"), // Scene 1201x797 Rgba seed 5
+];

@@ -1,0 +1,44 @@
+//! The library compiled to WebAssembly gives the native build's results.
+//!
+//! Runs under Node with `wasm-bindgen-test-runner`:
+//! `CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
+//! cargo test --target wasm32-unknown-unknown --test wasm`.
+//! The expected PDQ values are the ones `tests/pdq_golden.rs` holds the
+//! native build to and `tests/pdq_oracle.rs` checks against the reference.
+
+#![cfg(target_arch = "wasm32")]
+
+mod common;
+
+use prescan::hash::digest::FileDigests;
+use prescan::hash::pdq;
+use prescan::hash::{HashOptions, hash_file};
+use prescan::{Error, Pixels};
+use wasm_bindgen_test::wasm_bindgen_test;
+
+#[wasm_bindgen_test]
+fn pdq_in_wasm_equals_native_and_reference() {
+    for (f, (hash, quality, rotate90)) in common::golden_set().iter().zip(common::GOLDEN_PDQ) {
+        let px = Pixels::new(&f.data, f.width, f.height, f.layout).unwrap();
+        let r = pdq::hash(px);
+        assert_eq!((r.hash.to_hex().as_str(), r.quality), (hash, quality), "{}", f.name);
+        let d = pdq::hash_dihedral(px);
+        assert_eq!(d.get(pdq::Dihedral::Rotate90).to_hex(), rotate90, "{}", f.name);
+    }
+}
+
+#[wasm_bindgen_test]
+fn digests_in_wasm() {
+    let d = FileDigests::of(b"abc");
+    assert_eq!(d.md5_hex(), "900150983cd24fb0d6963f7d28e17f72");
+    assert_eq!(d.sha1_hex(), "a9993e364706816aba3e25717850c26c9cd0d89d");
+    assert_eq!(d.sha256_hex(), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+#[wasm_bindgen_test]
+fn garbage_is_an_error_not_a_trap() {
+    let e = hash_file(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR", &HashOptions::default()).unwrap_err();
+    assert!(matches!(e, Error::Decode(_) | Error::LimitExceeded { .. }), "{e:?}");
+    let e = hash_file(b"not an image", &HashOptions::default()).unwrap_err();
+    assert_eq!(e, Error::UnsupportedFormat);
+}
