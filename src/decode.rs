@@ -362,7 +362,8 @@ fn fill_around_gif_frame(bytes: &[u8], rgb: &mut [u8], width: u32) {
 fn gif_first_frame(bytes: &[u8]) -> Option<GifFrame> {
     // The colour table that follows a descriptor whose flags are `flags`.
     let table = |flags: u8, rest: &[u8]| -> Option<usize> {
-        Some(if flags & 0x80 != 0 { 3 << ((flags & 7) + 1) } else { 0 }).filter(|&n| n <= rest.len())
+        Some(if flags & 0x80 != 0 { 3 << ((flags & 7) + 1) } else { 0 })
+            .filter(|&n| n <= rest.len())
     };
     let (screen, rest) = bytes.split_at_checked(13)?;
     let screen_flags = *screen.get(10)?;
@@ -390,7 +391,8 @@ fn gif_first_frame(bytes: &[u8]) -> Option<GifFrame> {
             }
             // Image descriptor: left, top, width, height (LE u16), flags.
             0x2c => {
-                let (&[l0, l1, t0, t1, w0, w1, h0, h1, flags], after) = after.split_first_chunk::<9>()?;
+                let (&[l0, l1, t0, t1, w0, w1, h0, h1, flags], after) =
+                    after.split_first_chunk::<9>()?;
                 let local = after.get(..table(flags, after)?)?;
                 let palette = if flags & 0x80 != 0 { local } else { global };
                 let index = usize::from(transparent.unwrap_or(0)) * 3;
@@ -472,6 +474,7 @@ fn grey_to_rgb(grey: impl Iterator<Item = u8>, pixels: usize) -> Result<Vec<u8>>
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)] // tests: a panic is a failure
 mod tests {
     use super::*;
     use image::{DynamicImage, GrayImage, ImageBuffer, Luma, Rgb, RgbImage, RgbaImage};
@@ -685,12 +688,8 @@ mod tests {
         let decoded = decode_default(&bytes).unwrap();
         assert_eq!(decoded.format(), ImageFormat::Jpeg);
         assert_eq!((decoded.width(), decoded.height()), (32, 24));
-        let error: u64 = decoded
-            .rgb()
-            .iter()
-            .zip(card.as_raw())
-            .map(|(&a, &b)| u64::from(a.abs_diff(b)))
-            .sum();
+        let error: u64 =
+            decoded.rgb().iter().zip(card.as_raw()).map(|(&a, &b)| u64::from(a.abs_diff(b))).sum();
         assert!(error / (32 * 24 * 3) < 4, "mean error {}", error as f64 / (32.0 * 24.0 * 3.0));
     }
 
@@ -700,10 +699,9 @@ mod tests {
             image::Rgba([200, 100 + x as u8, 50 + y as u8, [0, 128, 255][x as usize]])
         });
         for format in [image::ImageFormat::Png, image::ImageFormat::WebP] {
-            let decoded = decode_default(&encode(DynamicImage::ImageRgba8(rgba.clone()), format))
-                .unwrap();
-            let expected: Vec<u8> =
-                rgba.pixels().flat_map(|p| [p.0[0], p.0[1], p.0[2]]).collect();
+            let decoded =
+                decode_default(&encode(DynamicImage::ImageRgba8(rgba.clone()), format)).unwrap();
+            let expected: Vec<u8> = rgba.pixels().flat_map(|p| [p.0[0], p.0[1], p.0[2]]).collect();
             assert_eq!(decoded.rgb(), expected.as_slice(), "{format:?}");
         }
     }
@@ -721,7 +719,8 @@ mod tests {
     fn sixteen_bit_png_keeps_the_high_byte_like_pillow() {
         // `image`'s own to_rgb8 would round (v + 128) / 257: 0x00ff → 1.
         let samples = [0x1234, 0xff00, 0x00ff, 0x80ff, 0x7f80, 0xffff];
-        let rgb16: ImageBuffer<Rgb<u16>, Vec<u16>> = ImageBuffer::from_raw(2, 1, samples.to_vec()).unwrap();
+        let rgb16: ImageBuffer<Rgb<u16>, Vec<u16>> =
+            ImageBuffer::from_raw(2, 1, samples.to_vec()).unwrap();
         let decoded =
             decode_default(&encode(DynamicImage::ImageRgb16(rgb16), image::ImageFormat::Png))
                 .unwrap();

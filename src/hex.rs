@@ -23,10 +23,7 @@ pub fn from_hex(s: &str) -> Option<Vec<u8>> {
     if !rest.is_empty() {
         return None;
     }
-    pairs
-        .iter()
-        .map(|&[hi, lo]| Some(nibble(hi)? << 4 | nibble(lo)?))
-        .collect()
+    pairs.iter().map(|&[hi, lo]| Some(nibble(hi)? << 4 | nibble(lo)?)).collect()
 }
 
 /// The lowercase hex digit of `n`, which is below 16.

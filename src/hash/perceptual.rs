@@ -202,7 +202,11 @@ fn run(algorithm: PerceptualAlgorithm, image: &RgbImage) -> Result<PerceptualHas
     if bytes.len() != algorithm.len() {
         return Err(Error::InvalidHash {
             kind: algorithm.name(),
-            reason: format!("image_hasher produced {} bytes, expected {}", bytes.len(), algorithm.len()),
+            reason: format!(
+                "image_hasher produced {} bytes, expected {}",
+                bytes.len(),
+                algorithm.len()
+            ),
         });
     }
     Ok(PerceptualHash { algorithm, bytes })
@@ -236,13 +240,12 @@ fn to_rgb_image(pixels: Pixels<'_>) -> Result<RgbImage> {
         }
     }
     let actual = rgb.len() as u64;
-    RgbImage::from_raw(width, height, rgb).ok_or(Error::PixelBuffer {
-        expected: u64::from(width) * u64::from(height) * 3,
-        actual,
-    })
+    RgbImage::from_raw(width, height, rgb)
+        .ok_or(Error::PixelBuffer { expected: u64::from(width) * u64::from(height) * 3, actual })
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)] // tests: a panic is a failure
 mod tests {
     use super::*;
 
@@ -377,8 +380,10 @@ mod tests {
             assert!(d > 0 && d <= x.algorithm().bits());
         }
         assert_eq!(a[0].distance(&a[1]), None); // phash against dhash
-        let zero = PerceptualHash::from_hex(PerceptualAlgorithm::Ahash, "0000000000000000").unwrap();
-        let ones = PerceptualHash::from_hex(PerceptualAlgorithm::Ahash, "ffffffff000000f1").unwrap();
+        let zero =
+            PerceptualHash::from_hex(PerceptualAlgorithm::Ahash, "0000000000000000").unwrap();
+        let ones =
+            PerceptualHash::from_hex(PerceptualAlgorithm::Ahash, "ffffffff000000f1").unwrap();
         assert_eq!(zero.distance(&ones), Some(37));
     }
 
