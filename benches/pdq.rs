@@ -11,6 +11,8 @@
 //! prints the two side by side with their ratio. Without Python and
 //! `pdqhash` the comparison is skipped with a message.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
 #[path = "../tests/common/mod.rs"]
 mod common;
 
@@ -45,9 +47,7 @@ fn bench(c: &mut Criterion) {
         let f = scene(w, h);
         let px = Pixels::new(&f.data, w, h, PixelLayout::Rgb).expect("pixels");
         group.throughput(Throughput::Elements(u64::from(w) * u64::from(h)));
-        group.bench_with_input(BenchmarkId::from_parameter(name), &px, |b, px| {
-            b.iter(|| pdq::hash(black_box(*px)))
-        });
+        group.bench_with_input(BenchmarkId::from_parameter(name), &px, |b, px| b.iter(|| pdq::hash(black_box(*px))));
     }
     group.finish();
 
@@ -97,7 +97,9 @@ fn compare_with_reference() {
     let output = match output {
         Ok(o) if o.status.success() => o,
         _ => {
-            println!("\nreference comparison SKIPPED: {python} with the pdqhash package is needed (pip install pdqhash numpy)");
+            println!(
+                "\nreference comparison SKIPPED: {python} with the pdqhash package is needed (pip install pdqhash numpy)"
+            );
             return;
         }
     };

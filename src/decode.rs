@@ -14,7 +14,13 @@
 //!   greyscale, which Pillow opens as mode `I;16` and clamps (`min(v, 255)`);
 //! * the EXIF orientation is reported ([`DecodedImage::orientation`]) but
 //!   not applied, and ICC profiles and gamma are ignored;
-//! * an animated GIF or WebP yields its first frame only.
+//! * an animated GIF or WebP yields its first frame only, and the GIF screen
+//!   around a smaller first frame is filled as Pillow fills it.
+//!
+//! PNG, GIF, BMP and WebP (lossless and lossy) come out identical to
+//! Pillow's. JPEG does not quite: `image` decodes it with zune-jpeg, whose
+//! IDCT and chroma upsampling differ from libjpeg's, so samples can differ
+//! from Pillow's by a few levels.
 //!
 //! It refuses every other format, any file whose decoder fails, and images
 //! with no pixels. The decoders never see a file whose pixel buffers would
@@ -30,11 +36,12 @@ use image::{ColorType, ImageDecoder, ImageError, ImageReader};
 use crate::error::{Error, Result};
 use crate::pixels::{PixelLayout, Pixels};
 
-/// Default longest accepted side, in pixels: the largest canvas side that
-/// Chrome and Firefox draw (32 767), rounded up, so any image a web page can
-/// show passes. Memory is bounded by [`DEFAULT_MAX_PIXELS`]; this limit only
-/// turns away degenerate strips (1 × 1 000 000) that no camera or screen
-/// makes and that a 100 000-pixel-wide declaration is the usual sign of.
+/// Default longest accepted side: 32 768 pixels, just above the largest
+/// canvas side Chrome and Firefox draw (32 767), so any image a web page can
+/// show passes, panoramas included. Memory is bounded by
+/// [`DEFAULT_MAX_PIXELS`]; this limit turns away degenerate strips
+/// (1 × 1 000 000) that no camera makes, and the 100 000-pixel sides of
+/// decompression bombs before any arithmetic on them.
 pub const DEFAULT_MAX_SIDE: u32 = 32_768;
 
 /// Default largest accepted pixel count: 64 Mi (67 108 864) pixels. Every
@@ -191,8 +198,7 @@ impl DecodedImage {
     pub fn pixels(&self) -> Pixels<'_> {
         // `decode` builds `rgb` to exactly `width * height * 3` bytes, so the
         // check cannot fail; the empty view only keeps this infallible.
-        Pixels::new(&self.rgb, self.width, self.height, PixelLayout::Rgb)
-            .unwrap_or_else(|_| Pixels::empty())
+        Pixels::new(&self.rgb, self.width, self.height, PixelLayout::Rgb).unwrap_or_else(|_| Pixels::empty())
     }
 }
 
@@ -211,6 +217,11 @@ impl DecodedImage {
 ///   the decoder does not support.
 pub fn decode(bytes: &[u8], limits: &Limits) -> Result<DecodedImage> {
     let format = sniff(bytes).ok_or(Error::UnsupportedFormat)?;
+    if format == ImageFormat::Jpeg && jpeg_is_truncated(bytes) {
+        // zune-jpeg pads a cut-off scan with grey and succeeds; Pillow (the
+        // reference pipeline) refuses such a file, and so do we.
+        return Err(Error::Decode("truncated JPEG: no end-of-image marker after the scan".into()));
+    }
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format.to_image());
     // Dimensions are checked below, by us, so the error can name the limit;
     // the budget bounds what the header parsers may allocate meanwhile.
@@ -222,17 +233,13 @@ pub fn decode(bytes: &[u8], limits: &Limits) -> Result<DecodedImage> {
     let (width, height) = decoder.dimensions();
     check_dimensions(width, height, limits)?;
     let color = decoder.color_type();
-    let pixel_count = usize::try_from(u64::from(width) * u64::from(height))
-        .map_err(|_| too_big(u64::from(width) * u64::from(height)))?;
+    let pixels = u64::from(width) * u64::from(height);
+    let pixel_count = usize::try_from(pixels).map_err(|_| too_big(pixels))?;
     let output_len = decoder.total_bytes();
-    let rgb_len = u64::from(width) * u64::from(height) * 3;
+    let rgb_len = pixels * 3;
     let peak = if expands(color) { output_len.saturating_add(rgb_len) } else { output_len };
     if peak > limits.max_alloc {
-        return Err(Error::LimitExceeded {
-            limit: "allocation",
-            requested: peak,
-            max: limits.max_alloc,
-        });
+        return Err(Error::LimitExceeded { limit: "allocation", requested: peak, max: limits.max_alloc });
     }
 
     let orientation = orientation(&mut decoder);
@@ -250,12 +257,40 @@ pub fn decode(bytes: &[u8], limits: &Limits) -> Result<DecodedImage> {
         fill_around_gif_frame(bytes, &mut rgb, width);
     }
     if rgb.len() as u64 != rgb_len {
-        return Err(Error::Decode(format!(
-            "decoder produced {} bytes of RGB for {width}×{height} pixels",
-            rgb.len()
-        )));
+        return Err(Error::Decode(format!("decoder produced {} bytes of RGB for {width}×{height} pixels", rgb.len())));
     }
     Ok(DecodedImage { width, height, rgb, format, orientation })
+}
+
+/// Whether a JPEG stops before its end-of-image marker: walks the marker
+/// segments to the first start-of-scan and looks for `FF D9` after it.
+/// A file whose segments cannot be walked is left to the decoder.
+fn jpeg_is_truncated(bytes: &[u8]) -> bool {
+    let mut at = 2; // after SOI
+    loop {
+        if bytes.get(at) != Some(&0xff) {
+            return false;
+        }
+        // Fill bytes: any number of 0xFF before the marker code.
+        while bytes.get(at + 1) == Some(&0xff) {
+            at += 1;
+        }
+        let Some(&marker) = bytes.get(at + 1) else { return true };
+        match marker {
+            // Markers without a length.
+            0x01 | 0xd0..=0xd7 => at += 2,
+            0xd9 => return false,
+            _ => {
+                let (Some(&hi), Some(&lo)) = (bytes.get(at + 2), bytes.get(at + 3)) else { return true };
+                let end = at + 2 + usize::from(u16::from_be_bytes([hi, lo]));
+                if marker == 0xda {
+                    let scan = bytes.get(end..).unwrap_or(&[]);
+                    return !scan.windows(2).any(|w| w == [0xff, 0xd9]);
+                }
+                at = end;
+            }
+        }
+    }
 }
 
 /// Refuses dimensions outside `limits`, and empty images.
@@ -281,13 +316,11 @@ fn check_dimensions(width: u32, height: u32, limits: &Limits) -> Result<()> {
 /// everything else a decode failure.
 fn decode_error(error: ImageError, limits: &Limits) -> Error {
     match error {
-        ImageError::Limits(e) if e.kind() == LimitErrorKind::InsufficientMemory => {
-            Error::LimitExceeded {
-                limit: "allocation",
-                requested: limits.max_alloc.saturating_add(1),
-                max: limits.max_alloc,
-            }
-        }
+        ImageError::Limits(e) if e.kind() == LimitErrorKind::InsufficientMemory => Error::LimitExceeded {
+            limit: "allocation",
+            requested: limits.max_alloc.saturating_add(1),
+            max: limits.max_alloc,
+        },
         other => Error::Decode(other.to_string()),
     }
 }
@@ -360,14 +393,10 @@ fn fill_around_gif_frame(bytes: &[u8], rgb: &mut [u8], width: u32) {
 /// Walks a GIF's blocks to its first image descriptor. Every read is
 /// bounds-checked; `None` for anything malformed.
 fn gif_first_frame(bytes: &[u8]) -> Option<GifFrame> {
-    // The colour table that follows a descriptor whose flags are `flags`.
-    let table = |flags: u8, rest: &[u8]| -> Option<usize> {
-        Some(if flags & 0x80 != 0 { 3 << ((flags & 7) + 1) } else { 0 })
-            .filter(|&n| n <= rest.len())
-    };
+    // Length of the colour table that follows a descriptor with `flags`.
+    let table = |flags: u8| if flags & 0x80 != 0 { 3 << ((flags & 7) + 1) } else { 0 };
     let (screen, rest) = bytes.split_at_checked(13)?;
-    let screen_flags = *screen.get(10)?;
-    let (global, mut rest) = rest.split_at_checked(table(screen_flags, rest)?)?;
+    let (global, mut rest) = rest.split_at_checked(table(*screen.get(10)?))?;
     let mut transparent = None;
     loop {
         let (&introducer, after) = rest.split_first()?;
@@ -391,10 +420,8 @@ fn gif_first_frame(bytes: &[u8]) -> Option<GifFrame> {
             }
             // Image descriptor: left, top, width, height (LE u16), flags.
             0x2c => {
-                let (&[l0, l1, t0, t1, w0, w1, h0, h1, flags], after) =
-                    after.split_first_chunk::<9>()?;
-                let local = after.get(..table(flags, after)?)?;
-                let palette = if flags & 0x80 != 0 { local } else { global };
+                let (&[l0, l1, t0, t1, w0, w1, h0, h1, flags], after) = after.split_first_chunk::<9>()?;
+                let palette = if flags & 0x80 != 0 { after.get(..table(flags))? } else { global };
                 let index = usize::from(transparent.unwrap_or(0)) * 3;
                 let fill = match palette.get(index..index + 3) {
                     Some(&[r, g, b]) => [r, g, b],
@@ -440,10 +467,7 @@ fn to_rgb(color: ColorType, output: Vec<u8>, pixels: usize, png_grey: bool) -> R
         ColorType::L8 => grey_to_rgb(output.iter().copied(), pixels),
         ColorType::La8 => grey_to_rgb(output.as_chunks::<2>().0.iter().map(|&[l, _]| l), pixels),
         ColorType::L16 => grey_to_rgb(output.as_chunks::<2>().0.iter().map(|&l| grey16(l)), pixels),
-        ColorType::La16 => grey_to_rgb(
-            output.as_chunks::<4>().0.iter().map(|&[a, b, _, _]| grey16([a, b])),
-            pixels,
-        ),
+        ColorType::La16 => grey_to_rgb(output.as_chunks::<4>().0.iter().map(|&[a, b, _, _]| grey16([a, b])), pixels),
         other => Err(Error::Decode(format!("unsupported pixel type {other:?}"))),
     }
 }
@@ -465,8 +489,7 @@ fn keep(mut buf: Vec<u8>, stride: usize, wanted: impl Fn(usize) -> bool) -> Vec<
 fn grey_to_rgb(grey: impl Iterator<Item = u8>, pixels: usize) -> Result<Vec<u8>> {
     let len = pixels.checked_mul(3).ok_or(too_big(u64::MAX))?;
     let mut rgb = Vec::new();
-    rgb.try_reserve_exact(len)
-        .map_err(|_| Error::Decode(format!("cannot allocate {len} bytes for the pixels")))?;
+    rgb.try_reserve_exact(len).map_err(|_| Error::Decode(format!("cannot allocate {len} bytes for the pixels")))?;
     for v in grey {
         rgb.extend_from_slice(&[v, v, v]);
     }
@@ -556,15 +579,10 @@ mod tests {
         for (bytes, format) in cases {
             assert_eq!(sniff(bytes), format, "{bytes:?}");
         }
-        let names: Vec<_> = [
-            ImageFormat::Jpeg,
-            ImageFormat::Png,
-            ImageFormat::Gif,
-            ImageFormat::WebP,
-            ImageFormat::Bmp,
-        ]
-        .map(ImageFormat::name)
-        .into();
+        let names: Vec<_> =
+            [ImageFormat::Jpeg, ImageFormat::Png, ImageFormat::Gif, ImageFormat::WebP, ImageFormat::Bmp]
+                .map(ImageFormat::name)
+                .into();
         assert_eq!(names, ["jpeg", "png", "gif", "webp", "bmp"]);
     }
 
@@ -592,10 +610,7 @@ mod tests {
     fn huge_declared_png_is_refused_before_allocating() {
         let start = std::time::Instant::now();
         let result = decode_default(&png_declaring(100_000, 100_000));
-        assert_eq!(
-            result,
-            Err(Error::LimitExceeded { limit: "width", requested: 100_000, max: 32_768 })
-        );
+        assert_eq!(result, Err(Error::LimitExceeded { limit: "width", requested: 100_000, max: 32_768 }));
         // Allocating 30 GB, or even zeroing 30 MB, would take far longer.
         assert!(start.elapsed().as_millis() < 500, "{:?}", start.elapsed());
     }
@@ -610,11 +625,7 @@ mod tests {
         let square = png_declaring(30_000, 30_000);
         assert_eq!(
             decode_default(&square),
-            Err(Error::LimitExceeded {
-                limit: "pixels",
-                requested: 900_000_000,
-                max: DEFAULT_MAX_PIXELS
-            })
+            Err(Error::LimitExceeded { limit: "pixels", requested: 900_000_000, max: DEFAULT_MAX_PIXELS })
         );
 
         let png = encode(DynamicImage::ImageRgb8(card()), image::ImageFormat::Png);
@@ -663,12 +674,9 @@ mod tests {
     #[test]
     fn lossless_formats_decode_exactly() {
         let card = card();
-        for format in [
-            image::ImageFormat::Png,
-            image::ImageFormat::Bmp,
-            image::ImageFormat::Gif,
-            image::ImageFormat::WebP,
-        ] {
+        for format in
+            [image::ImageFormat::Png, image::ImageFormat::Bmp, image::ImageFormat::Gif, image::ImageFormat::WebP]
+        {
             let bytes = encode(DynamicImage::ImageRgb8(card.clone()), format);
             let decoded = decode_default(&bytes).unwrap();
             assert_eq!((decoded.width(), decoded.height()), (7, 5), "{format:?}");
@@ -688,19 +696,16 @@ mod tests {
         let decoded = decode_default(&bytes).unwrap();
         assert_eq!(decoded.format(), ImageFormat::Jpeg);
         assert_eq!((decoded.width(), decoded.height()), (32, 24));
-        let error: u64 =
-            decoded.rgb().iter().zip(card.as_raw()).map(|(&a, &b)| u64::from(a.abs_diff(b))).sum();
+        let error: u64 = decoded.rgb().iter().zip(card.as_raw()).map(|(&a, &b)| u64::from(a.abs_diff(b))).sum();
         assert!(error / (32 * 24 * 3) < 4, "mean error {}", error as f64 / (32.0 * 24.0 * 3.0));
     }
 
     #[test]
     fn alpha_is_dropped_without_compositing() {
-        let rgba = RgbaImage::from_fn(3, 2, |x, y| {
-            image::Rgba([200, 100 + x as u8, 50 + y as u8, [0, 128, 255][x as usize]])
-        });
+        let rgba =
+            RgbaImage::from_fn(3, 2, |x, y| image::Rgba([200, 100 + x as u8, 50 + y as u8, [0, 128, 255][x as usize]]));
         for format in [image::ImageFormat::Png, image::ImageFormat::WebP] {
-            let decoded =
-                decode_default(&encode(DynamicImage::ImageRgba8(rgba.clone()), format)).unwrap();
+            let decoded = decode_default(&encode(DynamicImage::ImageRgba8(rgba.clone()), format)).unwrap();
             let expected: Vec<u8> = rgba.pixels().flat_map(|p| [p.0[0], p.0[1], p.0[2]]).collect();
             assert_eq!(decoded.rgb(), expected.as_slice(), "{format:?}");
         }
@@ -709,9 +714,7 @@ mod tests {
     #[test]
     fn grey_is_expanded() {
         let grey = GrayImage::from_fn(3, 1, |x, _| Luma([x as u8 * 100]));
-        let decoded =
-            decode_default(&encode(DynamicImage::ImageLuma8(grey), image::ImageFormat::Png))
-                .unwrap();
+        let decoded = decode_default(&encode(DynamicImage::ImageLuma8(grey), image::ImageFormat::Png)).unwrap();
         assert_eq!(decoded.rgb(), [0, 0, 0, 100, 100, 100, 200, 200, 200]);
     }
 
@@ -719,18 +722,13 @@ mod tests {
     fn sixteen_bit_png_keeps_the_high_byte_like_pillow() {
         // `image`'s own to_rgb8 would round (v + 128) / 257: 0x00ff → 1.
         let samples = [0x1234, 0xff00, 0x00ff, 0x80ff, 0x7f80, 0xffff];
-        let rgb16: ImageBuffer<Rgb<u16>, Vec<u16>> =
-            ImageBuffer::from_raw(2, 1, samples.to_vec()).unwrap();
-        let decoded =
-            decode_default(&encode(DynamicImage::ImageRgb16(rgb16), image::ImageFormat::Png))
-                .unwrap();
+        let rgb16: ImageBuffer<Rgb<u16>, Vec<u16>> = ImageBuffer::from_raw(2, 1, samples.to_vec()).unwrap();
+        let decoded = decode_default(&encode(DynamicImage::ImageRgb16(rgb16), image::ImageFormat::Png)).unwrap();
         assert_eq!(decoded.rgb(), [0x12, 0xff, 0x00, 0x80, 0x7f, 0xff]);
 
         let rgba16: ImageBuffer<image::Rgba<u16>, Vec<u16>> =
             ImageBuffer::from_raw(1, 1, vec![0x1234, 0xabcd, 0x00ff, 0]).unwrap();
-        let decoded =
-            decode_default(&encode(DynamicImage::ImageRgba16(rgba16), image::ImageFormat::Png))
-                .unwrap();
+        let decoded = decode_default(&encode(DynamicImage::ImageRgba16(rgba16), image::ImageFormat::Png)).unwrap();
         assert_eq!(decoded.rgb(), [0x12, 0xab, 0x00]);
     }
 
@@ -739,9 +737,7 @@ mod tests {
         // Pillow opens 16-bit grey as I;16, and I;16 → RGB clamps to 255.
         let grey16: ImageBuffer<Luma<u16>, Vec<u16>> =
             ImageBuffer::from_raw(4, 1, vec![0x0080, 0x00ff, 0x0100, 0x1234]).unwrap();
-        let decoded =
-            decode_default(&encode(DynamicImage::ImageLuma16(grey16), image::ImageFormat::Png))
-                .unwrap();
+        let decoded = decode_default(&encode(DynamicImage::ImageLuma16(grey16), image::ImageFormat::Png)).unwrap();
         assert_eq!(decoded.rgb(), [128, 128, 128, 255, 255, 255, 255, 255, 255, 255, 255, 255]);
     }
 
@@ -749,9 +745,7 @@ mod tests {
     fn sixteen_bit_grey_alpha_png_keeps_the_high_byte() {
         let la16: ImageBuffer<image::LumaA<u16>, Vec<u16>> =
             ImageBuffer::from_raw(2, 1, vec![0x0180, 0xffff, 0xfe01, 0]).unwrap();
-        let decoded =
-            decode_default(&encode(DynamicImage::ImageLumaA16(la16), image::ImageFormat::Png))
-                .unwrap();
+        let decoded = decode_default(&encode(DynamicImage::ImageLumaA16(la16), image::ImageFormat::Png)).unwrap();
         assert_eq!(decoded.rgb(), [1, 1, 1, 0xfe, 0xfe, 0xfe]);
     }
 
@@ -822,10 +816,7 @@ mod tests {
     #[test]
     fn gif_walker_survives_any_truncation() {
         let gif = gif_with_inset_frame(Some(0));
-        assert_eq!(
-            gif_first_frame(&gif),
-            Some(GifFrame { left: 1, top: 1, width: 1, height: 1, fill: [10, 20, 30] })
-        );
+        assert_eq!(gif_first_frame(&gif), Some(GifFrame { left: 1, top: 1, width: 1, height: 1, fill: [10, 20, 30] }));
         for end in 0..gif.len() - 6 {
             let _ = gif_first_frame(&gif[..end]);
         }

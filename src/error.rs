@@ -63,9 +63,7 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::UnsupportedFormat => {
-                f.write_str("not an image in a supported format (JPEG, PNG, GIF, WebP, BMP)")
-            }
+            Error::UnsupportedFormat => f.write_str("not an image in a supported format (JPEG, PNG, GIF, WebP, BMP)"),
             Error::LimitExceeded { limit, requested, max } => {
                 write!(f, "image {limit} {requested} exceeds the limit of {max}")
             }

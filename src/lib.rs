@@ -39,6 +39,8 @@ mod error;
 pub mod hash;
 pub(crate) mod hex;
 mod pixels;
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;
 
 pub use error::{Error, Result};
 pub use pixels::{PixelLayout, Pixels};

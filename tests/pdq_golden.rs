@@ -3,6 +3,8 @@
 //! against the reference by `tests/pdq_oracle.rs`, which hashes the same
 //! images.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
 mod common;
 
 use prescan::Pixels;

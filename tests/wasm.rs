@@ -6,6 +6,7 @@
 //! The expected PDQ values are the ones `tests/pdq_golden.rs` holds the
 //! native build to and `tests/pdq_oracle.rs` checks against the reference.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 #![cfg(target_arch = "wasm32")]
 
 mod common;
@@ -41,4 +42,28 @@ fn garbage_is_an_error_not_a_trap() {
     assert!(matches!(e, Error::Decode(_) | Error::LimitExceeded { .. }), "{e:?}");
     let e = hash_file(b"not an image", &HashOptions::default()).unwrap_err();
     assert_eq!(e, Error::UnsupportedFormat);
+}
+
+fn get(obj: &wasm_bindgen::JsValue, key: &str) -> wasm_bindgen::JsValue {
+    js_sys::Reflect::get(obj, &key.into()).unwrap()
+}
+
+#[wasm_bindgen_test]
+fn js_bindings_hash_a_png_and_throw_coded_errors() {
+    use image::ImageEncoder;
+    let f = &common::golden_set()[0];
+    let mut png = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut png)
+        .write_image(&f.data, f.width, f.height, image::ExtendedColorType::Rgb8)
+        .unwrap();
+    let obj: wasm_bindgen::JsValue = prescan::wasm::hash_image(&png, true).unwrap().into();
+    assert_eq!(get(&obj, "pdq").as_string().unwrap(), common::GOLDEN_PDQ[0].0);
+    assert_eq!(get(&obj, "pdqQuality").as_f64().unwrap(), f64::from(common::GOLDEN_PDQ[0].1));
+    assert_eq!(get(&obj, "format").as_string().unwrap(), "png");
+    assert_eq!(js_sys::Array::from(&get(&obj, "pdqDihedral")).length(), 8);
+    assert_eq!(get(&obj, "sha256").as_string().unwrap(), FileDigests::of(&png).sha256_hex());
+
+    let err = prescan::wasm::hash_image(b"junk", false).unwrap_err();
+    assert!(wasm_bindgen::JsCast::is_instance_of::<js_sys::Error>(&err));
+    assert_eq!(get(&err, "code").as_string().unwrap(), "unsupported_format");
 }

@@ -41,11 +41,7 @@ impl FileDigests {
             sha1.update(chunk);
             sha256.update(chunk);
         }
-        FileDigests {
-            md5: md5.finalize().into(),
-            sha1: sha1.finalize().into(),
-            sha256: sha256.finalize().into(),
-        }
+        FileDigests { md5: md5.finalize().into(), sha1: sha1.finalize().into(), sha256: sha256.finalize().into() }
     }
 
     /// MD5 as 32 lowercase hex digits.

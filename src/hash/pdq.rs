@@ -327,11 +327,13 @@ struct LumaTables {
     b: [f64; 256],
 }
 
+// A `u8` index into a 256-entry table cannot be out of bounds.
+#[allow(clippy::indexing_slicing)]
 impl LumaTables {
     fn new() -> Self {
         let mut t = LumaTables { r: [0.0; 256], g: [0.0; 256], b: [0.0; 256] };
-        for v in 0..256 {
-            let x = v as f64;
+        for v in 0..=255u8 {
+            let (x, v) = (f64::from(v), usize::from(v));
             t.r[v] = x * 0.299;
             t.g[v] = x * 0.587;
             t.b[v] = x * 0.114;
@@ -731,6 +733,8 @@ fn bits_from_dct(dct: &Dct16) -> PdqHash {
 }
 
 #[cfg(test)]
+// The twin mirrors the reference's C++ loops on purpose.
+#[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::needless_range_loop, clippy::manual_div_ceil)]
 mod tests {
     //! The fast pipeline against a line-by-line twin of the reference.
     use super::*;
@@ -813,8 +817,22 @@ mod tests {
     #[test]
     fn streamed_blur_equals_reference_passes_bit_for_bit() {
         let sizes = [
-            (5, 5), (6, 5), (5, 9), (7, 13), (17, 8), (64, 64), (63, 65), (100, 37), (129, 130),
-            (257, 255), (300, 17), (17, 300), (1000, 9), (9, 1000), (640, 480), (513, 1031),
+            (5, 5),
+            (6, 5),
+            (5, 9),
+            (7, 13),
+            (17, 8),
+            (64, 64),
+            (63, 65),
+            (100, 37),
+            (129, 130),
+            (257, 255),
+            (300, 17),
+            (17, 300),
+            (1000, 9),
+            (9, 1000),
+            (640, 480),
+            (513, 1031),
         ];
         for (idx, &(w, h)) in sizes.iter().enumerate() {
             for layout in [PixelLayout::Luma, PixelLayout::Rgb, PixelLayout::Rgba] {
@@ -824,11 +842,7 @@ mod tests {
                 let slow = naive_small(&px);
                 for i in 0..64 {
                     for j in 0..64 {
-                        assert_eq!(
-                            fast[i][j].to_bits(),
-                            slow[i][j].to_bits(),
-                            "{w}x{h} {layout:?} at ({i},{j})"
-                        );
+                        assert_eq!(fast[i][j].to_bits(), slow[i][j].to_bits(), "{w}x{h} {layout:?} at ({i},{j})");
                     }
                 }
             }

@@ -202,11 +202,7 @@ fn run(algorithm: PerceptualAlgorithm, image: &RgbImage) -> Result<PerceptualHas
     if bytes.len() != algorithm.len() {
         return Err(Error::InvalidHash {
             kind: algorithm.name(),
-            reason: format!(
-                "image_hasher produced {} bytes, expected {}",
-                bytes.len(),
-                algorithm.len()
-            ),
+            reason: format!("image_hasher produced {} bytes, expected {}", bytes.len(), algorithm.len()),
         });
     }
     Ok(PerceptualHash { algorithm, bytes })
@@ -266,9 +262,7 @@ mod tests {
     fn checker() -> Vec<u8> {
         (0..200u32)
             .flat_map(|y| {
-                (0..300u32).flat_map(move |x| {
-                    if (x / 25 + y / 25) % 2 == 0 { [20, 30, 90] } else { [240, 230, 200] }
-                })
+                (0..300u32).flat_map(move |x| if (x / 25 + y / 25) % 2 == 0 { [20, 30, 90] } else { [240, 230, 200] })
             })
             .collect()
     }
@@ -323,13 +317,8 @@ mod tests {
     #[test]
     fn every_layout_hashes_as_its_rgb() {
         let gradient = gradient();
-        let rgba: Vec<u8> = gradient
-            .as_chunks::<3>()
-            .0
-            .iter()
-            .enumerate()
-            .flat_map(|(i, &[r, g, b])| [r, g, b, i as u8])
-            .collect();
+        let rgba: Vec<u8> =
+            gradient.as_chunks::<3>().0.iter().enumerate().flat_map(|(i, &[r, g, b])| [r, g, b, i as u8]).collect();
         let rgba = Pixels::new(&rgba, 97, 61, PixelLayout::Rgba).unwrap();
         assert_eq!(hexes(rgba), hexes(rgb(&gradient, 97, 61)));
 
@@ -359,11 +348,7 @@ mod tests {
         let tall = Pixels::new(&strip, 1, MAX_SIDE + 1, PixelLayout::Luma).unwrap();
         assert_eq!(
             hash(PerceptualAlgorithm::Blockhash, tall),
-            Err(Error::LimitExceeded {
-                limit: "height",
-                requested: u64::from(MAX_SIDE) + 1,
-                max: u64::from(MAX_SIDE)
-            })
+            Err(Error::LimitExceeded { limit: "height", requested: u64::from(MAX_SIDE) + 1, max: u64::from(MAX_SIDE) })
         );
     }
 
@@ -380,10 +365,8 @@ mod tests {
             assert!(d > 0 && d <= x.algorithm().bits());
         }
         assert_eq!(a[0].distance(&a[1]), None); // phash against dhash
-        let zero =
-            PerceptualHash::from_hex(PerceptualAlgorithm::Ahash, "0000000000000000").unwrap();
-        let ones =
-            PerceptualHash::from_hex(PerceptualAlgorithm::Ahash, "ffffffff000000f1").unwrap();
+        let zero = PerceptualHash::from_hex(PerceptualAlgorithm::Ahash, "0000000000000000").unwrap();
+        let ones = PerceptualHash::from_hex(PerceptualAlgorithm::Ahash, "ffffffff000000f1").unwrap();
         assert_eq!(zero.distance(&ones), Some(37));
     }
 
@@ -397,10 +380,7 @@ mod tests {
             assert_eq!(h.to_string(), hex);
             for bad in [&hex[1..], &hex[2..], &format!("{hex}0"), &format!("{hex}00"), ""] {
                 let err = PerceptualHash::from_hex(h.algorithm(), bad).unwrap_err();
-                assert!(
-                    matches!(err, Error::InvalidHash { kind, .. } if kind == h.algorithm().name()),
-                    "{err:?}"
-                );
+                assert!(matches!(err, Error::InvalidHash { kind, .. } if kind == h.algorithm().name()), "{err:?}");
             }
         }
         let err = PerceptualHash::from_hex(PerceptualAlgorithm::Dhash, "0123456789abcdeg");

@@ -65,7 +65,11 @@ fn value(pattern: Pattern, x: u32, y: u32, c: usize, w: u32, h: u32, rng: &mut P
             _ => (255 - x * 255 / w) as u8,
         },
         Pattern::Checker => {
-            if ((x / 8) + (y / 8)) % 2 == 0 { [250, 240, 230, 255][c] } else { [10, 20, 30, 0][c] }
+            if ((x / 8) + (y / 8)) % 2 == 0 {
+                [250, 240, 230, 255][c]
+            } else {
+                [10, 20, 30, 0][c]
+            }
         }
         Pattern::Scene => {
             // Broad waves whose period scales with the image, plus three discs.
@@ -102,13 +106,7 @@ pub fn generate(pattern: Pattern, width: u32, height: u32, layout: PixelLayout, 
             }
         }
     }
-    Fixture {
-        name: format!("{pattern:?} {width}x{height} {layout:?} seed {seed}"),
-        width,
-        height,
-        layout,
-        data,
-    }
+    Fixture { name: format!("{pattern:?} {width}x{height} {layout:?} seed {seed}"), width, height, layout, data }
 }
 
 /// The oracle conformance set: sizes from 1×1 to 4000×3000, odd and extreme
@@ -118,11 +116,43 @@ pub fn oracle_set() -> Vec<Fixture> {
     use PixelLayout::*;
     let mut out = Vec::new();
     let sizes: &[(u32, u32)] = &[
-        (1, 1), (2, 3), (4, 4), (4, 100), (100, 4), (5, 5), (5, 1000), (1000, 5), (6, 7),
-        (7, 7), (13, 11), (31, 33), (63, 64), (64, 64), (65, 64), (64, 63), (100, 100),
-        (127, 129), (128, 128), (129, 127), (255, 256), (333, 517), (517, 333), (640, 480),
-        (480, 640), (1, 4000), (3, 3000), (4000, 7), (7, 4000), (2048, 13), (13, 2048),
-        (1024, 768), (1000, 1000), (1600, 1004), (1920, 1080), (1080, 1920), (2999, 2001),
+        (1, 1),
+        (2, 3),
+        (4, 4),
+        (4, 100),
+        (100, 4),
+        (5, 5),
+        (5, 1000),
+        (1000, 5),
+        (6, 7),
+        (7, 7),
+        (13, 11),
+        (31, 33),
+        (63, 64),
+        (64, 64),
+        (65, 64),
+        (64, 63),
+        (100, 100),
+        (127, 129),
+        (128, 128),
+        (129, 127),
+        (255, 256),
+        (333, 517),
+        (517, 333),
+        (640, 480),
+        (480, 640),
+        (1, 4000),
+        (3, 3000),
+        (4000, 7),
+        (7, 4000),
+        (2048, 13),
+        (13, 2048),
+        (1024, 768),
+        (1000, 1000),
+        (1600, 1004),
+        (1920, 1080),
+        (1080, 1920),
+        (2999, 2001),
         (4000, 3000),
     ];
     let patterns = [Scene, Noise, Gradient, Checker, Flat];
@@ -163,9 +193,29 @@ pub fn golden_set() -> Vec<Fixture> {
 /// PDQ hex, quality and rotate-90 hex of each image of [`golden_set`], as
 /// the reference computes them (checked by `tests/pdq_oracle.rs`).
 pub const GOLDEN_PDQ: [(&str, u8, &str); 5] = [
-    ("0c8ccdc9cd89799e731c6274a0d8309c57a1ce62da36d913bb3302eecccc7dd9", 100, "627a830c1f09e646f07b1f3c0cec8766f387b9b804ece0c6fb0762d9107c9f66"), // Scene 640x480 Rgb seed 1
-    ("3e6a5e040ad9db6f977a24eea464065f9c5583739c768c392d4d48a836abae15", 100, "1af1affb860b275df0bd3044b943e7b7240640179e76d60ebd1ea8569d628e24"), // Noise 257x311 Rgba seed 2
-    ("000080cb2c4bd17e2c4b6a4a0000418e2c4b09f0585e02c22c4b5b22102f0e60", 58, "500040012c8868882ced5576041528bb4150010610476d9e7daa6cdd7dbe1571"), // Gradient 1000x9 Luma seed 3
-    ("0277570202575f0077007f885d22f5025d088a770a5528770a5d807d570a28f7", 100, "243882f7e396a275a7d2a275f682a27510295d8aead75d8aef825d8aeb825d8a"), // Checker 64x64 Rgb seed 4
-    ("0ccc8dc9cd89f99e731c6274a0d8309c57a1ce60da369913bb3342eecccc7dd9", 100, "627ac31c0f09e646f07b1f3c0cec8766f38739b804ecf0c6fb0762d9103c9f66"), // Scene 1201x797 Rgba seed 5
+    (
+        "0c8ccdc9cd89799e731c6274a0d8309c57a1ce62da36d913bb3302eecccc7dd9",
+        100,
+        "627a830c1f09e646f07b1f3c0cec8766f387b9b804ece0c6fb0762d9107c9f66",
+    ), // Scene 640x480 Rgb seed 1
+    (
+        "3e6a5e040ad9db6f977a24eea464065f9c5583739c768c392d4d48a836abae15",
+        100,
+        "1af1affb860b275df0bd3044b943e7b7240640179e76d60ebd1ea8569d628e24",
+    ), // Noise 257x311 Rgba seed 2
+    (
+        "000080cb2c4bd17e2c4b6a4a0000418e2c4b09f0585e02c22c4b5b22102f0e60",
+        58,
+        "500040012c8868882ced5576041528bb4150010610476d9e7daa6cdd7dbe1571",
+    ), // Gradient 1000x9 Luma seed 3
+    (
+        "0277570202575f0077007f885d22f5025d088a770a5528770a5d807d570a28f7",
+        100,
+        "243882f7e396a275a7d2a275f682a27510295d8aead75d8aef825d8aeb825d8a",
+    ), // Checker 64x64 Rgb seed 4
+    (
+        "0ccc8dc9cd89f99e731c6274a0d8309c57a1ce60da369913bb3342eecccc7dd9",
+        100,
+        "627ac31c0f09e646f07b1f3c0cec8766f38739b804ecf0c6fb0762d9103c9f66",
+    ), // Scene 1201x797 Rgba seed 5
 ];

@@ -1,0 +1,119 @@
+//! `prescan hash` as a person runs it: files and directories in, hashes,
+//! error lines and an exit status out.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use image::ImageEncoder;
+use prescan::PixelLayout;
+
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("prescan-cli-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn write_png(path: &Path, f: &common::Fixture) {
+    let ty = match f.layout {
+        PixelLayout::Luma => image::ExtendedColorType::L8,
+        PixelLayout::Rgb => image::ExtendedColorType::Rgb8,
+        PixelLayout::Rgba => image::ExtendedColorType::Rgba8,
+    };
+    let mut out = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut out).write_image(&f.data, f.width, f.height, ty).unwrap();
+    std::fs::write(path, out).unwrap();
+}
+
+fn prescan(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_prescan")).args(args).output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+#[test]
+fn plain_output_is_signal_type_hash_path() {
+    let dir = TempDir::new("plain");
+    let golden = &common::golden_set()[0];
+    let path = dir.0.join("scene.png");
+    write_png(&path, golden);
+    let out = prescan(&["hash", path.to_str().unwrap()]);
+    assert!(out.status.success(), "{out:?}");
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    let types: Vec<&str> = lines.iter().map(|l| l.split(' ').next().unwrap()).collect();
+    assert_eq!(types, ["pdq", "phash", "dhash", "ahash", "blockhash", "md5", "sha1", "sha256", "pdq_quality"]);
+    for line in &lines {
+        assert!(line.ends_with(&format!(" {}", path.display())), "{line}");
+    }
+    // PNG is lossless: the PDQ is the golden (reference) value.
+    assert_eq!(lines[0], format!("pdq {} {}", common::GOLDEN_PDQ[0].0, path.display()));
+    assert_eq!(lines[8], format!("pdq_quality {} {}", common::GOLDEN_PDQ[0].1, path.display()));
+    let md5 = prescan::hash::digest::FileDigests::of(&std::fs::read(&path).unwrap()).md5_hex();
+    assert_eq!(lines[5], format!("md5 {md5} {}", path.display()));
+}
+
+#[test]
+fn json_with_dihedral_and_directory_walk() {
+    let dir = TempDir::new("json");
+    let sub = dir.0.join("a/b");
+    std::fs::create_dir_all(&sub).unwrap();
+    let set = common::golden_set();
+    write_png(&dir.0.join("one.png"), &set[0]);
+    write_png(&sub.join("two.png"), &set[1]);
+    std::fs::write(sub.join("broken.png"), b"\x89PNG\r\n\x1a\nnot really").unwrap();
+    std::fs::write(dir.0.join("notes.txt"), b"hello").unwrap();
+
+    let out = prescan(&["hash", "--json", "--dihedral", dir.0.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "a failed file makes the status non-zero");
+    let text = stdout(&out);
+    let rows: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let paths: Vec<&str> = rows.iter().map(|r| r["path"].as_str().unwrap()).collect();
+    assert_eq!(paths.len(), 4, "every file once, errors included: {paths:?}");
+    // Sorted walk: a/b/broken.png, a/b/two.png, notes.txt, one.png
+    assert!(paths[0].ends_with("a/b/broken.png") && paths[1].ends_with("a/b/two.png"), "{paths:?}");
+    assert!(rows[0]["error"].as_str().unwrap().contains("decode"), "{}", rows[0]);
+    assert!(rows[2]["error"].as_str().is_some(), "{}", rows[2]);
+    for (row, golden) in [(&rows[1], &common::GOLDEN_PDQ[1]), (&rows[3], &common::GOLDEN_PDQ[0])] {
+        assert_eq!(row["pdq"], golden.0);
+        assert_eq!(row["pdq_quality"], golden.1);
+        let dihedral = row["pdq_dihedral"].as_array().unwrap();
+        assert_eq!(dihedral.len(), 8);
+        assert_eq!(dihedral[0], golden.0);
+        assert_eq!(dihedral[1], golden.2, "rotate90");
+        for key in ["md5", "sha1", "sha256", "phash", "dhash", "ahash", "blockhash", "format", "width", "height"] {
+            assert!(!row[key].is_null(), "{key} missing in {row}");
+        }
+    }
+    assert_eq!(rows[3]["width"], 640);
+    assert_eq!(rows[3]["sha256"].as_str().unwrap().len(), 64);
+}
+
+#[test]
+fn unreadable_path_reports_and_continues() {
+    let dir = TempDir::new("missing");
+    let good = dir.0.join("good.png");
+    write_png(&good, &common::golden_set()[3]);
+    let missing = dir.0.join("missing.png");
+    let out = prescan(&["hash", missing.to_str().unwrap(), good.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("missing.png"), "{err}");
+    assert!(stdout(&out).starts_with(&format!("pdq {} ", common::GOLDEN_PDQ[3].0)));
+}

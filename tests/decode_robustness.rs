@@ -1,0 +1,142 @@
+//! Truncated and corrupted files of every format give an error, never a
+//! panic, and a tiny file declaring a huge image is refused before its
+//! pixels are allocated.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+mod common;
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::time::Instant;
+
+use image::ImageEncoder;
+use prescan::decode::{self, ImageFormat, Limits};
+use prescan::hash::{HashOptions, hash_file};
+use prescan::{Error, PixelLayout};
+
+/// A 37×23 scene encoded in `format`.
+fn encoded(format: ImageFormat) -> Vec<u8> {
+    let f = common::generate(common::Pattern::Scene, 37, 23, PixelLayout::Rgb, 11);
+    let mut out = Vec::new();
+    let (w, h, px, ty) = (f.width, f.height, &f.data, image::ExtendedColorType::Rgb8);
+    match format {
+        ImageFormat::Png => image::codecs::png::PngEncoder::new(&mut out).write_image(px, w, h, ty),
+        ImageFormat::Jpeg => image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85).write_image(px, w, h, ty),
+        ImageFormat::Gif => image::codecs::gif::GifEncoder::new(&mut out).encode(px, w, h, ty),
+        ImageFormat::Bmp => image::codecs::bmp::BmpEncoder::new(&mut out).write_image(px, w, h, ty),
+        ImageFormat::WebP => image::codecs::webp::WebPEncoder::new_lossless(&mut out).write_image(px, w, h, ty),
+    }
+    .unwrap();
+    out
+}
+
+const FORMATS: [ImageFormat; 5] =
+    [ImageFormat::Jpeg, ImageFormat::Png, ImageFormat::Gif, ImageFormat::WebP, ImageFormat::Bmp];
+
+/// Decodes `bytes` and hashes them, failing the test on a panic.
+fn must_not_panic(bytes: &[u8], what: &str) -> Result<(), Error> {
+    match catch_unwind(AssertUnwindSafe(|| hash_file(bytes, &HashOptions::default()))) {
+        Ok(r) => r.map(|_| ()),
+        Err(_) => panic!("panicked on {what}"),
+    }
+}
+
+#[test]
+fn every_format_decodes_intact() {
+    for format in FORMATS {
+        let bytes = encoded(format);
+        assert_eq!(decode::sniff(&bytes), Some(format));
+        let img = decode::decode(&bytes, &Limits::default()).unwrap();
+        assert_eq!((img.width(), img.height(), img.format()), (37, 23, format));
+        must_not_panic(&bytes, "intact file").unwrap();
+    }
+}
+
+#[test]
+fn truncated_files_are_errors_not_panics() {
+    for format in FORMATS {
+        let bytes = encoded(format);
+        // Containers end with a trailer (PNG's 12-byte IEND chunk, GIF's
+        // `;`, JPEG's EOI marker) after the last pixel data; a cut inside it
+        // loses no pixels and may be accepted. Every cut before it must fail.
+        const TRAILER: usize = 12;
+        for len in 0..bytes.len() {
+            let r = must_not_panic(&bytes[..len], &format!("{format:?} cut to {len}"));
+            if len + TRAILER <= bytes.len() {
+                assert!(r.is_err(), "{format:?} cut to {len} of {} bytes was accepted", bytes.len());
+            }
+        }
+    }
+}
+
+#[test]
+fn corrupted_files_are_errors_or_images_never_panics() {
+    for format in FORMATS {
+        let bytes = encoded(format);
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        for i in 0..600 {
+            let mut copy = bytes.clone();
+            // Flip 1 to 4 bytes at pseudo-random places, biased to headers.
+            for _ in 0..=(i % 4) {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                let span = if i % 2 == 0 { copy.len().min(64) } else { copy.len() };
+                let at = (state as usize) % span;
+                copy[at] ^= (state >> 32) as u8 | 1;
+            }
+            let _ = must_not_panic(&copy, &format!("{format:?} corruption {i}"));
+        }
+    }
+}
+
+/// A valid PNG signature and IHDR chunk declaring `w` × `h`, with no data.
+fn png_header(w: u32, h: u32) -> Vec<u8> {
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = !0u32;
+        for &b in bytes {
+            crc ^= u32::from(b);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
+            }
+        }
+        !crc
+    }
+    let mut chunk = b"IHDR".to_vec();
+    chunk.extend_from_slice(&w.to_be_bytes());
+    chunk.extend_from_slice(&h.to_be_bytes());
+    chunk.extend_from_slice(&[8, 2, 0, 0, 0]); // 8-bit RGB
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    out.extend_from_slice(&13u32.to_be_bytes());
+    out.extend_from_slice(&chunk);
+    out.extend_from_slice(&crc32(&chunk).to_be_bytes());
+    // A real bomb carries a little compressed data and a proper end.
+    for (name, data) in [(&b"IDAT"[..], &b"\x78\x9c\x03\x00\x00\x00\x00\x01"[..]), (b"IEND", b"")] {
+        let mut chunk = name.to_vec();
+        chunk.extend_from_slice(data);
+        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        out.extend_from_slice(&chunk);
+        out.extend_from_slice(&crc32(&chunk).to_be_bytes());
+    }
+    out
+}
+
+#[test]
+fn decompression_bomb_is_refused_before_allocation() {
+    let bomb = png_header(100_000, 100_000);
+    assert!(bomb.len() < 80);
+    let start = Instant::now();
+    let err = decode::decode(&bomb, &Limits::default()).unwrap_err();
+    assert!(matches!(err, Error::LimitExceeded { .. }), "{err:?}");
+    // Allocating and filling 30 GB could not happen in this time.
+    assert!(start.elapsed().as_millis() < 200, "took {:?}", start.elapsed());
+
+    // Within the side limits but over the pixel count.
+    let wide = png_header(30_000, 30_000);
+    assert!(matches!(decode::decode(&wide, &Limits::default()), Err(Error::LimitExceeded { limit: "pixels", .. })));
+
+    // Caller-set limits apply too.
+    let small = Limits { max_width: 36, ..Limits::default() };
+    let err = decode::decode(&encoded(ImageFormat::Png), &small).unwrap_err();
+    assert!(matches!(err, Error::LimitExceeded { limit: "width", requested: 37, max: 36 }), "{err:?}");
+}
