@@ -43,6 +43,56 @@ pub enum Error {
         /// Why it was refused.
         reason: String,
     },
+    /// An entry of a hash list being imported was refused (with `--strict`,
+    /// the first one stops the import).
+    BadEntry {
+        /// Where: `line 12`, `record 5`, …
+        location: String,
+        /// Why it was refused.
+        reason: String,
+    },
+    /// The list does not start with prescan's list magic.
+    ListMagic,
+    /// The list is in a format version this build does not read.
+    ListVersion(u16),
+    /// The list ends before its structure does.
+    ListTruncated,
+    /// The list is structurally invalid (after its signature was checked:
+    /// the signer wrote a bad list), or has bytes after its signature.
+    ListMalformed(String),
+    /// The list is larger than the caller's limits; it was not parsed.
+    ListTooLarge {
+        /// Which limit: `"bytes"` or `"entries"`.
+        limit: &'static str,
+        /// What the list asked for.
+        requested: u64,
+        /// The configured maximum.
+        max: u64,
+    },
+    /// The list was signed by a key the caller did not configure.
+    UnknownKey {
+        /// The list's key id, hex.
+        key_id: String,
+    },
+    /// The signature does not verify: the list was altered after signing.
+    BadSignature,
+    /// The list expired before `now`.
+    Expired {
+        /// The list's expiry, Unix seconds.
+        expires: u64,
+        /// The time it was checked at, Unix seconds.
+        now: u64,
+    },
+    /// The list's sequence number is below the caller's minimum: an older
+    /// list replayed (rollback).
+    Rollback {
+        /// The list's sequence number.
+        sequence: u64,
+        /// The lowest sequence number the caller accepts.
+        minimum: u64,
+    },
+    /// A signing or verifying key that cannot be used.
+    Key(String),
 }
 
 impl Error {
@@ -56,6 +106,17 @@ impl Error {
             Error::Decode(_) => "decode_failed",
             Error::PixelBuffer { .. } => "bad_pixel_buffer",
             Error::InvalidHash { .. } => "invalid_hash",
+            Error::BadEntry { .. } => "bad_entry",
+            Error::ListMagic => "list_bad_magic",
+            Error::ListVersion(_) => "list_bad_version",
+            Error::ListTruncated => "list_truncated",
+            Error::ListMalformed(_) => "list_malformed",
+            Error::ListTooLarge { .. } => "list_too_large",
+            Error::UnknownKey { .. } => "list_unknown_key",
+            Error::BadSignature => "list_bad_signature",
+            Error::Expired { .. } => "list_expired",
+            Error::Rollback { .. } => "list_rollback",
+            Error::Key(_) => "bad_key",
         }
     }
 }
@@ -73,6 +134,21 @@ impl fmt::Display for Error {
                 write!(f, "pixel buffer holds {actual} bytes, its dimensions call for {expected}")
             }
             Error::InvalidHash { kind, reason } => write!(f, "invalid {kind} hash: {reason}"),
+            Error::BadEntry { location, reason } => write!(f, "{location}: {reason}"),
+            Error::ListMagic => f.write_str("not a prescan hash list (bad magic)"),
+            Error::ListVersion(v) => write!(f, "hash list format version {v} is not supported"),
+            Error::ListTruncated => f.write_str("hash list is truncated"),
+            Error::ListMalformed(why) => write!(f, "hash list is malformed: {why}"),
+            Error::ListTooLarge { limit, requested, max } => {
+                write!(f, "hash list {limit} {requested} exceeds the limit of {max}")
+            }
+            Error::UnknownKey { key_id } => write!(f, "hash list is signed by key {key_id}, which is not trusted"),
+            Error::BadSignature => f.write_str("hash list signature does not verify: the list was altered"),
+            Error::Expired { expires, now } => write!(f, "hash list expired at {expires} (now {now}, Unix seconds)"),
+            Error::Rollback { sequence, minimum } => {
+                write!(f, "hash list sequence {sequence} is below the minimum {minimum}: an older list (rollback)")
+            }
+            Error::Key(why) => write!(f, "bad key: {why}"),
         }
     }
 }

@@ -38,6 +38,8 @@ pub mod decode;
 mod error;
 pub mod hash;
 pub(crate) mod hex;
+pub mod index;
+pub mod list;
 mod pixels;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

@@ -1,0 +1,600 @@
+//! prescan's signed binary hash list: building, inspecting and loading.
+//!
+//! The byte layout is specified in `docs/list-format.md`. In short: a fixed
+//! header (magic, version, key id, sequence, creation and expiry times), the
+//! list id, one section per signal type (threshold, hashes, optional
+//! labels), and an Ed25519 signature over every byte before it.
+//!
+//! [`SignedList::load`] refuses, each with its own [`Error`]: a list over
+//! the caller's size limit (before reading it), bad magic or version, a key
+//! the caller did not configure, a bad signature (checked before any count
+//! in the list is trusted), truncation or trailing bytes, more entries than
+//! the caller allows, an expired list, and a sequence number below the
+//! caller's minimum (rollback). The loaded list keeps the bytes it was given
+//! and reads hashes and labels in place.
+//!
+//! Every read goes through a bounds-checked cursor; no function here panics
+//! on any input.
+
+use std::ops::Range;
+
+use crate::error::{Error, Result};
+use crate::list::keys::{KeyId, PublicKey, SIGNATURE_LEN, SecretKey};
+use crate::list::{Entry, SignalType};
+
+/// The first 8 bytes of every list.
+pub const MAGIC: [u8; 8] = *b"PRSCNLST";
+/// The format version this build writes and reads.
+pub const VERSION: u16 = 1;
+/// Bytes of the fixed header, before the list id.
+const HEADER_LEN: usize = 48;
+/// Longest list id, in bytes.
+pub const MAX_ID_LEN: usize = 255;
+/// Longest entry label, in bytes.
+pub const MAX_LABEL_LEN: usize = 1024;
+
+/// Default largest list accepted by [`SignedList::load`]: 1 GiB, room for
+/// 30 million PDQ hashes; a browser tab should set a lower limit.
+pub const DEFAULT_MAX_BYTES: u64 = 1 << 30;
+/// Default largest number of entries (all sections together): 32 Mi.
+pub const DEFAULT_MAX_ENTRIES: u64 = 32 << 20;
+
+/// Size limits for loading a list, checked before anything of that size is
+/// read or allocated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListLimits {
+    /// Largest list, in bytes.
+    pub max_bytes: u64,
+    /// Largest number of entries, all sections together.
+    pub max_entries: u64,
+}
+
+impl Default for ListLimits {
+    fn default() -> Self {
+        ListLimits { max_bytes: DEFAULT_MAX_BYTES, max_entries: DEFAULT_MAX_ENTRIES }
+    }
+}
+
+/// What a loader trusts and requires.
+#[derive(Debug, Clone)]
+pub struct LoadOptions {
+    /// The keys whose signatures are accepted. Empty: nothing is accepted.
+    pub trusted_keys: Vec<PublicKey>,
+    /// The current time, Unix seconds, for the expiry check. The library
+    /// has no clock of its own: the CLI and the browser pass theirs.
+    pub now: u64,
+    /// The lowest sequence number accepted: the highest one the caller has
+    /// seen, so that an older list cannot be replayed.
+    pub min_sequence: u64,
+    /// Size limits.
+    pub limits: ListLimits,
+}
+
+/// A list's metadata.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListMeta {
+    /// The list's name, chosen by its issuer.
+    pub id: String,
+    /// The id of the key that signed it.
+    pub key_id: KeyId,
+    /// Sequence number: each new list from an issuer has a higher one.
+    pub sequence: u64,
+    /// Creation time, Unix seconds.
+    pub created: u64,
+    /// Expiry time, Unix seconds; `None`: the list does not expire.
+    pub expires: Option<u64>,
+}
+
+/// Where one section's parts lie in the list bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct SectionInfo {
+    signal: SignalType,
+    threshold: u32,
+    count: usize,
+    hashes: Range<usize>,
+    /// `(offsets, blob)` when the section has labels.
+    labels: Option<(Range<usize>, Range<usize>)>,
+}
+
+/// One section of a list, read in place.
+#[derive(Debug, Clone, Copy)]
+pub struct Section<'a> {
+    /// The signal type of every hash in it.
+    pub signal: SignalType,
+    /// The issuer's match threshold, in bits (0 for exact).
+    pub threshold: u32,
+    /// Number of entries.
+    pub count: usize,
+    /// The hashes, `count * signal.hash_len()` bytes, in entry order.
+    pub hashes: &'a [u8],
+    labels: Option<(&'a [u8], &'a [u8])>,
+}
+
+impl<'a> Section<'a> {
+    /// Hash of entry `i`.
+    pub fn hash(&self, i: usize) -> Option<&'a [u8]> {
+        let len = self.signal.hash_len();
+        self.hashes.get(i * len..(i + 1) * len)
+    }
+
+    /// Label of entry `i`, if the section has labels and it has one.
+    pub fn label(&self, i: usize) -> Option<&'a str> {
+        let (offsets, blob) = self.labels?;
+        let at = |k: usize| -> Option<usize> {
+            let b = offsets.get(k * 4..k * 4 + 4)?;
+            Some(u32::from_le_bytes([*b.first()?, *b.get(1)?, *b.get(2)?, *b.get(3)?]) as usize)
+        };
+        let text = blob.get(at(i)?..at(i + 1)?)?;
+        let text = std::str::from_utf8(text).ok()?;
+        (!text.is_empty()).then_some(text)
+    }
+
+    /// Whether the section carries labels.
+    pub fn has_labels(&self) -> bool {
+        self.labels.is_some()
+    }
+}
+
+/// A list that was verified and accepted by [`SignedList::load`].
+#[derive(Debug, Clone)]
+pub struct SignedList {
+    bytes: Vec<u8>,
+    meta: ListMeta,
+    sections: Vec<SectionInfo>,
+}
+
+impl SignedList {
+    /// Verifies and accepts `bytes` as a list under `options`.
+    ///
+    /// # Errors
+    /// In the order checked: [`Error::ListTooLarge`] (bytes),
+    /// [`Error::ListTruncated`], [`Error::ListMagic`], [`Error::ListVersion`],
+    /// [`Error::UnknownKey`], [`Error::BadSignature`], then the structure
+    /// ([`Error::ListTruncated`], [`Error::ListMalformed`],
+    /// [`Error::ListTooLarge`] for entries), then [`Error::Expired`] and
+    /// [`Error::Rollback`]. Never panics.
+    pub fn load(bytes: Vec<u8>, options: &LoadOptions) -> Result<Self> {
+        let limits = &options.limits;
+        if bytes.len() as u64 > limits.max_bytes {
+            return Err(Error::ListTooLarge { limit: "bytes", requested: bytes.len() as u64, max: limits.max_bytes });
+        }
+        let header = read_header(&bytes)?;
+        let key = options
+            .trusted_keys
+            .iter()
+            .find(|k| k.id() == header.key_id)
+            .ok_or_else(|| Error::UnknownKey { key_id: header.key_id.to_string() })?;
+        let (signed, signature) = split_signature(&bytes)?;
+        if !key.verifies(signed, &signature) {
+            return Err(Error::BadSignature);
+        }
+        let (meta, sections) = parse(&bytes, limits)?;
+        if let Some(expires) = meta.expires {
+            if options.now >= expires {
+                return Err(Error::Expired { expires, now: options.now });
+            }
+        }
+        if meta.sequence < options.min_sequence {
+            return Err(Error::Rollback { sequence: meta.sequence, minimum: options.min_sequence });
+        }
+        Ok(SignedList { bytes, meta, sections })
+    }
+
+    /// The list's metadata.
+    pub fn meta(&self) -> &ListMeta {
+        &self.meta
+    }
+
+    /// The sections, in the list's order.
+    pub fn sections(&self) -> impl Iterator<Item = Section<'_>> {
+        self.sections.iter().map(|s| section_view(&self.bytes, s))
+    }
+
+    /// The section of one signal type, if the list has it.
+    pub fn section(&self, signal: SignalType) -> Option<Section<'_>> {
+        self.sections().find(|s| s.signal == signal)
+    }
+
+    /// Total entries, all sections together.
+    pub fn len(&self) -> usize {
+        self.sections.iter().map(|s| s.count).sum()
+    }
+
+    /// Whether the list has no entries.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The list's bytes, as loaded.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+}
+
+/// What [`inspect`] finds in a list without trusting it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListInfo {
+    /// The metadata, as the list states it.
+    pub meta: ListMeta,
+    /// `(signal, threshold, entries, has labels)` per section.
+    pub sections: Vec<(SignalType, u32, usize, bool)>,
+    /// Total bytes.
+    pub bytes: usize,
+}
+
+/// Reads a list's metadata and section counts **without verifying its
+/// signature**, for display. Use [`SignedList::load`] to accept a list;
+/// [`verify_signature`] says whether a given key signed it.
+///
+/// # Errors
+/// Structural errors as [`SignedList::load`] gives them. Never panics.
+pub fn inspect(bytes: &[u8], limits: &ListLimits) -> Result<ListInfo> {
+    if bytes.len() as u64 > limits.max_bytes {
+        return Err(Error::ListTooLarge { limit: "bytes", requested: bytes.len() as u64, max: limits.max_bytes });
+    }
+    let (meta, sections) = parse(bytes, limits)?;
+    let sections = sections.iter().map(|s| (s.signal, s.threshold, s.count, s.labels.is_some())).collect();
+    Ok(ListInfo { meta, sections, bytes: bytes.len() })
+}
+
+/// Checks only that `key` signed `bytes` (not expiry or rollback).
+///
+/// # Errors
+/// [`Error::ListTruncated`], [`Error::ListMagic`], [`Error::ListVersion`],
+/// [`Error::UnknownKey`] when the list names another key, and
+/// [`Error::BadSignature`].
+pub fn verify_signature(bytes: &[u8], key: &PublicKey) -> Result<()> {
+    let header = read_header(bytes)?;
+    if header.key_id != key.id() {
+        return Err(Error::UnknownKey { key_id: header.key_id.to_string() });
+    }
+    let (signed, signature) = split_signature(bytes)?;
+    if key.verifies(signed, &signature) { Ok(()) } else { Err(Error::BadSignature) }
+}
+
+/// Builds a signed list.
+#[derive(Debug, Clone)]
+pub struct ListBuilder {
+    /// The list's name.
+    pub id: String,
+    /// Its sequence number; must grow from one list to the next.
+    pub sequence: u64,
+    /// Creation time, Unix seconds.
+    pub created: u64,
+    /// Expiry time, Unix seconds, or `None` for a list that never expires.
+    pub expires: Option<u64>,
+    /// Match thresholds by signal type; a type absent here gets
+    /// [`SignalType::default_threshold`].
+    pub thresholds: Vec<(SignalType, u32)>,
+}
+
+impl ListBuilder {
+    /// The signed list of `entries`, one section per signal type present,
+    /// in [`SignalType::ALL`] order, entries in their given order.
+    ///
+    /// # Errors
+    /// [`Error::ListMalformed`] for an id or label too long, an entry whose
+    /// hash has the wrong length, or a section over `u32::MAX` entries.
+    pub fn build(&self, entries: &[Entry], key: &SecretKey) -> Result<Vec<u8>> {
+        let malformed = |why: String| Error::ListMalformed(why);
+        if self.id.is_empty() || self.id.len() > MAX_ID_LEN {
+            return Err(malformed(format!("list id must be 1 to {MAX_ID_LEN} bytes")));
+        }
+        let present: Vec<SignalType> =
+            SignalType::ALL.into_iter().filter(|t| entries.iter().any(|e| e.signal == *t)).collect();
+        let mut out = Vec::new();
+        out.extend_from_slice(&MAGIC);
+        out.extend_from_slice(&VERSION.to_le_bytes());
+        out.extend_from_slice(&0u16.to_le_bytes());
+        out.extend_from_slice(&key.public().id().0);
+        out.extend_from_slice(&self.sequence.to_le_bytes());
+        out.extend_from_slice(&self.created.to_le_bytes());
+        out.extend_from_slice(&self.expires.unwrap_or(0).to_le_bytes());
+        out.extend_from_slice(&(self.id.len() as u16).to_le_bytes());
+        out.extend_from_slice(&(present.len() as u16).to_le_bytes());
+        out.extend_from_slice(self.id.as_bytes());
+        for signal in present {
+            let section: Vec<&Entry> = entries.iter().filter(|e| e.signal == signal).collect();
+            let count = u32::try_from(section.len()).map_err(|_| malformed(format!("{signal}: too many entries")))?;
+            let threshold = self
+                .thresholds
+                .iter()
+                .find(|(t, _)| *t == signal)
+                .map_or(signal.default_threshold(), |(_, v)| *v);
+            let threshold =
+                u16::try_from(threshold).map_err(|_| malformed(format!("{signal}: threshold too large")))?;
+            let labelled = section.iter().any(|e| e.label.as_deref().is_some_and(|l| !l.is_empty()));
+            let mut offsets = Vec::new();
+            let mut blob = Vec::new();
+            if labelled {
+                offsets.extend_from_slice(&0u32.to_le_bytes());
+                for e in &section {
+                    let label = e.label.as_deref().unwrap_or("");
+                    if label.len() > MAX_LABEL_LEN {
+                        return Err(malformed(format!("label longer than {MAX_LABEL_LEN} bytes")));
+                    }
+                    blob.extend_from_slice(label.as_bytes());
+                    let end = u32::try_from(blob.len()).map_err(|_| malformed("labels too large".into()))?;
+                    offsets.extend_from_slice(&end.to_le_bytes());
+                }
+            }
+            let label_len = u32::try_from(offsets.len() + blob.len()).map_err(|_| malformed("labels too large".into()))?;
+            out.push(signal.code());
+            out.push(0);
+            out.extend_from_slice(&threshold.to_le_bytes());
+            out.extend_from_slice(&count.to_le_bytes());
+            out.extend_from_slice(&label_len.to_le_bytes());
+            for e in &section {
+                if e.hash.len() != signal.hash_len() {
+                    return Err(malformed(format!("{signal} hash of {} bytes", e.hash.len())));
+                }
+                out.extend_from_slice(&e.hash);
+            }
+            out.extend_from_slice(&offsets);
+            out.extend_from_slice(&blob);
+        }
+        let signature = key.sign(&out);
+        out.extend_from_slice(&signature);
+        Ok(out)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Reading
+
+/// A bounds-checked reader over untrusted bytes.
+struct Cursor<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Cursor<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8]> {
+        let end = self.at.checked_add(n).ok_or(Error::ListTruncated)?;
+        let out = self.bytes.get(self.at..end).ok_or(Error::ListTruncated)?;
+        self.at = end;
+        Ok(out)
+    }
+
+    fn array<const N: usize>(&mut self) -> Result<[u8; N]> {
+        let mut out = [0u8; N];
+        out.copy_from_slice(self.take(N)?);
+        Ok(out)
+    }
+
+    fn u8(&mut self) -> Result<u8> {
+        Ok(self.array::<1>()?[0])
+    }
+
+    fn u16(&mut self) -> Result<u16> {
+        Ok(u16::from_le_bytes(self.array()?))
+    }
+
+    fn u32(&mut self) -> Result<u32> {
+        Ok(u32::from_le_bytes(self.array()?))
+    }
+
+    fn u64(&mut self) -> Result<u64> {
+        Ok(u64::from_le_bytes(self.array()?))
+    }
+}
+
+struct Header {
+    key_id: KeyId,
+    sequence: u64,
+    created: u64,
+    expires: u64,
+    id_len: usize,
+    section_count: usize,
+}
+
+/// The fixed header: magic and version first, so that a file that is not a
+/// list, or a newer format, is named as such.
+fn read_header(bytes: &[u8]) -> Result<Header> {
+    let mut c = Cursor { bytes, at: 0 };
+    if c.take(MAGIC.len()).map_err(|_| Error::ListMagic)? != MAGIC {
+        return Err(Error::ListMagic);
+    }
+    let version = c.u16()?;
+    if version != VERSION {
+        return Err(Error::ListVersion(version));
+    }
+    if c.u16()? != 0 {
+        return Err(Error::ListMalformed("reserved header flags are set".into()));
+    }
+    let key_id = KeyId(c.array()?);
+    let (sequence, created, expires) = (c.u64()?, c.u64()?, c.u64()?);
+    let id_len = usize::from(c.u16()?);
+    let section_count = usize::from(c.u16()?);
+    if bytes.len() < HEADER_LEN + SIGNATURE_LEN {
+        return Err(Error::ListTruncated);
+    }
+    Ok(Header { key_id, sequence, created, expires, id_len, section_count })
+}
+
+fn split_signature(bytes: &[u8]) -> Result<(&[u8], [u8; SIGNATURE_LEN])> {
+    let at = bytes.len().checked_sub(SIGNATURE_LEN).ok_or(Error::ListTruncated)?;
+    let (signed, sig) = bytes.split_at_checked(at).ok_or(Error::ListTruncated)?;
+    let mut signature = [0u8; SIGNATURE_LEN];
+    signature.copy_from_slice(sig);
+    Ok((signed, signature))
+}
+
+fn section_view<'a>(bytes: &'a [u8], s: &SectionInfo) -> Section<'a> {
+    let get = |r: &Range<usize>| bytes.get(r.clone()).unwrap_or(&[]);
+    Section {
+        signal: s.signal,
+        threshold: s.threshold,
+        count: s.count,
+        hashes: get(&s.hashes),
+        labels: s.labels.as_ref().map(|(o, b)| (get(o), get(b))),
+    }
+}
+
+/// The whole structure: header, id, sections, and nothing left between the
+/// last section and the signature.
+fn parse(bytes: &[u8], limits: &ListLimits) -> Result<(ListMeta, Vec<SectionInfo>)> {
+    let header = read_header(bytes)?;
+    let (body, _) = split_signature(bytes)?;
+    let mut c = Cursor { bytes: body, at: HEADER_LEN };
+    if header.id_len == 0 || header.id_len > MAX_ID_LEN {
+        return Err(Error::ListMalformed(format!("list id of {} bytes", header.id_len)));
+    }
+    let id = std::str::from_utf8(c.take(header.id_len)?)
+        .map_err(|_| Error::ListMalformed("list id is not UTF-8".into()))?
+        .to_owned();
+    if header.section_count > SignalType::ALL.len() {
+        return Err(Error::ListMalformed(format!("{} sections", header.section_count)));
+    }
+    let mut sections: Vec<SectionInfo> = Vec::with_capacity(header.section_count);
+    let mut total: u64 = 0;
+    for _ in 0..header.section_count {
+        let code = c.u8()?;
+        let signal = SignalType::from_code(code)
+            .ok_or_else(|| Error::ListMalformed(format!("unknown signal type code {code}")))?;
+        if sections.iter().any(|s| s.signal == signal) {
+            return Err(Error::ListMalformed(format!("two {signal} sections")));
+        }
+        if c.u8()? != 0 {
+            return Err(Error::ListMalformed("reserved section byte is set".into()));
+        }
+        let threshold = u32::from(c.u16()?);
+        let count = c.u32()? as usize;
+        let label_len = c.u32()? as usize;
+        total += count as u64;
+        if total > limits.max_entries {
+            return Err(Error::ListTooLarge { limit: "entries", requested: total, max: limits.max_entries });
+        }
+        // The count is bounded by the bytes present before anything is
+        // allocated for it: `take` fails on a count the list cannot hold.
+        let hash_bytes = count.checked_mul(signal.hash_len()).ok_or(Error::ListTruncated)?;
+        let start = c.at;
+        c.take(hash_bytes)?;
+        let hashes = start..c.at;
+        let labels = if label_len == 0 {
+            None
+        } else {
+            let offsets_len = count.checked_add(1).and_then(|n| n.checked_mul(4)).ok_or(Error::ListTruncated)?;
+            let blob_len = label_len
+                .checked_sub(offsets_len)
+                .ok_or_else(|| Error::ListMalformed("label table shorter than its offsets".into()))?;
+            let o_start = c.at;
+            let offsets = c.take(offsets_len)?;
+            let b_start = c.at;
+            c.take(blob_len)?;
+            check_label_offsets(offsets, blob_len)?;
+            Some((o_start..b_start, b_start..c.at))
+        };
+        sections.push(SectionInfo { signal, threshold, count, hashes, labels });
+    }
+    if c.at != body.len() {
+        return Err(Error::ListMalformed(format!("{} bytes after the last section", body.len() - c.at)));
+    }
+    let meta = ListMeta {
+        id,
+        key_id: header.key_id,
+        sequence: header.sequence,
+        created: header.created,
+        expires: (header.expires != 0).then_some(header.expires),
+    };
+    Ok((meta, sections))
+}
+
+/// Label offsets start at 0, never decrease, end at the blob's length, and
+/// delimit labels of at most [`MAX_LABEL_LEN`] bytes.
+fn check_label_offsets(offsets: &[u8], blob_len: usize) -> Result<()> {
+    let mut previous: Option<usize> = None;
+    for chunk in offsets.chunks_exact(4) {
+        let mut b = [0u8; 4];
+        b.copy_from_slice(chunk);
+        let v = u32::from_le_bytes(b) as usize;
+        let ok = match previous {
+            None => v == 0,
+            Some(p) => v >= p && v - p <= MAX_LABEL_LEN,
+        };
+        if !ok {
+            return Err(Error::ListMalformed("label offsets out of order".into()));
+        }
+        previous = Some(v);
+    }
+    if previous != Some(blob_len) {
+        return Err(Error::ListMalformed("label offsets do not end at the label bytes' end".into()));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entries() -> Vec<Entry> {
+        vec![
+            Entry { signal: SignalType::Md5, hash: vec![1; 16], label: Some("case-1".into()) },
+            Entry { signal: SignalType::Pdq, hash: vec![0xab; 32], label: None },
+            Entry { signal: SignalType::Pdq, hash: vec![0xcd; 32], label: Some("case-2".into()) },
+            Entry { signal: SignalType::Sha256, hash: vec![9; 32], label: None },
+        ]
+    }
+
+    fn builder() -> ListBuilder {
+        ListBuilder {
+            id: "test-list".into(),
+            sequence: 7,
+            created: 1_700_000_000,
+            expires: Some(1_800_000_000),
+            thresholds: vec![(SignalType::Pdq, 20)],
+        }
+    }
+
+    fn options(key: &SecretKey) -> LoadOptions {
+        LoadOptions {
+            trusted_keys: vec![key.public()],
+            now: 1_750_000_000,
+            min_sequence: 7,
+            limits: ListLimits::default(),
+        }
+    }
+
+    #[test]
+    fn build_then_load_reads_back_everything() {
+        let key = SecretKey::from_seed([1; 32]);
+        let bytes = builder().build(&entries(), &key).unwrap();
+        let list = SignedList::load(bytes, &options(&key)).unwrap();
+        assert_eq!(list.meta().id, "test-list");
+        assert_eq!(list.meta().sequence, 7);
+        assert_eq!(list.meta().expires, Some(1_800_000_000));
+        assert_eq!(list.len(), 4);
+        let pdq = list.section(SignalType::Pdq).unwrap();
+        assert_eq!((pdq.count, pdq.threshold), (2, 20));
+        assert_eq!(pdq.hash(1).unwrap(), &[0xcd; 32][..]);
+        assert_eq!(pdq.label(0), None);
+        assert_eq!(pdq.label(1), Some("case-2"));
+        let sha = list.section(SignalType::Sha256).unwrap();
+        assert!(!sha.has_labels());
+        assert_eq!(sha.threshold, 0);
+        let order: Vec<SignalType> = list.sections().map(|s| s.signal).collect();
+        assert_eq!(order, [SignalType::Pdq, SignalType::Md5, SignalType::Sha256]);
+    }
+
+    #[test]
+    fn refusals_name_their_reason() {
+        let key = SecretKey::from_seed([1; 32]);
+        let other = SecretKey::from_seed([2; 32]);
+        let bytes = builder().build(&entries(), &key).unwrap();
+        let load = |b: &[u8], o: &LoadOptions| SignedList::load(b.to_vec(), o).unwrap_err();
+        let o = options(&key);
+        assert!(matches!(load(&bytes, &options(&other)), Error::UnknownKey { .. }));
+        assert_eq!(load(&bytes, &LoadOptions { now: 1_800_000_000, ..o.clone() }), Error::Expired { expires: 1_800_000_000, now: 1_800_000_000 });
+        assert_eq!(load(&bytes, &LoadOptions { min_sequence: 8, ..o.clone() }), Error::Rollback { sequence: 7, minimum: 8 });
+        let small = ListLimits { max_bytes: 100, ..ListLimits::default() };
+        assert!(matches!(load(&bytes, &LoadOptions { limits: small, ..o.clone() }), Error::ListTooLarge { limit: "bytes", .. }));
+        let few = ListLimits { max_entries: 2, ..ListLimits::default() };
+        assert!(matches!(load(&bytes, &LoadOptions { limits: few, ..o.clone() }), Error::ListTooLarge { limit: "entries", .. }));
+        assert_eq!(load(&bytes[..bytes.len() - 1], &o), Error::BadSignature);
+        assert_eq!(load(&bytes[..20], &o), Error::ListTruncated);
+        assert_eq!(load(b"GIF89a", &o), Error::ListMagic);
+        let mut tail = bytes.clone();
+        tail.push(0);
+        assert_eq!(load(&tail, &o), Error::BadSignature);
+    }
+}

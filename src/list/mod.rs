@@ -1,0 +1,151 @@
+//! Hash lists: what an authorised body ships, and how prescan trusts it.
+//!
+//! * [`SignalType`] and [`Entry`]: the kinds of hash a list holds, and one
+//!   listed hash with its optional label.
+//! * [`import`]: parsers for the formats lists come in (ThreatExchange
+//!   lines and CSV, HMA CSV, StopNCII-style JSON, bare hashes).
+//! * [`format`]: prescan's compact signed binary list, and loading it
+//!   under a trusted key, expiry, rollback and size limits.
+//! * [`keys`]: Ed25519 signing and verifying keys.
+
+pub mod format;
+pub mod import;
+pub mod keys;
+
+use std::fmt;
+
+use crate::hash::perceptual::PerceptualAlgorithm;
+
+/// A kind of hash a list can hold; the name is ThreatExchange's signal type
+/// where one exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SignalType {
+    /// Meta's PDQ, 256 bits, matched within a Hamming distance.
+    Pdq,
+    /// MD5 of the file bytes, matched exactly.
+    Md5,
+    /// SHA-1 of the file bytes, matched exactly.
+    Sha1,
+    /// SHA-256 of the file bytes, matched exactly.
+    Sha256,
+    /// prescan's `phash` ([`PerceptualAlgorithm::Phash`]), 64 bits.
+    Phash,
+    /// prescan's `dhash`, 64 bits.
+    Dhash,
+    /// prescan's `ahash`, 64 bits.
+    Ahash,
+    /// prescan's `blockhash`, 256 bits.
+    Blockhash,
+}
+
+impl SignalType {
+    /// Every signal type, in section order.
+    pub const ALL: [SignalType; 8] = [
+        SignalType::Pdq,
+        SignalType::Md5,
+        SignalType::Sha1,
+        SignalType::Sha256,
+        SignalType::Phash,
+        SignalType::Dhash,
+        SignalType::Ahash,
+        SignalType::Blockhash,
+    ];
+
+    /// The stable name: `pdq`, `md5`, `sha1`, `sha256`, `phash`, `dhash`,
+    /// `ahash`, `blockhash`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            SignalType::Pdq => "pdq",
+            SignalType::Md5 => "md5",
+            SignalType::Sha1 => "sha1",
+            SignalType::Sha256 => "sha256",
+            SignalType::Phash => "phash",
+            SignalType::Dhash => "dhash",
+            SignalType::Ahash => "ahash",
+            SignalType::Blockhash => "blockhash",
+        }
+    }
+
+    /// The signal type named `name` (exactly as [`SignalType::name`] gives
+    /// it, in any case).
+    pub fn from_name(name: &str) -> Option<Self> {
+        SignalType::ALL.into_iter().find(|s| s.name().eq_ignore_ascii_case(name))
+    }
+
+    /// Length of one hash, in bytes.
+    pub const fn hash_len(self) -> usize {
+        match self {
+            SignalType::Pdq | SignalType::Sha256 | SignalType::Blockhash => 32,
+            SignalType::Md5 => 16,
+            SignalType::Sha1 => 20,
+            SignalType::Phash | SignalType::Dhash | SignalType::Ahash => 8,
+        }
+    }
+
+    /// The code of the type in the binary list format. Stable forever.
+    pub const fn code(self) -> u8 {
+        match self {
+            SignalType::Pdq => 1,
+            SignalType::Md5 => 2,
+            SignalType::Sha1 => 3,
+            SignalType::Sha256 => 4,
+            SignalType::Phash => 16,
+            SignalType::Dhash => 17,
+            SignalType::Ahash => 18,
+            SignalType::Blockhash => 19,
+        }
+    }
+
+    /// The signal type of a binary-format code.
+    pub fn from_code(code: u8) -> Option<Self> {
+        SignalType::ALL.into_iter().find(|s| s.code() == code)
+    }
+
+    /// Whether hashes of this type match within a Hamming distance (PDQ and
+    /// the perceptual hashes) rather than exactly (digests).
+    pub const fn is_distance_matched(self) -> bool {
+        !matches!(self, SignalType::Md5 | SignalType::Sha1 | SignalType::Sha256)
+    }
+
+    /// The default match threshold, in bits: 31 for PDQ (the reference's
+    /// recommendation), 0 for digests, and for the 64-bit perceptual
+    /// hashes 8 and for blockhash 32 (an eighth of their bits, the usual
+    /// choice for these hashes; set your own per list).
+    pub const fn default_threshold(self) -> u32 {
+        match self {
+            SignalType::Pdq => 31,
+            SignalType::Md5 | SignalType::Sha1 | SignalType::Sha256 => 0,
+            SignalType::Phash | SignalType::Dhash | SignalType::Ahash => 8,
+            SignalType::Blockhash => 32,
+        }
+    }
+
+    /// The `image_hasher` configuration, for the perceptual types.
+    pub const fn perceptual(self) -> Option<PerceptualAlgorithm> {
+        match self {
+            SignalType::Phash => Some(PerceptualAlgorithm::Phash),
+            SignalType::Dhash => Some(PerceptualAlgorithm::Dhash),
+            SignalType::Ahash => Some(PerceptualAlgorithm::Ahash),
+            SignalType::Blockhash => Some(PerceptualAlgorithm::Blockhash),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for SignalType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// One listed hash.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Entry {
+    /// What kind of hash.
+    pub signal: SignalType,
+    /// The hash, exactly [`SignalType::hash_len`] bytes; for PDQ the bytes
+    /// of [`crate::hash::pdq::PdqHash::to_bytes`] (the hex form's bytes).
+    pub hash: Vec<u8>,
+    /// An optional label from the list's issuer (an id, a category).
+    pub label: Option<String>,
+}
