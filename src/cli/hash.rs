@@ -1,23 +1,15 @@
 //! `prescan hash`: hash files and print the hashes.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use indicatif::{ProgressBar, ProgressStyle};
 use prescan::hash::pdq::Dihedral;
 use prescan::hash::{FileHashes, HashOptions, hash_file};
-use rayon::prelude::*;
 use serde_json::{Map, Value, json};
 
+use super::files::{self, path_text};
 use super::{Outcome, walk};
-
-/// Largest file read, in bytes. Far above any photograph; it keeps a stray
-/// disk image or video from being read whole into memory.
-const MAX_FILE_BYTES: u64 = 512 * 1024 * 1024;
-
-/// Files hashed in parallel before their results are printed, in order.
-const BATCH: usize = 64;
 
 #[derive(Debug, Args)]
 pub struct HashArgs {
@@ -37,59 +29,29 @@ pub struct HashArgs {
 pub fn run(args: &HashArgs) -> Result<Outcome, String> {
     let files = walk::files(&args.paths);
     let options = HashOptions { dihedral: args.dihedral, ..HashOptions::default() };
-    let progress = progress_bar(files.len());
-    let stdout = std::io::stdout();
     let mut failed = false;
-    for batch in files.chunks(BATCH) {
-        let results: Vec<Result<FileHashes, String>> = batch
-            .par_iter()
-            .map(|path| {
-                let r = read(path).and_then(|bytes| hash_file(&bytes, &options).map_err(|e| e.to_string()));
-                progress.inc(1);
-                r
-            })
-            .collect();
-        let mut out = stdout.lock();
-        for (path, result) in batch.iter().zip(results) {
-            let text = match (&result, args.json) {
-                (Ok(h), false) => plain(path, h),
-                (Ok(h), true) => json_line(path, h),
-                (Err(e), true) => format!("{}\n", json!({ "path": path_text(path), "error": e })),
+    let mut out = std::io::stdout().lock();
+    files::for_each(
+        &files,
+        |bytes| hash_file(bytes, &options).map_err(|e| e.to_string()),
+        |path, result, warn| {
+            let text = match (result.and_then(|r| r), args.json) {
+                (Ok(h), false) => plain(path, &h),
+                (Ok(h), true) => json_line(path, &h),
+                (Err(e), true) => {
+                    failed = true;
+                    format!("{}\n", json!({ "path": path_text(path), "error": e }))
+                }
                 (Err(e), false) => {
-                    progress.suspend(|| eprintln!("prescan: {}: {e}", path.display()));
+                    failed = true;
+                    warn(&format!("prescan: {}: {e}", path.display()));
                     String::new()
                 }
             };
-            failed |= result.is_err();
-            out.write_all(text.as_bytes()).map_err(|e| format!("writing output: {e}"))?;
-        }
-        out.flush().map_err(|e| format!("writing output: {e}"))?;
-    }
-    progress.finish_and_clear();
+            out.write_all(text.as_bytes()).and_then(|()| out.flush()).map_err(|e| format!("writing output: {e}"))
+        },
+    )?;
     Ok(if failed { Outcome::SomeFailed } else { Outcome::Success })
-}
-
-fn read(path: &Path) -> Result<Vec<u8>, String> {
-    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(format!("file of {} bytes exceeds the limit of {MAX_FILE_BYTES}", meta.len()));
-    }
-    std::fs::read(path).map_err(|e| e.to_string())
-}
-
-fn progress_bar(total: usize) -> ProgressBar {
-    if total < 2 || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(total as u64);
-    if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} files, {per_sec}, eta {eta}") {
-        bar.set_style(style);
-    }
-    bar
-}
-
-fn path_text(path: &Path) -> String {
-    path.to_string_lossy().into_owned()
 }
 
 /// The `(signal_type, hash)` pairs of a file, in output order.

@@ -296,11 +296,8 @@ impl ListBuilder {
         for signal in present {
             let section: Vec<&Entry> = entries.iter().filter(|e| e.signal == signal).collect();
             let count = u32::try_from(section.len()).map_err(|_| malformed(format!("{signal}: too many entries")))?;
-            let threshold = self
-                .thresholds
-                .iter()
-                .find(|(t, _)| *t == signal)
-                .map_or(signal.default_threshold(), |(_, v)| *v);
+            let threshold =
+                self.thresholds.iter().find(|(t, _)| *t == signal).map_or(signal.default_threshold(), |(_, v)| *v);
             let threshold =
                 u16::try_from(threshold).map_err(|_| malformed(format!("{signal}: threshold too large")))?;
             let labelled = section.iter().any(|e| e.label.as_deref().is_some_and(|l| !l.is_empty()));
@@ -318,7 +315,8 @@ impl ListBuilder {
                     offsets.extend_from_slice(&end.to_le_bytes());
                 }
             }
-            let label_len = u32::try_from(offsets.len() + blob.len()).map_err(|_| malformed("labels too large".into()))?;
+            let label_len =
+                u32::try_from(offsets.len() + blob.len()).map_err(|_| malformed("labels too large".into()))?;
             out.push(signal.code());
             out.push(0);
             out.extend_from_slice(&threshold.to_le_bytes());
@@ -584,12 +582,24 @@ mod tests {
         let load = |b: &[u8], o: &LoadOptions| SignedList::load(b.to_vec(), o).unwrap_err();
         let o = options(&key);
         assert!(matches!(load(&bytes, &options(&other)), Error::UnknownKey { .. }));
-        assert_eq!(load(&bytes, &LoadOptions { now: 1_800_000_000, ..o.clone() }), Error::Expired { expires: 1_800_000_000, now: 1_800_000_000 });
-        assert_eq!(load(&bytes, &LoadOptions { min_sequence: 8, ..o.clone() }), Error::Rollback { sequence: 7, minimum: 8 });
+        assert_eq!(
+            load(&bytes, &LoadOptions { now: 1_800_000_000, ..o.clone() }),
+            Error::Expired { expires: 1_800_000_000, now: 1_800_000_000 }
+        );
+        assert_eq!(
+            load(&bytes, &LoadOptions { min_sequence: 8, ..o.clone() }),
+            Error::Rollback { sequence: 7, minimum: 8 }
+        );
         let small = ListLimits { max_bytes: 100, ..ListLimits::default() };
-        assert!(matches!(load(&bytes, &LoadOptions { limits: small, ..o.clone() }), Error::ListTooLarge { limit: "bytes", .. }));
+        assert!(matches!(
+            load(&bytes, &LoadOptions { limits: small, ..o.clone() }),
+            Error::ListTooLarge { limit: "bytes", .. }
+        ));
         let few = ListLimits { max_entries: 2, ..ListLimits::default() };
-        assert!(matches!(load(&bytes, &LoadOptions { limits: few, ..o.clone() }), Error::ListTooLarge { limit: "entries", .. }));
+        assert!(matches!(
+            load(&bytes, &LoadOptions { limits: few, ..o.clone() }),
+            Error::ListTooLarge { limit: "entries", .. }
+        ));
         assert_eq!(load(&bytes[..bytes.len() - 1], &o), Error::BadSignature);
         assert_eq!(load(&bytes[..20], &o), Error::ListTruncated);
         assert_eq!(load(b"GIF89a", &o), Error::ListMagic);

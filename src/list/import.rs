@@ -1,1 +1,1066 @@
-//! Placeholder.
+//! Importing hash lists from the text formats they are shipped in.
+//!
+//! [`import`] reads four formats, which [`detect`] tells apart:
+//!
+//! * [`InputFormat::Lines`]: `<signal_type> <hash> [label]` per line, as the
+//!   ThreatExchange tools and `prescan hash` print them;
+//! * [`InputFormat::Csv`]: a CSV export with a header row (ThreatExchange
+//!   datasets, `signal_type,signal_str,…`; HMA, `indicator,indicator_id,…`);
+//! * [`InputFormat::Json`]: StopNCII-style records
+//!   (`{"signalType": "PDQ", "hashValue": "…"}`), as one JSON array or one
+//!   record per line (JSON Lines);
+//! * [`InputFormat::Bare`]: one hash per line, of a type given in the
+//!   [`ImportOptions`].
+//!
+//! Every hash is checked before it becomes an [`Entry`]. The importer
+//! refuses, naming the line or record and the reason:
+//!
+//! * a signal type it does not know (see [`parse_signal_type`] for the
+//!   names and aliases it accepts);
+//! * a hash that is not hexadecimal, or not exactly the length of its type;
+//! * a placeholder instead of a hash: all zeros, all `f`, or the MD5, SHA-1
+//!   or SHA-256 of the empty file (see [`parse_hash`]);
+//! * a second entry with the same type and hash as an earlier one;
+//! * a line or record over [`MAX_LINE_BYTES`], and malformed CSV or JSON.
+//!
+//! By default a refused entry is skipped and listed in
+//! [`Imported::rejected`]; with [`ImportOptions::strict`] the first one ends
+//! the import with [`Error::BadEntry`]. Input over [`MAX_INPUT_BYTES`] is
+//! refused whole. Nothing here panics, whatever the input.
+//!
+//! [`to_lines`], [`to_csv`] and [`to_json`] write entries back in each
+//! format, so that importing their output gives the same entries.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use serde_json::{Map, Value};
+
+use super::{Entry, SignalType};
+use crate::error::{Error, Result};
+use crate::hex::{from_hex, to_hex};
+
+/// Largest input text [`import`] reads: 1 GiB. Larger input is refused with
+/// [`Error::ListTooLarge`] before anything is parsed.
+pub const MAX_INPUT_BYTES: usize = 1 << 30;
+
+/// Longest line, CSV record or JSON record, in bytes: 64 KiB. A hash list
+/// entry is a few hundred bytes at most; a longer one is refused (as a bad
+/// entry) without being copied.
+pub const MAX_LINE_BYTES: usize = 64 * 1024;
+
+/// Names a CSV header may give the signal type column (case-insensitive).
+const TYPE_COLUMNS: [&str; 2] = ["signal_type", "type"];
+/// Names a CSV header may give the hash column, in order of preference.
+const HASH_COLUMNS: [&str; 5] = ["signal_str", "indicator", "hash", "hash_value", "signal_value"];
+/// Names a CSV header may give the label column, in order of preference.
+const LABEL_COLUMNS: [&str; 4] = ["indicator_id", "id", "label", "tags"];
+
+/// JSON keys of the signal type, in order of preference.
+const JSON_TYPE_KEYS: [&str; 2] = ["signalType", "signal_type"];
+/// JSON keys of the hash, in order of preference.
+const JSON_HASH_KEYS: [&str; 5] = ["hashValue", "hash", "signal_str", "hash_value", "signal_value"];
+/// JSON keys of the label, in order of preference.
+const JSON_LABEL_KEYS: [&str; 2] = ["label", "id"];
+
+/// Other spellings of the signal types, compared case-insensitively, on top
+/// of prescan's own names ([`SignalType::from_name`], which already covers
+/// `PDQ`, `MD5`, `SHA1`, `SHA256` in any case):
+///
+/// * StopNCII-style media-qualified names (`ImagePDQ`, `ImageMD5`,
+///   `VideoMD5`, `ImageSHA1`, …). A video's digest is a digest of a file
+///   like any other, so it is kept.
+/// * ThreatExchange's `photo_md5` and `video_md5`, and its older indicator
+///   types `HASH_PDQ`, `HASH_MD5`, `HASH_SHA1`, `HASH_SHA256`.
+const ALIASES: [(&str, SignalType); 13] = [
+    ("imagepdq", SignalType::Pdq),
+    ("hash_pdq", SignalType::Pdq),
+    ("photo_md5", SignalType::Md5),
+    ("video_md5", SignalType::Md5),
+    ("imagemd5", SignalType::Md5),
+    ("videomd5", SignalType::Md5),
+    ("hash_md5", SignalType::Md5),
+    ("imagesha1", SignalType::Sha1),
+    ("videosha1", SignalType::Sha1),
+    ("hash_sha1", SignalType::Sha1),
+    ("imagesha256", SignalType::Sha256),
+    ("videosha256", SignalType::Sha256),
+    ("hash_sha256", SignalType::Sha256),
+];
+
+/// Digests of the empty file. Listed, they would match every empty upload;
+/// no body lists them on purpose.
+const EMPTY_FILE_DIGESTS: [(SignalType, &str); 3] = [
+    (SignalType::Md5, "d41d8cd98f00b204e9800998ecf8427e"),
+    (SignalType::Sha1, "da39a3ee5e6b4b0d3255bfef95601890afd80709"),
+    (SignalType::Sha256, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+];
+
+/// The text formats hash lists come in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum InputFormat {
+    /// `<signal_type> <hash> [label]` per line.
+    Lines,
+    /// CSV with a header row naming the columns.
+    Csv,
+    /// A JSON array of records, or JSON Lines.
+    Json,
+    /// One hash per line, of the type given in [`ImportOptions::signal_type`].
+    Bare,
+}
+
+impl InputFormat {
+    /// Every format.
+    pub const ALL: [InputFormat; 4] = [InputFormat::Lines, InputFormat::Csv, InputFormat::Json, InputFormat::Bare];
+
+    /// The stable name: `lines`, `csv`, `json`, `bare`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            InputFormat::Lines => "lines",
+            InputFormat::Csv => "csv",
+            InputFormat::Json => "json",
+            InputFormat::Bare => "bare",
+        }
+    }
+
+    /// The format named `name` (as [`InputFormat::name`] gives it, in any
+    /// case).
+    pub fn from_name(name: &str) -> Option<Self> {
+        InputFormat::ALL.into_iter().find(|f| f.name().eq_ignore_ascii_case(name))
+    }
+}
+
+impl fmt::Display for InputFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// How to read a list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportOptions {
+    /// The format; `None` to [`detect`] it.
+    pub format: Option<InputFormat>,
+    /// The signal type of entries that do not name one: every entry of a
+    /// [`InputFormat::Bare`] list, and CSV or JSON entries without a type
+    /// column or key (an HMA export). Ignored by [`InputFormat::Lines`].
+    pub signal_type: Option<SignalType>,
+    /// Stop at the first bad entry (duplicates included) with
+    /// [`Error::BadEntry`] instead of skipping it.
+    pub strict: bool,
+}
+
+/// An entry the importer refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejected {
+    /// Where: `line 12` (lines, CSV, JSON Lines, bare hashes) or `record 5`
+    /// (the fifth element of a JSON array).
+    pub location: String,
+    /// Why it was refused.
+    pub reason: String,
+}
+
+impl fmt::Display for Rejected {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.location, self.reason)
+    }
+}
+
+/// The result of an import.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Imported {
+    /// The entries, in input order, without duplicates.
+    pub entries: Vec<Entry>,
+    /// Every refused entry, in input order (duplicates included).
+    pub rejected: Vec<Rejected>,
+    /// How many entries repeated an earlier one's type and hash. Each is
+    /// also in `rejected`, with the reason `duplicate of line N` (or
+    /// `record N`).
+    pub duplicates: usize,
+}
+
+/// Guesses the format of `text` from its start.
+///
+/// * The first non-whitespace character is `[` or `{`: [`InputFormat::Json`].
+/// * The first line (blank lines and `#` comments aside) has a comma and,
+///   split at commas, a field naming a known type or hash column
+///   (`signal_type`, `type`, `signal_str`, `indicator`, `hash`,
+///   `hash_value`, `signal_value`, in any case): [`InputFormat::Csv`].
+/// * That line has two or more whitespace-separated fields:
+///   [`InputFormat::Lines`].
+/// * Otherwise (one field, or no content at all): [`InputFormat::Bare`].
+///
+/// Never panics.
+pub fn detect(text: &str) -> InputFormat {
+    let text = strip_bom(text);
+    if matches!(text.trim_start().chars().next(), Some('[' | '{')) {
+        return InputFormat::Json;
+    }
+    let Some((_, first)) = content_lines(text).next() else {
+        return InputFormat::Bare;
+    };
+    if first.contains(',') {
+        let known = first.split(',').any(|field| {
+            let name = field.trim().trim_matches('"').trim();
+            TYPE_COLUMNS.iter().chain(HASH_COLUMNS.iter()).any(|c| c.eq_ignore_ascii_case(name))
+        });
+        if known {
+            return InputFormat::Csv;
+        }
+    }
+    if first.split_whitespace().nth(1).is_some() { InputFormat::Lines } else { InputFormat::Bare }
+}
+
+/// Reads the hash list `text`.
+///
+/// The format is `options.format`, or [`detect`]ed. A leading byte order
+/// mark is ignored. See the [module documentation](self) for what is
+/// refused; entries come out in input order, the first of duplicates kept.
+///
+/// In [`InputFormat::Lines`], blank lines and lines starting with `#` are
+/// skipped, and so, silently, are two kinds of line `prescan hash` prints
+/// that are not list entries: `pdq_quality <score> <path>` (a quality
+/// score, not a hash) and `pdq:<variant> <hash> <path>` (the PDQ hashes of
+/// the rotations and mirrors from `--dihedral`: a list holds the hash of
+/// the image as it is, and the matcher checks the variants of the upload).
+/// Text after the hash is the label, inner spaces kept, so the path of
+/// `prescan hash` output survives.
+///
+/// Labels have control characters (tabs, line breaks) turned into spaces
+/// and surrounding whitespace trimmed; an empty label is no label.
+///
+/// # Errors
+/// * [`Error::ListTooLarge`] when `text` is over [`MAX_INPUT_BYTES`].
+/// * [`Error::BadEntry`] with location `options` when a [`InputFormat::Bare`]
+///   list, or a CSV without a type column, has no
+///   [`ImportOptions::signal_type`]; with the header's location when a CSV
+///   header is malformed or names no hash column.
+/// * With [`ImportOptions::strict`], [`Error::BadEntry`] for the first
+///   refused entry.
+///
+/// Never panics.
+pub fn import(text: &str, options: &ImportOptions) -> Result<Imported> {
+    import_limited(text, options, MAX_INPUT_BYTES)
+}
+
+/// [`import`] with the input limit as a parameter, for tests.
+fn import_limited(text: &str, options: &ImportOptions, max_input: usize) -> Result<Imported> {
+    if text.len() > max_input {
+        return Err(Error::ListTooLarge {
+            limit: "bytes",
+            requested: u64::try_from(text.len()).unwrap_or(u64::MAX),
+            max: u64::try_from(max_input).unwrap_or(u64::MAX),
+        });
+    }
+    let text = strip_bom(text);
+    let format = options.format.unwrap_or_else(|| detect(text));
+    let mut c = Collector { options, out: Imported::default(), seen: HashMap::new() };
+    match format {
+        InputFormat::Lines => import_lines(text, &mut c)?,
+        InputFormat::Csv => import_csv(text, &mut c)?,
+        InputFormat::Json => import_json(text, &mut c)?,
+        InputFormat::Bare => import_bare(text, &mut c)?,
+    }
+    Ok(c.out)
+}
+
+/// The signal type called `name`: a prescan name ([`SignalType::from_name`])
+/// or one of a few ThreatExchange and StopNCII aliases, in any case, with
+/// surrounding whitespace ignored.
+///
+/// The aliases: `ImagePDQ`, `HASH_PDQ` (PDQ); `photo_md5`,
+/// `video_md5`, `ImageMD5`, `VideoMD5`, `HASH_MD5` (MD5); `ImageSHA1`,
+/// `VideoSHA1`, `HASH_SHA1` (SHA-1); `ImageSHA256`, `VideoSHA256`,
+/// `HASH_SHA256` (SHA-256).
+pub fn parse_signal_type(name: &str) -> Option<SignalType> {
+    let name = name.trim();
+    SignalType::from_name(name)
+        .or_else(|| ALIASES.iter().find(|(alias, _)| alias.eq_ignore_ascii_case(name)).map(|&(_, s)| s))
+}
+
+/// The bytes of the hash `text` of type `signal`, as [`import`] checks
+/// every hash: surrounding whitespace is trimmed, and the rest must be
+/// exactly `2 × signal.hash_len()` hex digits (either case). The bytes are
+/// the hex decoded in order; for PDQ they equal
+/// [`PdqHash::to_bytes`](crate::hash::pdq::PdqHash::to_bytes).
+///
+/// Placeholders, which would match what no list means to match, are
+/// refused:
+/// * all zeros, of any type: filler in exports, and what PDQ (and the
+///   perceptual hashes) give a flat, blank or tiny image;
+/// * all `f`, of any type: filler;
+/// * the MD5 `d41d8cd98f00b204e9800998ecf8427e`, the SHA-1
+///   `da39a3ee5e6b4b0d3255bfef95601890afd80709` and the SHA-256
+///   `e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855`:
+///   digests of the empty file, which would match every empty upload.
+///
+/// # Errors
+/// [`Error::InvalidHash`] naming the type and the reason (the offending
+/// character, expected and actual length, or which placeholder).
+///
+/// Never panics.
+pub fn parse_hash(signal: SignalType, text: &str) -> Result<Vec<u8>> {
+    check_hash(signal, text).map_err(|reason| Error::InvalidHash { kind: signal.name(), reason })
+}
+
+/// `entries` as [`InputFormat::Lines`]: `<type> <hex>[ <label>]` per line.
+///
+/// Labels are written as [`import`] reads them (control characters as
+/// spaces, trimmed), so importing the text gives back entries whose labels
+/// were already in that form unchanged.
+pub fn to_lines(entries: &[Entry]) -> String {
+    let mut out = String::new();
+    for e in entries {
+        out.push_str(e.signal.name());
+        out.push(' ');
+        out.push_str(&to_hex(&e.hash));
+        if let Some(label) = e.label.as_deref().and_then(clean_label) {
+            out.push(' ');
+            out.push_str(&label);
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// `entries` as [`InputFormat::Csv`], with the header
+/// `signal_type,signal_str,label`, fields quoted as RFC 4180 asks. Labels
+/// are written as in [`to_lines`]; an entry without one has an empty label.
+pub fn to_csv(entries: &[Entry]) -> String {
+    let mut out = String::from("signal_type,signal_str,label\n");
+    for e in entries {
+        out.push_str(e.signal.name());
+        out.push(',');
+        out.push_str(&to_hex(&e.hash));
+        out.push(',');
+        if let Some(label) = e.label.as_deref().and_then(clean_label) {
+            if label.contains([',', '"', '\r', '\n']) {
+                out.push('"');
+                out.push_str(&label.replace('"', "\"\""));
+                out.push('"');
+            } else {
+                out.push_str(&label);
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// `entries` as [`InputFormat::Json`]: an array of
+/// `{"signalType", "hashValue", "label"}` records (the label `null` when
+/// there is none), one per line. Labels are written as in [`to_lines`].
+pub fn to_json(entries: &[Entry]) -> String {
+    let mut out = String::from("[");
+    for (i, e) in entries.iter().enumerate() {
+        out.push_str(if i == 0 { "\n" } else { ",\n" });
+        let mut record = Map::new();
+        record.insert("signalType".to_owned(), Value::String(e.signal.name().to_owned()));
+        record.insert("hashValue".to_owned(), Value::String(to_hex(&e.hash)));
+        let label = e.label.as_deref().and_then(clean_label).map_or(Value::Null, Value::String);
+        record.insert("label".to_owned(), label);
+        out.push_str(&Value::Object(record).to_string());
+    }
+    out.push_str("\n]\n");
+    out
+}
+
+/// The entries read so far, the refused ones, and the hashes seen.
+struct Collector<'a> {
+    options: &'a ImportOptions,
+    out: Imported,
+    /// Each hash kept, with the location of its entry.
+    seen: HashMap<(SignalType, Vec<u8>), String>,
+}
+
+impl Collector<'_> {
+    /// Refuses the entry at `location`: an error when strict, else noted.
+    fn reject(&mut self, location: String, reason: String) -> Result<()> {
+        if self.options.strict {
+            return Err(Error::BadEntry { location, reason });
+        }
+        self.out.rejected.push(Rejected { location, reason });
+        Ok(())
+    }
+
+    /// The signal type of an entry that names `given` (or nothing, or an
+    /// empty string), falling back to the options'. `None` when refused.
+    fn signal(&mut self, location: &str, given: Option<&str>) -> Result<Option<SignalType>> {
+        match given.map(str::trim).filter(|s| !s.is_empty()) {
+            Some(name) => match parse_signal_type(name) {
+                Some(s) => Ok(Some(s)),
+                None => {
+                    self.reject(location.to_owned(), format!("unknown signal type {}", show(name)))?;
+                    Ok(None)
+                }
+            },
+            None => match self.options.signal_type {
+                Some(s) => Ok(Some(s)),
+                None => {
+                    self.reject(location.to_owned(), "no signal type, and none given in the options".to_owned())?;
+                    Ok(None)
+                }
+            },
+        }
+    }
+
+    /// Checks the hash and keeps the entry, or refuses it.
+    fn add(&mut self, location: String, signal: SignalType, hash: &str, label: Option<&str>) -> Result<()> {
+        let bytes = match check_hash(signal, hash) {
+            Ok(b) => b,
+            Err(reason) => return self.reject(location, reason),
+        };
+        let key = (signal, bytes);
+        if let Some(first) = self.seen.get(&key) {
+            let reason = format!("duplicate of {first}");
+            self.out.duplicates += 1;
+            return self.reject(location, reason);
+        }
+        let (signal, hash) = key.clone();
+        self.seen.insert(key, location);
+        self.out.entries.push(Entry { signal, hash, label: label.and_then(clean_label) });
+        Ok(())
+    }
+}
+
+/// Reads [`InputFormat::Lines`].
+fn import_lines(text: &str, c: &mut Collector<'_>) -> Result<()> {
+    for (n, raw) in numbered_lines(text) {
+        let location = format!("line {n}");
+        if raw.len() > MAX_LINE_BYTES {
+            c.reject(location, too_long("line", raw.len()))?;
+            continue;
+        }
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (kind, rest) = split_field(line);
+        // `prescan hash` output that is not a list entry; see `import`.
+        if kind == "pdq_quality" || kind.starts_with("pdq:") {
+            continue;
+        }
+        let (hash, label) = split_field(rest);
+        if hash.is_empty() {
+            c.reject(location, "expected `<signal_type> <hash> [label]`, found one field".to_owned())?;
+            continue;
+        }
+        let Some(signal) = parse_signal_type(kind) else {
+            c.reject(location, format!("unknown signal type {}", show(kind)))?;
+            continue;
+        };
+        c.add(location, signal, hash, Some(label))?;
+    }
+    Ok(())
+}
+
+/// Reads [`InputFormat::Bare`]: a hash per line, optionally followed by a
+/// label.
+fn import_bare(text: &str, c: &mut Collector<'_>) -> Result<()> {
+    for (n, raw) in numbered_lines(text) {
+        let location = format!("line {n}");
+        if raw.len() > MAX_LINE_BYTES {
+            c.reject(location, too_long("line", raw.len()))?;
+            continue;
+        }
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let Some(signal) = c.options.signal_type else {
+            return Err(Error::BadEntry {
+                location: "options".to_owned(),
+                reason: "bare hashes need a signal type in the import options".to_owned(),
+            });
+        };
+        let (hash, label) = split_field(line);
+        c.add(location, signal, hash, Some(label))?;
+    }
+    Ok(())
+}
+
+/// Reads [`InputFormat::Csv`].
+fn import_csv(text: &str, c: &mut Collector<'_>) -> Result<()> {
+    let mut reader = CsvReader::new(text);
+    reader.skip_comments();
+    let Some(header) = reader.next() else {
+        return Ok(());
+    };
+    let header_location = format!("line {}", header.line);
+    let names: Vec<String> = match header.fields {
+        Ok(fields) => fields.iter().map(|f| f.trim().to_ascii_lowercase()).collect(),
+        Err(reason) => {
+            return Err(Error::BadEntry { location: header_location, reason: format!("bad CSV header: {reason}") });
+        }
+    };
+    let column = |candidates: &[&str]| candidates.iter().find_map(|c| names.iter().position(|n| n == c));
+    let Some(hash_col) = column(&HASH_COLUMNS) else {
+        return Err(Error::BadEntry {
+            location: header_location,
+            reason: format!("the CSV header names no hash column (one of {})", HASH_COLUMNS.join(", ")),
+        });
+    };
+    let type_col = column(&TYPE_COLUMNS);
+    let label_col = column(&LABEL_COLUMNS);
+    if type_col.is_none() && c.options.signal_type.is_none() {
+        return Err(Error::BadEntry {
+            location: "options".to_owned(),
+            reason: "the CSV has no signal_type or type column: give the signal type in the import options".to_owned(),
+        });
+    }
+    for record in reader {
+        let location = format!("line {}", record.line);
+        let fields = match record.fields {
+            Ok(f) => f,
+            Err(reason) => {
+                c.reject(location, reason)?;
+                continue;
+            }
+        };
+        let Some(hash) = fields.get(hash_col) else {
+            let reason = format!("{} fields, but the hash is column {} of the header", fields.len(), hash_col + 1);
+            c.reject(location, reason)?;
+            continue;
+        };
+        let given = type_col.and_then(|i| fields.get(i)).map(String::as_str);
+        let Some(signal) = c.signal(&location, given)? else {
+            continue;
+        };
+        let label = label_col.and_then(|i| fields.get(i)).map(String::as_str);
+        c.add(location, signal, hash, label)?;
+    }
+    Ok(())
+}
+
+/// Reads [`InputFormat::Json`]: an array, or JSON Lines when the text
+/// starts with `{`.
+fn import_json(text: &str, c: &mut Collector<'_>) -> Result<()> {
+    let body = text.trim_start();
+    match body.strip_prefix('[') {
+        Some(rest) => import_json_array(rest, c),
+        None => import_json_lines(text, c),
+    }
+}
+
+/// Reads one JSON object per line.
+fn import_json_lines(text: &str, c: &mut Collector<'_>) -> Result<()> {
+    for (n, raw) in numbered_lines(text) {
+        let location = format!("line {n}");
+        if raw.len() > MAX_LINE_BYTES {
+            c.reject(location, too_long("line", raw.len()))?;
+            continue;
+        }
+        let line = raw.trim();
+        if line.is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<Value>(line) {
+            Ok(value) => json_record(value, location, c)?,
+            Err(e) => c.reject(location, format!("not JSON: {e}"))?,
+        }
+    }
+    Ok(())
+}
+
+/// Reads the elements of a JSON array, `text` being what follows its `[`.
+///
+/// The elements are found by a small scanner (strings and nesting), so
+/// that each is parsed alone: a bad record is refused with its number, and
+/// none is parsed if it is over [`MAX_LINE_BYTES`].
+fn import_json_array(text: &str, c: &mut Collector<'_>) -> Result<()> {
+    let bytes = text.as_bytes();
+    let mut pos = skip_whitespace(bytes, 0);
+    if bytes.get(pos) == Some(&b']') {
+        return json_after_array(text, pos + 1, c);
+    }
+    let mut record = 0usize;
+    loop {
+        record += 1;
+        let location = format!("record {record}");
+        let end = json_element_end(bytes, pos);
+        let element = text.get(pos..end).unwrap_or("").trim();
+        let closed = bytes.get(end).is_some();
+        if element.len() > MAX_LINE_BYTES {
+            c.reject(location, too_long("record", element.len()))?;
+        } else if element.is_empty() {
+            let reason = if closed { "empty record (a stray comma)" } else { "the input ends inside the array" };
+            c.reject(location, reason.to_owned())?;
+        } else {
+            match serde_json::from_str::<Value>(element) {
+                Ok(value) => json_record(value, location, c)?,
+                Err(e) => c.reject(location, format!("not JSON: {e}"))?,
+            }
+        }
+        match bytes.get(end) {
+            Some(b',') => pos = end + 1,
+            Some(_) => return json_after_array(text, end + 1, c),
+            None => {
+                if !element.is_empty() {
+                    let reason = "the input ends inside the array (truncated?)".to_owned();
+                    c.reject("end of input".to_owned(), reason)?;
+                }
+                return Ok(());
+            }
+        }
+    }
+}
+
+/// Refuses anything but whitespace after the array's `]` at `pos`.
+fn json_after_array(text: &str, pos: usize, c: &mut Collector<'_>) -> Result<()> {
+    let rest = text.get(pos..).unwrap_or("");
+    if rest.trim().is_empty() {
+        return Ok(());
+    }
+    c.reject("after the array".to_owned(), "unexpected text after the JSON array".to_owned())
+}
+
+/// Index of the `,` or `]` ending the array element starting at `pos`
+/// (outside strings and nested values), or `bytes.len()`.
+fn json_element_end(bytes: &[u8], pos: usize) -> usize {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut i = pos;
+    while let Some(&b) = bytes.get(i) {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+        } else {
+            match b {
+                b'"' => in_string = true,
+                b'[' | b'{' => depth += 1,
+                b',' | b']' if depth == 0 => return i,
+                b']' | b'}' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+        i += 1;
+    }
+    bytes.len()
+}
+
+/// Index of the first non-whitespace byte at or after `pos`.
+fn skip_whitespace(bytes: &[u8], pos: usize) -> usize {
+    let mut i = pos;
+    while bytes.get(i).is_some_and(u8::is_ascii_whitespace) {
+        i += 1;
+    }
+    i
+}
+
+/// One JSON record: `signalType`/`signal_type`, `hashValue`/`hash`/
+/// `signal_str`/…, and a `label` or `id`.
+///
+/// A record with no type or hash key but keys named after signal types
+/// (`{"path": …, "pdq": …, "md5": …}`, a line of `prescan hash --json`)
+/// gives one entry per such key, labelled with its `path`.
+fn json_record(value: Value, location: String, c: &mut Collector<'_>) -> Result<()> {
+    let Value::Object(map) = value else {
+        return c.reject(location, "not a JSON object".to_owned());
+    };
+    let get = |keys: &[&str]| keys.iter().find_map(|k| map.get(*k).filter(|v| !v.is_null()));
+    let label = get(&JSON_LABEL_KEYS).and_then(json_label);
+    let given_type = get(&JSON_TYPE_KEYS);
+    let Some(hash) = get(&JSON_HASH_KEYS) else {
+        if given_type.is_none() {
+            let per_type: Vec<(SignalType, &Value)> = SignalType::ALL
+                .into_iter()
+                .filter_map(|s| map.iter().find(|(k, _)| k.as_str() == s.name()).map(|(_, v)| (s, v)))
+                .collect();
+            if !per_type.is_empty() {
+                let path = map.get("path").and_then(Value::as_str);
+                for (signal, v) in per_type {
+                    match v.as_str() {
+                        Some(hash) => c.add(location.clone(), signal, hash, path)?,
+                        None => c.reject(location.clone(), format!("{} is not a string", signal.name()))?,
+                    }
+                }
+                return Ok(());
+            }
+        }
+        let reason = format!("no hash (expected a key {})", JSON_HASH_KEYS.join(", "));
+        return c.reject(location, reason);
+    };
+    let Some(hash) = hash.as_str() else {
+        return c.reject(location, "the hash is not a string".to_owned());
+    };
+    let given = match given_type {
+        Some(v) => match v.as_str() {
+            Some(s) => Some(s),
+            None => return c.reject(location, "the signal type is not a string".to_owned()),
+        },
+        None => None,
+    };
+    let Some(signal) = c.signal(&location, given)? else {
+        return Ok(());
+    };
+    c.add(location, signal, hash, label.as_deref())
+}
+
+/// A JSON label: a string, or a number written as text.
+fn json_label(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// The hash bytes, or why `text` is refused.
+fn check_hash(signal: SignalType, text: &str) -> std::result::Result<Vec<u8>, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err("empty hash".to_owned());
+    }
+    if let Some((i, ch)) = text.chars().enumerate().find(|(_, ch)| !ch.is_ascii_hexdigit()) {
+        return Err(format!("not hex: {ch:?} at character {} of {}", i + 1, show(text)));
+    }
+    let expected = signal.hash_len() * 2;
+    if text.len() != expected {
+        return Err(format!("wrong length for {signal}: expected {expected} hex digits, got {}", text.len()));
+    }
+    let bytes = from_hex(text).ok_or_else(|| format!("not hex: {}", show(text)))?;
+    if let Some(what) = placeholder(signal, &bytes) {
+        return Err(format!("placeholder, not a hash: {what}"));
+    }
+    Ok(bytes)
+}
+
+/// Which placeholder `bytes` is, if any (see [`parse_hash`]).
+fn placeholder(signal: SignalType, bytes: &[u8]) -> Option<&'static str> {
+    if bytes.iter().all(|&b| b == 0) {
+        return Some(if signal == SignalType::Pdq {
+            "all zeros (the PDQ hash of a flat, blank or tiny image, and common filler)"
+        } else {
+            "all zeros (filler; for a perceptual hash, that of a flat image)"
+        });
+    }
+    if bytes.iter().all(|&b| b == 0xff) {
+        return Some("all f (filler)");
+    }
+    let hex = to_hex(bytes);
+    EMPTY_FILE_DIGESTS.iter().find(|(s, h)| *s == signal && *h == hex).map(|(s, _)| match s {
+        SignalType::Md5 => "the MD5 of the empty file, which would match every empty upload",
+        SignalType::Sha1 => "the SHA-1 of the empty file, which would match every empty upload",
+        _ => "the SHA-256 of the empty file, which would match every empty upload",
+    })
+}
+
+/// `label` with control characters as spaces, trimmed; `None` when empty.
+fn clean_label(label: &str) -> Option<String> {
+    let cleaned: String = label.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    let trimmed = cleaned.trim();
+    (!trimmed.is_empty()).then(|| trimmed.to_owned())
+}
+
+/// The first whitespace-separated field of `s` and the rest, both trimmed.
+fn split_field(s: &str) -> (&str, &str) {
+    let s = s.trim();
+    match s.split_once(char::is_whitespace) {
+        Some((first, rest)) => (first, rest.trim()),
+        None => (s, ""),
+    }
+}
+
+/// The lines of `text` numbered from 1, without their `\r\n` or `\n`.
+fn numbered_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.split('\n').enumerate().map(|(i, l)| (i + 1, l.strip_suffix('\r').unwrap_or(l)))
+}
+
+/// The lines that are not blank or `#` comments, trimmed.
+fn content_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    numbered_lines(text).map(|(n, l)| (n, l.trim())).filter(|(_, l)| !l.is_empty() && !l.starts_with('#'))
+}
+
+/// `text` without a leading UTF-8 byte order mark.
+fn strip_bom(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
+}
+
+/// The reason for a line or record over [`MAX_LINE_BYTES`].
+fn too_long(what: &str, len: usize) -> String {
+    format!("{what} of {len} bytes is over the limit of {MAX_LINE_BYTES}")
+}
+
+/// Untrusted text for a message: quoted and escaped, and cut to 40
+/// characters.
+fn show(text: &str) -> String {
+    const MAX: usize = 40;
+    if text.chars().count() <= MAX {
+        format!("{text:?}")
+    } else {
+        let cut: String = text.chars().take(MAX).collect();
+        format!("{cut:?}…")
+    }
+}
+
+/// One CSV record: the line it starts on, and its fields or why it is
+/// malformed.
+struct CsvRecord {
+    line: usize,
+    fields: std::result::Result<Vec<String>, String>,
+}
+
+/// An RFC 4180 reader: fields separated by commas, records by `\n` or
+/// `\r\n`; a field in double quotes may hold commas, line breaks and
+/// doubled quotes. A quote inside an unquoted field is kept as text; text
+/// after a closing quote (other than spaces) makes the record malformed.
+struct CsvReader<'a> {
+    text: &'a str,
+    /// Byte offset of the next record.
+    pos: usize,
+    /// Line number of `pos`, from 1.
+    line: usize,
+}
+
+/// Where the CSV reader is within a record.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum CsvState {
+    /// At the start of a field.
+    FieldStart,
+    /// Inside an unquoted field.
+    Unquoted,
+    /// Inside a quoted field.
+    Quoted,
+    /// Just after a quote inside a quoted field: the end of the field, or
+    /// the first of a doubled quote.
+    QuoteInQuoted,
+    /// After a malformed part: skipping to the end of the line.
+    Skip,
+}
+
+impl<'a> CsvReader<'a> {
+    fn new(text: &'a str) -> Self {
+        CsvReader { text, pos: 0, line: 1 }
+    }
+
+    /// The rest of the text.
+    fn rest(&self) -> &'a str {
+        self.text.get(self.pos..).unwrap_or("")
+    }
+
+    /// Moves past the current physical line.
+    fn skip_line(&mut self) {
+        let rest = self.rest();
+        match rest.find('\n') {
+            Some(i) => {
+                self.pos += i + 1;
+                self.line += 1;
+            }
+            None => self.pos = self.text.len(),
+        }
+    }
+
+    /// Skips blank lines and `#` comment lines.
+    fn skip_comments(&mut self) {
+        while self.pos < self.text.len() {
+            let rest = self.rest();
+            let line = rest.split('\n').next().unwrap_or("").trim();
+            if !line.is_empty() && !line.starts_with('#') {
+                return;
+            }
+            self.skip_line();
+        }
+    }
+
+    /// Skips blank lines.
+    fn skip_blank(&mut self) {
+        while self.pos < self.text.len() {
+            let rest = self.rest();
+            if !rest.split('\n').next().unwrap_or("").trim().is_empty() {
+                return;
+            }
+            self.skip_line();
+        }
+    }
+}
+
+impl Iterator for CsvReader<'_> {
+    type Item = CsvRecord;
+
+    fn next(&mut self) -> Option<CsvRecord> {
+        self.skip_blank();
+        if self.pos >= self.text.len() {
+            return None;
+        }
+        let start_line = self.line;
+        let rest = self.rest();
+        let mut fields = Vec::new();
+        let mut field = String::new();
+        let mut state = CsvState::FieldStart;
+        let mut error: Option<String> = None;
+        let mut consumed = rest.len();
+        for (i, ch) in rest.char_indices() {
+            if i > MAX_LINE_BYTES && error.is_none() {
+                error = Some(too_long("record", i));
+                fields.clear();
+                field.clear();
+            }
+            let keep = error.is_none();
+            if ch == '\n' {
+                if state == CsvState::Quoted {
+                    self.line += 1;
+                    if keep {
+                        field.push(ch);
+                    }
+                    continue;
+                }
+                consumed = i + 1;
+                break;
+            }
+            match state {
+                CsvState::Skip => {}
+                CsvState::FieldStart | CsvState::Unquoted if ch == ',' => {
+                    if keep {
+                        fields.push(std::mem::take(&mut field));
+                    }
+                    state = CsvState::FieldStart;
+                }
+                CsvState::FieldStart if ch == '"' => state = CsvState::Quoted,
+                CsvState::FieldStart | CsvState::Unquoted => {
+                    if keep {
+                        field.push(ch);
+                    }
+                    state = CsvState::Unquoted;
+                }
+                CsvState::Quoted if ch == '"' => state = CsvState::QuoteInQuoted,
+                CsvState::Quoted => {
+                    if keep {
+                        field.push(ch);
+                    }
+                }
+                CsvState::QuoteInQuoted => match ch {
+                    '"' => {
+                        if keep {
+                            field.push('"');
+                        }
+                        state = CsvState::Quoted;
+                    }
+                    ',' => {
+                        if keep {
+                            fields.push(std::mem::take(&mut field));
+                        }
+                        state = CsvState::FieldStart;
+                    }
+                    ' ' | '\t' | '\r' => {}
+                    _ => {
+                        if error.is_none() {
+                            error = Some(format!("text after the closing quote of field {}", fields.len() + 1));
+                        }
+                        state = CsvState::Skip;
+                    }
+                },
+            }
+        }
+        self.pos += consumed;
+        self.line += 1;
+        if error.is_none() && state == CsvState::Quoted {
+            error = Some("a quoted field is never closed".to_owned());
+        }
+        let fields = match error {
+            Some(reason) => Err(reason),
+            None => {
+                fields.push(field);
+                Ok(fields)
+            }
+        };
+        Some(CsvRecord { line: start_line, fields })
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)] // tests: a panic is a failure
+mod tests {
+    use super::*;
+
+    fn csv(text: &str) -> Vec<(usize, std::result::Result<Vec<String>, String>)> {
+        CsvReader::new(text).map(|r| (r.line, r.fields)).collect()
+    }
+
+    fn strings(fields: &[&str]) -> std::result::Result<Vec<String>, String> {
+        Ok(fields.iter().map(|s| (*s).to_owned()).collect())
+    }
+
+    #[test]
+    fn csv_reader_follows_rfc_4180() {
+        let got = csv("a,b,c\r\n\"x, y\",\"say \"\"hi\"\"\",\r\n\n\"multi\nline\",2,3\nlast,,\"\"");
+        assert_eq!(
+            got,
+            vec![
+                (1, strings(&["a", "b", "c"])),
+                (2, strings(&["x, y", "say \"hi\"", ""])),
+                (4, strings(&["multi\nline", "2", "3"])),
+                (6, strings(&["last", "", ""])),
+            ]
+        );
+    }
+
+    #[test]
+    fn csv_reader_reports_malformed_records_and_goes_on() {
+        let got = csv("\"ab\"cd,1\nok,2\n\"open,3\nx\n");
+        assert_eq!(got.len(), 3);
+        assert_eq!(got[0].0, 1);
+        assert!(got[0].1.as_ref().is_err_and(|e| e.contains("closing quote")));
+        assert_eq!(got[1], (2, strings(&["ok", "2"])));
+        assert_eq!(got[2].0, 3);
+        assert!(got[2].1.as_ref().is_err_and(|e| e.contains("never closed")));
+    }
+
+    #[test]
+    fn csv_reader_keeps_a_quote_inside_an_unquoted_field() {
+        assert_eq!(csv("5\" print,x\n"), vec![(1, strings(&["5\" print", "x"]))]);
+    }
+
+    #[test]
+    fn csv_reader_refuses_an_overlong_record() {
+        let text = format!("a,{}\nb,c\n", "x".repeat(MAX_LINE_BYTES + 10));
+        let got = csv(&text);
+        assert!(got[0].1.as_ref().is_err_and(|e| e.contains("over the limit")));
+        assert_eq!(got[1], (2, strings(&["b", "c"])));
+    }
+
+    #[test]
+    fn input_over_the_limit_is_refused_whole() {
+        let err = import_limited("md5 00", &ImportOptions::default(), 4).unwrap_err();
+        assert_eq!(err, Error::ListTooLarge { limit: "bytes", requested: 6, max: 4 });
+    }
+
+    #[test]
+    fn json_element_end_skips_strings_and_nesting() {
+        let text = br#"{"a":"],\"","b":[1,2]} , 3]"#;
+        let end = json_element_end(text, 0);
+        assert_eq!(&text[..end], br#"{"a":"],\"","b":[1,2]} "#);
+    }
+
+    #[test]
+    fn aliases_are_lowercase_and_not_prescan_names() {
+        for (alias, _) in ALIASES {
+            assert_eq!(alias, alias.to_ascii_lowercase());
+            assert!(SignalType::from_name(alias).is_none());
+        }
+    }
+
+    #[test]
+    fn placeholders_are_refused() {
+        for (signal, hex) in EMPTY_FILE_DIGESTS {
+            assert!(check_hash(signal, hex).is_err_and(|e| e.contains("empty file")));
+        }
+        assert!(check_hash(SignalType::Pdq, &"0".repeat(64)).is_err_and(|e| e.contains("flat")));
+        assert!(check_hash(SignalType::Phash, &"F".repeat(16)).is_err_and(|e| e.contains("all f")));
+        assert_eq!(
+            check_hash(SignalType::Dhash, " 0123456789ABCDEF\t"),
+            Ok(vec![1, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef])
+        );
+    }
+
+    #[test]
+    fn show_cuts_long_text() {
+        assert_eq!(show("a\tb"), "\"a\\tb\"");
+        assert_eq!(show(&"x".repeat(100)), format!("\"{}\"…", "x".repeat(40)));
+    }
+}

@@ -67,9 +67,8 @@ impl PublicKey {
     /// [`Error::Key`] when the text is not 64 hex digits of a valid key.
     pub fn from_hex(text: &str) -> Result<Self> {
         let bytes = hex::from_hex(text.trim()).ok_or_else(|| Error::Key("public key is not hex".into()))?;
-        let bytes: [u8; 32] = bytes
-            .try_into()
-            .map_err(|_| Error::Key("public key must be 64 hex digits (32 bytes)".into()))?;
+        let bytes: [u8; 32] =
+            bytes.try_into().map_err(|_| Error::Key("public key must be 64 hex digits (32 bytes)".into()))?;
         PublicKey::from_bytes(bytes)
     }
 

@@ -134,7 +134,7 @@ impl SignalType {
 
 impl fmt::Display for SignalType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
+        f.pad(self.name())
     }
 }
 

@@ -1,0 +1,259 @@
+//! The check: one file or image against one signed list, to a [`Verdict`].
+//!
+//! [`Checker`] is the one place that runs the whole pipeline — digests of
+//! the bytes, decode under limits, PDQ (all eight rotations and mirrors from
+//! one DCT) and the perceptual hashes, index look-ups — and the one function
+//! the CLI and the browser build call.
+//!
+//! What it refuses to match: a PDQ hash whose quality is below the floor
+//! (the verdict says PDQ was skipped), and nothing else. A file that cannot
+//! be decoded is still checked by its digests, and the verdict carries the
+//! decode error so the host can apply its own policy.
+
+use crate::decode::{self, Limits};
+use crate::error::{Error, Result};
+use crate::hash::digest::FileDigests;
+use crate::hash::pdq::{self, Dihedral, PdqDihedral, PdqHash, PdqResult};
+use crate::hash::perceptual::{self, PerceptualHash};
+use crate::index::{ExactSet, HammingSet, PdqIndex};
+use crate::list::SignalType;
+use crate::list::format::{Section, SignedList};
+use crate::pixels::Pixels;
+
+/// How a [`Checker`] matches.
+#[derive(Debug, Clone)]
+pub struct CheckOptions {
+    /// Match thresholds by signal type, overriding the list's own; a type
+    /// absent here uses the threshold the list's issuer set.
+    pub thresholds: Vec<(SignalType, u32)>,
+    /// PDQ hashes of lower quality are not matched (the reference's advice:
+    /// 50).
+    pub pdq_quality_floor: u8,
+    /// Limits for decoding images.
+    pub limits: Limits,
+    /// A monotonic clock in milliseconds, for [`Verdict::elapsed_ms`]. The
+    /// library has no clock that works on every target; natively the
+    /// default is `std::time::Instant`, in the browser the bindings pass
+    /// `performance.now()`.
+    pub clock: Option<fn() -> f64>,
+}
+
+impl Default for CheckOptions {
+    fn default() -> Self {
+        CheckOptions {
+            thresholds: Vec::new(),
+            pdq_quality_floor: pdq::MIN_MATCHABLE_QUALITY,
+            limits: Limits::default(),
+            clock: default_clock(),
+        }
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn default_clock() -> Option<fn() -> f64> {
+    fn now() -> f64 {
+        static EPOCH: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+        EPOCH.get_or_init(std::time::Instant::now).elapsed().as_secs_f64() * 1000.0
+    }
+    Some(now)
+}
+
+#[cfg(target_arch = "wasm32")]
+fn default_clock() -> Option<fn() -> f64> {
+    None
+}
+
+/// One listed entry that the checked image matches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Match {
+    /// The kind of hash that matched.
+    pub signal: SignalType,
+    /// Hamming distance (0 for digests).
+    pub distance: u32,
+    /// The threshold it was matched under.
+    pub threshold: u32,
+    /// Index of the entry in its section.
+    pub entry: u32,
+    /// The entry's label, if the list gives one.
+    pub label: Option<String>,
+    /// The id of the list.
+    pub list_id: String,
+    /// For PDQ: which rotation or mirror of the image matched.
+    pub variant: Option<Dihedral>,
+}
+
+/// The hashes a check computed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ComputedHashes {
+    /// PDQ hash and quality, when the image decoded.
+    pub pdq: Option<PdqResult>,
+    /// PDQ of all eight rotations and mirrors.
+    pub pdq_dihedral: Option<PdqDihedral>,
+    /// The perceptual hashes the list has sections for.
+    pub perceptual: Vec<PerceptualHash>,
+    /// Digests of the bytes (not computed for pixel checks).
+    pub digests: Option<FileDigests>,
+}
+
+/// The outcome of one check.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verdict {
+    /// Whether anything matched.
+    pub matched: bool,
+    /// Every match, PDQ first, then by signal type, distance and entry.
+    pub matches: Vec<Match>,
+    /// What was computed.
+    pub hashes: ComputedHashes,
+    /// PDQ was computed but not matched: its quality is below the floor.
+    pub pdq_skipped_low_quality: bool,
+    /// The image could not be decoded; only the digests were checked.
+    pub decode_error: Option<Error>,
+    /// Time the check took, in milliseconds, when a clock was given.
+    pub elapsed_ms: Option<f64>,
+}
+
+/// A loaded list, indexed, ready to check images against.
+#[derive(Debug)]
+pub struct Checker {
+    list: SignedList,
+    options: CheckOptions,
+    pdq: Option<(PdqIndex, u32)>,
+    exact: Vec<(SignalType, ExactSet)>,
+    perceptual: Vec<(SignalType, HammingSet, u32)>,
+}
+
+impl Checker {
+    /// Indexes every section of `list`.
+    ///
+    /// # Errors
+    /// Those of the index builders (a list section whose size does not
+    /// match its hashes), which a verified list does not produce.
+    pub fn new(list: SignedList, options: CheckOptions) -> Result<Self> {
+        let mut pdq = None;
+        let mut exact = Vec::new();
+        let mut perceptual = Vec::new();
+        for section in list.sections() {
+            let threshold =
+                options.thresholds.iter().find(|(s, _)| *s == section.signal).map_or(section.threshold, |(_, t)| *t);
+            match section.signal {
+                SignalType::Pdq => pdq = Some((PdqIndex::from_be_bytes(section.hashes)?, threshold)),
+                SignalType::Md5 | SignalType::Sha1 | SignalType::Sha256 => {
+                    exact.push((section.signal, ExactSet::from_entries(section.signal.hash_len(), section.hashes)?))
+                }
+                _ => perceptual.push((
+                    section.signal,
+                    HammingSet::from_entries(section.signal.hash_len(), section.hashes)?,
+                    threshold,
+                )),
+            }
+        }
+        Ok(Checker { list, options, pdq, exact, perceptual })
+    }
+
+    /// The list checked against.
+    pub fn list(&self) -> &SignedList {
+        &self.list
+    }
+
+    /// Checks a file's bytes: its digests, and if it decodes, its image
+    /// hashes. Never fails: a file that does not decode gives a verdict
+    /// with [`Verdict::decode_error`] set, its digests still checked.
+    pub fn check_bytes(&self, bytes: &[u8]) -> Verdict {
+        let start = self.now();
+        let mut matches = Vec::new();
+        let mut hashes = ComputedHashes::default();
+        if !self.exact.is_empty() {
+            let digests = FileDigests::of(bytes);
+            for (signal, set) in &self.exact {
+                let key: &[u8] = match signal {
+                    SignalType::Md5 => &digests.md5,
+                    SignalType::Sha1 => &digests.sha1,
+                    _ => &digests.sha256,
+                };
+                for entry in set.get(key) {
+                    matches.push(self.matched(*signal, entry, 0, 0, None));
+                }
+            }
+            hashes.digests = Some(digests);
+        }
+        let (decode_error, skipped) = match decode::decode(bytes, &self.options.limits) {
+            Ok(image) => (None, self.check_image(image.pixels(), &mut hashes, &mut matches)),
+            Err(e) => (Some(e), false),
+        };
+        self.verdict(start, matches, hashes, skipped, decode_error)
+    }
+
+    /// Checks decoded pixels (no digests: there are no file bytes).
+    pub fn check_pixels(&self, pixels: Pixels<'_>) -> Verdict {
+        let start = self.now();
+        let mut matches = Vec::new();
+        let mut hashes = ComputedHashes::default();
+        let skipped = self.check_image(pixels, &mut hashes, &mut matches);
+        self.verdict(start, matches, hashes, skipped, None)
+    }
+
+    fn now(&self) -> Option<f64> {
+        self.options.clock.map(|c| c())
+    }
+
+    fn verdict(
+        &self,
+        start: Option<f64>,
+        mut matches: Vec<Match>,
+        hashes: ComputedHashes,
+        pdq_skipped_low_quality: bool,
+        decode_error: Option<Error>,
+    ) -> Verdict {
+        matches.sort_by_key(|m| (m.signal, m.distance, m.entry));
+        let elapsed_ms = start.zip(self.now()).map(|(a, b)| b - a);
+        Verdict { matched: !matches.is_empty(), matches, hashes, pdq_skipped_low_quality, decode_error, elapsed_ms }
+    }
+
+    /// PDQ and perceptual look-ups; returns whether PDQ was skipped for
+    /// low quality.
+    fn check_image(&self, pixels: Pixels<'_>, hashes: &mut ComputedHashes, matches: &mut Vec<Match>) -> bool {
+        let dihedral = pdq::hash_dihedral(pixels);
+        // The reference's plain hash skips the blur for 64×64 images; match
+        // with that one as the original.
+        let plain = if pixels.width() == 64 && pixels.height() == 64 {
+            pdq::hash(pixels)
+        } else {
+            PdqResult { hash: dihedral.get(Dihedral::Original), quality: dihedral.quality }
+        };
+        let mut variants: [PdqHash; 8] = dihedral.hashes;
+        if let Some(original) = variants.first_mut() {
+            *original = plain.hash;
+        }
+        hashes.pdq = Some(plain);
+        hashes.pdq_dihedral = Some(dihedral);
+        let skipped = plain.quality < self.options.pdq_quality_floor;
+        if let (Some((index, threshold)), false) = (&self.pdq, skipped) {
+            for m in index.query_dihedral(&variants, *threshold) {
+                matches.push(self.matched(SignalType::Pdq, m.entry, m.distance, *threshold, Some(m.variant)));
+            }
+        }
+        for (signal, set, threshold) in &self.perceptual {
+            let Some(algorithm) = signal.perceptual() else { continue };
+            // An image the perceptual hasher refuses (no pixels) cannot
+            // match; PDQ above has already handled it.
+            let Ok(hash) = perceptual::hash(algorithm, pixels) else { continue };
+            for n in set.query(hash.as_bytes(), *threshold) {
+                matches.push(self.matched(*signal, n.entry, n.distance, *threshold, None));
+            }
+            hashes.perceptual.push(hash);
+        }
+        skipped
+    }
+
+    fn matched(
+        &self,
+        signal: SignalType,
+        entry: u32,
+        distance: u32,
+        threshold: u32,
+        variant: Option<Dihedral>,
+    ) -> Match {
+        let label = self.list.section(signal).and_then(|s: Section<'_>| s.label(entry as usize)).map(str::to_owned);
+        Match { signal, distance, threshold, entry, label, list_id: self.list.meta().id.clone(), variant }
+    }
+}

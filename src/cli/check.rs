@@ -1,0 +1,142 @@
+//! `prescan check`: check files against a signed list, as grep reports:
+//! exit status 0 when nothing matched, 1 when something matched, 2 on any
+//! error.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use prescan::check::{CheckOptions, Checker, Verdict};
+use prescan::list::format::{ListLimits, LoadOptions, SignedList};
+use serde_json::{Map, Value, json};
+
+use super::files::{self, path_text};
+use super::{Outcome, public_key, time, walk};
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The signed list.
+    #[arg(long)]
+    list: PathBuf,
+    /// Trusted public key: 64 hex digits or a file holding them.
+    #[arg(long, value_name = "KEY")]
+    public: String,
+    /// Lowest list sequence number accepted.
+    #[arg(long, default_value_t = 0)]
+    min_sequence: u64,
+    /// Print one JSON verdict per file per line.
+    #[arg(long)]
+    json: bool,
+    /// Image files, or directories to walk recursively.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+}
+
+pub fn run(args: &CheckArgs) -> Result<Outcome, String> {
+    let key = public_key(&args.public)?;
+    let bytes = files::read(&args.list).map_err(|e| format!("{}: {e}", args.list.display()))?;
+    let options = LoadOptions {
+        trusted_keys: vec![key],
+        now: time::now(),
+        min_sequence: args.min_sequence,
+        limits: ListLimits::default(),
+    };
+    let list = SignedList::load(bytes, &options).map_err(|e| format!("{}: {e}", args.list.display()))?;
+    let checker = Checker::new(list, CheckOptions::default()).map_err(|e| e.to_string())?;
+
+    let files = walk::files(&args.paths);
+    let (mut matched, mut failed) = (false, false);
+    let mut out = std::io::stdout().lock();
+    files::for_each(
+        &files,
+        |bytes| checker.check_bytes(bytes),
+        |path, result, warn| {
+            let text = match result {
+                Ok(v) => {
+                    matched |= v.matched;
+                    if let Some(e) = &v.decode_error {
+                        failed = true;
+                        if !args.json {
+                            warn(&format!("prescan: {}: {e} (checked by digests only)", path.display()));
+                        }
+                    }
+                    if args.json { json_line(path, &v) } else { plain(path, &v) }
+                }
+                Err(e) => {
+                    failed = true;
+                    if args.json {
+                        format!("{}\n", json!({ "path": path_text(path), "error": e }))
+                    } else {
+                        warn(&format!("prescan: {}: {e}", path.display()));
+                        String::new()
+                    }
+                }
+            };
+            out.write_all(text.as_bytes()).and_then(|()| out.flush()).map_err(|e| format!("writing output: {e}"))
+        },
+    )?;
+    Ok(match (failed, matched) {
+        (true, _) => Outcome::SomeFailed,
+        (false, true) => Outcome::Matched,
+        (false, false) => Outcome::Success,
+    })
+}
+
+fn plain(path: &Path, v: &Verdict) -> String {
+    let p = path.display();
+    if !v.matched {
+        let note = if v.pdq_skipped_low_quality { " (PDQ quality below the floor: not matched by PDQ)" } else { "" };
+        return format!("clear {p}{note}\n");
+    }
+    let mut out = String::new();
+    for m in &v.matches {
+        out.push_str(&format!("match {p} {} distance={} threshold={}", m.signal, m.distance, m.threshold));
+        if let Some(variant) = m.variant {
+            out.push_str(&format!(" variant={}", variant.name()));
+        }
+        out.push_str(&format!(" list={} entry={}", m.list_id, m.entry));
+        if let Some(label) = &m.label {
+            out.push_str(&format!(" label={label}"));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn json_line(path: &Path, v: &Verdict) -> String {
+    let matches: Vec<Value> = v
+        .matches
+        .iter()
+        .map(|m| {
+            json!({
+                "signal": m.signal.name(),
+                "distance": m.distance,
+                "threshold": m.threshold,
+                "entry": m.entry,
+                "label": m.label,
+                "list_id": m.list_id,
+                "variant": m.variant.map(|d| d.name()),
+            })
+        })
+        .collect();
+    let mut obj = Map::new();
+    obj.insert("path".into(), json!(path_text(path)));
+    obj.insert("matched".into(), json!(v.matched));
+    obj.insert("matches".into(), Value::Array(matches));
+    if let Some(p) = &v.hashes.pdq {
+        obj.insert("pdq".into(), json!(p.hash.to_hex()));
+        obj.insert("pdq_quality".into(), json!(p.quality));
+    }
+    obj.insert("pdq_skipped_low_quality".into(), json!(v.pdq_skipped_low_quality));
+    for h in &v.hashes.perceptual {
+        obj.insert(h.algorithm().name().into(), json!(h.to_hex()));
+    }
+    if let Some(d) = &v.hashes.digests {
+        obj.insert("md5".into(), json!(d.md5_hex()));
+        obj.insert("sha1".into(), json!(d.sha1_hex()));
+        obj.insert("sha256".into(), json!(d.sha256_hex()));
+    }
+    obj.insert("decode_error".into(), json!(v.decode_error.as_ref().map(|e| e.to_string())));
+    obj.insert("elapsed_ms".into(), json!(v.elapsed_ms));
+    format!("{}\n", Value::Object(obj))
+}

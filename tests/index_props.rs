@@ -1,0 +1,376 @@
+//! Property tests of `prescan::index`: every index against a naive scan, on
+//! random lists with neighbours planted just inside, at and just outside the
+//! threshold, plus the edge cases (empty lists, duplicates, all-zero hashes,
+//! thresholds of 256 and more, malformed input).
+//!
+//! The cases come from a seeded PRNG, so a failure names its seed and
+//! reproduces.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+use prescan::Error;
+use prescan::hash::pdq::{Dihedral, PdqHash};
+use prescan::index::{ExactSet, HammingSet, Neighbour, PdqIndex, PdqMatch, PdqNeighbour, pdq_linear_scan};
+
+/// SplitMix64: small, seedable, good enough for test data.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    fn hash(&mut self) -> PdqHash {
+        PdqHash::from_words([self.next(), self.next(), self.next(), self.next()])
+    }
+}
+
+/// `h` with exactly `bits` distinct bits flipped.
+fn flip(rng: &mut Rng, h: &PdqHash, bits: u32) -> PdqHash {
+    let mut w = h.words();
+    let mut chosen = [false; 256];
+    let mut left = bits.min(256);
+    while left > 0 {
+        let k = rng.below(256);
+        if !chosen[k] {
+            chosen[k] = true;
+            w[k / 64] ^= 1 << (k % 64);
+            left -= 1;
+        }
+    }
+    PdqHash::from_words(w)
+}
+
+/// Eight related variants: a base hash and seven others, some near it (as
+/// rotations of a symmetric image are), some random.
+fn variants(rng: &mut Rng) -> [PdqHash; 8] {
+    let base = rng.hash();
+    std::array::from_fn(|i| match i {
+        0 => base,
+        1 | 2 => flip(rng, &base, rng_bits(rng, 40)),
+        _ => rng.hash(),
+    })
+}
+
+fn rng_bits(rng: &mut Rng, max: usize) -> u32 {
+    rng.below(max + 1) as u32
+}
+
+/// The single-query answer by brute force.
+fn naive_query(hashes: &[PdqHash], q: &PdqHash, max_distance: u32) -> Vec<PdqNeighbour> {
+    let mut out: Vec<PdqNeighbour> = hashes
+        .iter()
+        .enumerate()
+        .map(|(i, h)| PdqNeighbour { entry: i as u32, distance: h.distance(q) })
+        .filter(|n| n.distance <= max_distance)
+        .collect();
+    out.sort_by_key(|n| (n.distance, n.entry));
+    out
+}
+
+/// The dihedral answer by brute force, written independently of
+/// `pdq_linear_scan`.
+fn naive_dihedral(hashes: &[PdqHash], variants: &[PdqHash; 8], max_distance: u32) -> Vec<PdqMatch> {
+    let mut out = Vec::new();
+    for (i, h) in hashes.iter().enumerate() {
+        let (v, d) = (0..8).map(|v| (v, h.distance(&variants[v]))).min_by_key(|&(v, d)| (d, v)).unwrap();
+        if d <= max_distance {
+            out.push(PdqMatch { entry: i as u32, distance: d, variant: Dihedral::ALL[v] });
+        }
+    }
+    out.sort_by_key(|m| (m.distance, m.entry));
+    out
+}
+
+const SIZES: [usize; 5] = [0, 1, 5, 1000, 20000];
+const THRESHOLDS: [u32; 11] = [0, 1, 15, 16, 31, 32, 40, 47, 48, 64, 200];
+
+/// A random list of `n` hashes; when `clustered`, drawn near a few centres
+/// so that many entries are near each other and near the queries.
+fn list(rng: &mut Rng, n: usize, clustered: bool) -> Vec<PdqHash> {
+    let centres: Vec<PdqHash> = (0..4).map(|_| rng.hash()).collect();
+    (0..n)
+        .map(|_| {
+            if clustered {
+                let c = centres[rng.below(centres.len())];
+                let bits = rng_bits(rng, 70);
+                flip(rng, &c, bits)
+            } else {
+                rng.hash()
+            }
+        })
+        .collect()
+}
+
+/// Plants neighbours of random variants of each query at distance `d - 1`,
+/// `d` and `d + 1` (and a few exact copies) at random places in `hashes`.
+fn plant(rng: &mut Rng, hashes: &mut [PdqHash], queries: &[[PdqHash; 8]], d: u32) {
+    if hashes.is_empty() {
+        return;
+    }
+    for q in queries {
+        for bits in [d.saturating_sub(1), d, d + 1, 0] {
+            let v = q[rng.below(8)];
+            let at = rng.below(hashes.len());
+            hashes[at] = flip(rng, &v, bits);
+        }
+    }
+}
+
+#[test]
+fn query_dihedral_matches_linear_scan() {
+    let mut seed = 1u64;
+    for &n in &SIZES {
+        for &d in &THRESHOLDS {
+            for clustered in [false, true] {
+                seed += 1;
+                let mut rng = Rng(seed);
+                let queries: Vec<[PdqHash; 8]> = (0..12).map(|_| variants(&mut rng)).collect();
+                let mut hashes = list(&mut rng, n, clustered);
+                plant(&mut rng, &mut hashes, &queries, d);
+                let index = PdqIndex::new(hashes.clone()).unwrap();
+                assert_eq!(index.len(), n);
+                for (qi, q) in queries.iter().enumerate() {
+                    for distance in [d.saturating_sub(1), d, d + 1] {
+                        let expected = naive_dihedral(&hashes, q, distance);
+                        let scan = pdq_linear_scan(&hashes, q, distance);
+                        assert_eq!(scan, expected, "scan: seed {seed} n {n} d {distance} query {qi}");
+                        let got = index.query_dihedral(q, distance);
+                        assert_eq!(
+                            got, expected,
+                            "index: seed {seed} n {n} d {distance} query {qi} clustered {clustered}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn query_matches_naive() {
+    let mut seed = 1000u64;
+    for &n in &SIZES {
+        for &d in &THRESHOLDS {
+            for clustered in [false, true] {
+                seed += 1;
+                let mut rng = Rng(seed);
+                let queries: Vec<[PdqHash; 8]> = (0..12).map(|_| variants(&mut rng)).collect();
+                let mut hashes = list(&mut rng, n, clustered);
+                plant(&mut rng, &mut hashes, &queries, d);
+                let index = PdqIndex::new(hashes.clone()).unwrap();
+                for q in &queries {
+                    for v in [q[0], q[3]] {
+                        for distance in [d.saturating_sub(1), d, d + 1] {
+                            assert_eq!(
+                                index.query(&v, distance),
+                                naive_query(&hashes, &v, distance),
+                                "seed {seed} n {n} d {distance}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn every_threshold_on_a_clustered_list() {
+    let mut rng = Rng(77);
+    let hashes = list(&mut rng, 300, true);
+    let index = PdqIndex::new(hashes.clone()).unwrap();
+    let q = variants(&mut rng);
+    for d in 0..=260 {
+        assert_eq!(index.query_dihedral(&q, d), naive_dihedral(&hashes, &q, d), "d {d}");
+        assert_eq!(index.query(&hashes[7], d), naive_query(&hashes, &hashes[7], d), "d {d}");
+    }
+}
+
+#[test]
+fn empty_index() {
+    let index = PdqIndex::new(Vec::new()).unwrap();
+    assert!(index.is_empty());
+    assert_eq!(index.len(), 0);
+    assert_eq!(index.get(0), None);
+    let q = [PdqHash::default(); 8];
+    for d in [0, 31, 32, 256, u32::MAX] {
+        assert!(index.query_dihedral(&q, d).is_empty());
+        assert!(index.query(&q[0], d).is_empty());
+    }
+    assert!(pdq_linear_scan(&[], &q, 256).is_empty());
+    let from_bytes = PdqIndex::from_be_bytes(&[]).unwrap();
+    assert!(from_bytes.is_empty());
+}
+
+#[test]
+fn duplicates_and_all_zero_hashes() {
+    let zero = PdqHash::default();
+    let mut rng = Rng(5);
+    let other = rng.hash();
+    let hashes = vec![zero, other, zero, zero, other, flip(&mut rng, &zero, 3)];
+    let index = PdqIndex::new(hashes.clone()).unwrap();
+    let got = index.query(&zero, 0);
+    assert_eq!(got.iter().map(|n| n.entry).collect::<Vec<_>>(), vec![0, 2, 3]);
+    let got = index.query(&zero, 3);
+    assert_eq!(got.iter().map(|n| (n.entry, n.distance)).collect::<Vec<_>>(), vec![(0, 0), (2, 0), (3, 0), (5, 3)]);
+    // All variants equal: ties go to the first variant, Original.
+    let q = [zero; 8];
+    let got = index.query_dihedral(&q, 31);
+    assert_eq!(got.len(), 4);
+    assert!(got.iter().all(|m| m.variant == Dihedral::Original));
+    assert_eq!(got, naive_dihedral(&hashes, &q, 31));
+    // A later variant strictly closer wins; equal later ones do not.
+    let mut q = [other; 8];
+    q[5] = zero;
+    q[6] = zero;
+    let got = index.query_dihedral(&q, 31);
+    assert_eq!(got, naive_dihedral(&hashes, &q, 31));
+    let m0 = got.iter().find(|m| m.entry == 0).unwrap();
+    assert_eq!((m0.distance, m0.variant), (0, Dihedral::FlipY));
+    let m1 = got.iter().find(|m| m.entry == 1).unwrap();
+    assert_eq!((m1.distance, m1.variant), (0, Dihedral::Original));
+}
+
+#[test]
+fn distance_256_and_more_returns_everything() {
+    let mut rng = Rng(9);
+    let hashes = list(&mut rng, 2000, false);
+    let index = PdqIndex::new(hashes.clone()).unwrap();
+    let q = variants(&mut rng);
+    for d in [256, 300, u32::MAX] {
+        let got = index.query_dihedral(&q, d);
+        assert_eq!(got.len(), hashes.len());
+        assert_eq!(got, naive_dihedral(&hashes, &q, d));
+        assert_eq!(index.query(&q[0], d).len(), hashes.len());
+    }
+    // The complement of a hash is at 256.
+    let w = hashes[0].words();
+    let complement = PdqHash::from_words([!w[0], !w[1], !w[2], !w[3]]);
+    let got = index.query(&complement, 256);
+    assert!(got.iter().any(|n| n.entry == 0 && n.distance == 256));
+    assert!(!index.query(&complement, 255).iter().any(|n| n.entry == 0));
+}
+
+#[test]
+fn from_be_bytes_round_trips_and_refuses_ragged_input() {
+    let mut rng = Rng(11);
+    let hashes = list(&mut rng, 50, false);
+    let bytes: Vec<u8> = hashes.iter().flat_map(|h| h.to_bytes()).collect();
+    let index = PdqIndex::from_be_bytes(&bytes).unwrap();
+    assert_eq!(index.len(), 50);
+    for (i, h) in hashes.iter().enumerate() {
+        assert_eq!(index.get(i), Some(*h));
+    }
+    assert_eq!(index.get(50), None);
+    assert!(matches!(PdqIndex::from_be_bytes(&bytes[..33]), Err(Error::ListMalformed(_))));
+    assert!(matches!(PdqIndex::from_be_bytes(&[0u8; 31]), Err(Error::ListMalformed(_))));
+    // Memory is counted: at least the hashes and one id per table entry.
+    assert!(index.memory_bytes() >= 50 * 32 + 16 * 50 * 4);
+}
+
+fn naive_exact(hash_len: usize, keys: &[u8], key: &[u8]) -> Vec<u32> {
+    keys.chunks_exact(hash_len).enumerate().filter(|(_, k)| *k == key).map(|(i, _)| i as u32).collect()
+}
+
+#[test]
+fn exact_set_matches_naive() {
+    let mut rng = Rng(21);
+    for hash_len in [1usize, 3, 16, 20, 32] {
+        for n in [0usize, 1, 7, 500, 5000] {
+            // A small alphabet in the first bytes makes duplicates likely.
+            let keys: Vec<u8> = (0..n * hash_len)
+                .map(|i| if i % hash_len < 2 { (rng.next() % 4) as u8 } else { (rng.next() % 2) as u8 })
+                .collect();
+            let set = ExactSet::from_entries(hash_len, &keys).unwrap();
+            assert_eq!(set.len(), n);
+            assert_eq!(set.is_empty(), n == 0);
+            assert!(set.memory_bytes() >= n * (hash_len + 4));
+            for _ in 0..200 {
+                let key: Vec<u8> = if n > 0 && rng.below(2) == 0 {
+                    let i = rng.below(n);
+                    keys[i * hash_len..(i + 1) * hash_len].to_vec()
+                } else {
+                    (0..hash_len).map(|i| if i < 2 { (rng.next() % 4) as u8 } else { (rng.next() % 2) as u8 }).collect()
+                };
+                assert_eq!(set.get(&key), naive_exact(hash_len, &keys, &key), "len {hash_len} n {n}");
+            }
+            // Wrong lengths match nothing.
+            assert!(set.get(&vec![0u8; hash_len + 1]).is_empty());
+            assert!(set.get(&[]).is_empty());
+        }
+    }
+}
+
+#[test]
+fn exact_set_duplicates_and_refusals() {
+    let keys = [[1u8, 2], [3, 4], [1, 2], [0, 0], [1, 2]].concat();
+    let set = ExactSet::from_entries(2, &keys).unwrap();
+    assert_eq!(set.get(&[1, 2]), vec![0, 2, 4]);
+    assert_eq!(set.get(&[0, 0]), vec![3]);
+    assert_eq!(set.get(&[3, 4]), vec![1]);
+    assert!(set.get(&[2, 2]).is_empty());
+    assert!(matches!(ExactSet::from_entries(2, &keys[..3]), Err(Error::ListMalformed(_))));
+    assert!(matches!(ExactSet::from_entries(0, &keys), Err(Error::ListMalformed(_))));
+    assert!(matches!(ExactSet::from_entries(0, &[]), Err(Error::ListMalformed(_))));
+    assert!(ExactSet::from_entries(16, &[]).unwrap().is_empty());
+}
+
+fn naive_hamming(hash_len: usize, keys: &[u8], key: &[u8], max_distance: u32) -> Vec<Neighbour> {
+    let mut out: Vec<Neighbour> = keys
+        .chunks_exact(hash_len)
+        .enumerate()
+        .map(|(i, k)| Neighbour {
+            entry: i as u32,
+            distance: k.iter().zip(key).map(|(a, b)| (a ^ b).count_ones()).sum(),
+        })
+        .filter(|n| n.distance <= max_distance)
+        .collect();
+    out.sort_by_key(|n| (n.distance, n.entry));
+    out
+}
+
+#[test]
+fn hamming_set_matches_naive() {
+    let mut rng = Rng(31);
+    for hash_len in [8usize, 32, 5, 12] {
+        for n in [0usize, 1, 9, 3000] {
+            let base: Vec<u8> = (0..hash_len).map(|_| rng.next() as u8).collect();
+            // Near the base so that thresholds select a real subset.
+            let keys: Vec<u8> = (0..n * hash_len)
+                .map(|i| {
+                    let b = base[i % hash_len];
+                    if rng.below(4) == 0 { b ^ (1 << rng.below(8)) } else { b }
+                })
+                .collect();
+            let set = HammingSet::from_entries(hash_len, &keys).unwrap();
+            assert_eq!(set.len(), n);
+            assert_eq!(set.is_empty(), n == 0);
+            assert!(set.memory_bytes() >= n * hash_len);
+            for _ in 0..20 {
+                let key: Vec<u8> = if n > 0 && rng.below(2) == 0 {
+                    let i = rng.below(n);
+                    keys[i * hash_len..(i + 1) * hash_len].to_vec()
+                } else {
+                    base.iter().map(|b| if rng.below(3) == 0 { b ^ (1 << rng.below(8)) } else { *b }).collect()
+                };
+                for d in [0, 1, 3, 6, 10, 20, 64, 256, u32::MAX] {
+                    assert_eq!(
+                        set.query(&key, d),
+                        naive_hamming(hash_len, &keys, &key, d),
+                        "len {hash_len} n {n} d {d}"
+                    );
+                }
+            }
+            assert!(set.query(&vec![0u8; hash_len + 1], 1000).is_empty());
+        }
+    }
+    assert!(matches!(HammingSet::from_entries(8, &[0u8; 9]), Err(Error::ListMalformed(_))));
+    assert!(matches!(HammingSet::from_entries(0, &[]), Err(Error::ListMalformed(_))));
+}
