@@ -117,3 +117,66 @@ fn unreadable_path_reports_and_continues() {
     assert!(err.contains("missing.png"), "{err}");
     assert!(stdout(&out).starts_with(&format!("pdq {} ", common::GOLDEN_PDQ[3].0)));
 }
+
+#[test]
+fn key_list_check_round_trip_with_grep_like_statuses() {
+    let dir = TempDir::new("check");
+    let d = |name: &str| dir.0.join(name).to_str().unwrap().to_owned();
+    let set = common::golden_set();
+    write_png(&dir.0.join("listed.png"), &set[0]);
+    write_png(&dir.0.join("other.png"), &set[1]);
+
+    let out = prescan(&["key", "new", "--secret", &d("issuer.key"), "--public", &d("issuer.pub")]);
+    assert!(out.status.success(), "{out:?}");
+    let refused = prescan(&["key", "new", "--secret", &d("issuer.key"), "--public", &d("x.pub")]);
+    assert_eq!(refused.status.code(), Some(2), "an existing secret key is never overwritten");
+
+    let hashes = prescan(&["hash", &d("listed.png")]);
+    std::fs::write(d("hashes.txt"), &hashes.stdout).unwrap();
+    let build = prescan(&[
+        "list",
+        "build",
+        "--sign",
+        &d("issuer.key"),
+        "--id",
+        "cli-test",
+        "--sequence",
+        "4",
+        "--expires",
+        "30d",
+        "--out",
+        &d("test.list"),
+        &d("hashes.txt"),
+    ]);
+    assert!(build.status.success(), "{build:?}");
+
+    let verify = prescan(&["list", "verify", "--public", &d("issuer.pub"), &d("test.list")]);
+    assert!(verify.status.success(), "{verify:?}");
+    let rollback = prescan(&["list", "verify", "--public", &d("issuer.pub"), "--min-sequence", "5", &d("test.list")]);
+    assert_eq!(rollback.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&rollback.stderr).contains("rollback"));
+    let inspect = prescan(&["list", "inspect", "--public", &d("issuer.pub"), &d("test.list")]);
+    assert!(stdout(&inspect).contains("signature valid"), "{}", stdout(&inspect));
+
+    let check = |path: &str| prescan(&["check", "--list", &d("test.list"), "--public", &d("issuer.pub"), path]);
+    let hit = check(&d("listed.png"));
+    assert_eq!(hit.status.code(), Some(1), "a match exits 1");
+    assert!(
+        stdout(&hit).lines().any(|l| l.starts_with("match ") && l.contains(" pdq distance=0 ")),
+        "{}",
+        stdout(&hit)
+    );
+    let miss = check(&d("other.png"));
+    assert_eq!(miss.status.code(), Some(0), "{miss:?}");
+    assert!(stdout(&miss).starts_with("clear "));
+    std::fs::write(d("broken.jpg"), b"\xff\xd8\xff\xe0 broken").unwrap();
+    assert_eq!(check(&d("broken.jpg")).status.code(), Some(2), "an undecodable file is an error");
+
+    let mut tampered = std::fs::read(d("test.list")).unwrap();
+    let mid = tampered.len() / 2;
+    tampered[mid] ^= 1;
+    std::fs::write(d("tampered.list"), tampered).unwrap();
+    let refused = prescan(&["check", "--list", &d("tampered.list"), "--public", &d("issuer.pub"), &d("listed.png")]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("signature"), "{refused:?}");
+}

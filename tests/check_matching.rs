@@ -1,0 +1,143 @@
+//! A list built from the hashes of generated images finds those images
+//! again after re-encoding, resizing, rotation and mirroring, and finds
+//! nothing among unrelated images.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+use image::{imageops, ImageEncoder, RgbImage};
+use prescan::check::{CheckOptions, Checker};
+use prescan::hash::{hash_file, HashOptions};
+use prescan::list::format::{ListBuilder, ListLimits, LoadOptions, SignedList};
+use prescan::list::keys::SecretKey;
+use prescan::list::{Entry, SignalType};
+
+/// A picture of random shapes over a random gradient: images from
+/// different seeds share no structure.
+fn picture(seed: u64, w: u32, h: u32) -> RgbImage {
+    let mut s = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    let mut next = move || {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        s
+    };
+    let (c0, c1) = ([next() as u8, next() as u8, next() as u8], [next() as u8, next() as u8, next() as u8]);
+    let diagonal = next() % 3;
+    let mut img = RgbImage::from_fn(w, h, |x, y| {
+        let t = match diagonal {
+            0 => x as f32 / w as f32,
+            1 => y as f32 / h as f32,
+            _ => (x + y) as f32 / (w + h) as f32,
+        };
+        image::Rgb([0, 1, 2].map(|c| (c0[c] as f32 * (1.0 - t) + c1[c] as f32 * t) as u8))
+    });
+    for _ in 0..8 {
+        let (cx, cy) = ((next() % u64::from(w)) as i64, (next() % u64::from(h)) as i64);
+        let r = (next() % u64::from(w / 4) + u64::from(w / 16)) as i64;
+        let colour = image::Rgb([next() as u8, next() as u8, next() as u8]);
+        let disc = next() % 2 == 0;
+        for y in (cy - r).max(0)..(cy + r).min(i64::from(h)) {
+            for x in (cx - r).max(0)..(cx + r).min(i64::from(w)) {
+                let (dx, dy) = (x - cx, y - cy);
+                if !disc || dx * dx + dy * dy < r * r {
+                    img.put_pixel(x as u32, y as u32, colour);
+                }
+            }
+        }
+    }
+    img
+}
+
+fn png(img: &RgbImage) -> Vec<u8> {
+    let mut out = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut out)
+        .write_image(img.as_raw(), img.width(), img.height(), image::ExtendedColorType::Rgb8)
+        .unwrap();
+    out
+}
+
+fn jpeg(img: &RgbImage, quality: u8) -> Vec<u8> {
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality)
+        .write_image(img.as_raw(), img.width(), img.height(), image::ExtendedColorType::Rgb8)
+        .unwrap();
+    out
+}
+
+fn checker(listed: &[RgbImage]) -> Checker {
+    let mut entries = Vec::new();
+    for (i, img) in listed.iter().enumerate() {
+        let h = hash_file(&png(img), &HashOptions::default()).unwrap();
+        let label = Some(format!("listed-{i}"));
+        entries.push(Entry {
+            signal: SignalType::Pdq,
+            hash: h.image.pdq.hash.to_bytes().to_vec(),
+            label: label.clone(),
+        });
+        entries.push(Entry { signal: SignalType::Md5, hash: h.digests.md5.to_vec(), label: label.clone() });
+        for p in &h.image.perceptual {
+            if p.algorithm().name() == "phash" {
+                entries.push(Entry { signal: SignalType::Phash, hash: p.as_bytes().to_vec(), label: label.clone() });
+            }
+        }
+    }
+    let key = SecretKey::from_seed([5; 32]);
+    let bytes = ListBuilder { id: "generated".into(), sequence: 1, created: 0, expires: None, thresholds: vec![] }
+        .build(&entries, &key)
+        .unwrap();
+    let options =
+        LoadOptions { trusted_keys: vec![key.public()], now: 1, min_sequence: 0, limits: ListLimits::default() };
+    Checker::new(SignedList::load(bytes, &options).unwrap(), CheckOptions::default()).unwrap()
+}
+
+#[test]
+fn listed_images_are_found_after_edits_and_unrelated_ones_are_not() {
+    let listed: Vec<RgbImage> = (0..8).map(|i| picture(100 + i, 640, 480)).collect();
+    let checker = checker(&listed);
+    let mut worst = 0;
+    for (i, img) in listed.iter().enumerate() {
+        let label = format!("listed-{i}");
+        let edits: Vec<(&str, Vec<u8>)> = vec![
+            ("same file", png(img)),
+            ("jpeg q75", jpeg(img, 75)),
+            ("resized to 50% + jpeg q85", jpeg(&imageops::resize(img, 320, 240, imageops::FilterType::Triangle), 85)),
+            ("resized to 37%", png(&imageops::resize(img, 237, 178, imageops::FilterType::CatmullRom))),
+            ("rotated 90", png(&imageops::rotate90(img))),
+            ("rotated 180 + jpeg", jpeg(&imageops::rotate180(img), 90)),
+            ("rotated 270", png(&imageops::rotate270(img))),
+            ("mirrored", png(&imageops::flip_horizontal(img))),
+            ("flipped", png(&imageops::flip_vertical(img))),
+        ];
+        for (what, bytes) in edits {
+            let v = checker.check_bytes(&bytes);
+            assert!(v.decode_error.is_none());
+            let pdq = v.matches.iter().find(|m| m.signal == SignalType::Pdq && m.label.as_deref() == Some(&label));
+            let pdq = pdq.unwrap_or_else(|| panic!("image {i} {what}: no PDQ match; {v:?}"));
+            worst = worst.max(pdq.distance);
+            if what == "same file" {
+                assert!(v.matches.iter().any(|m| m.signal == SignalType::Md5 && m.distance == 0));
+                assert_eq!(pdq.distance, 0);
+            }
+            // Every PDQ match is the listed image itself.
+            assert!(v
+                .matches
+                .iter()
+                .filter(|m| m.signal == SignalType::Pdq)
+                .all(|m| m.label.as_deref() == Some(&label)));
+        }
+    }
+    println!("worst PDQ distance of a listed image after an edit: {worst}");
+
+    let mut clear = 0;
+    for seed in 1000..1040 {
+        let v = checker.check_bytes(&jpeg(&picture(seed, 500, 400), 85));
+        assert!(
+            !v.matches.iter().any(|m| m.signal == SignalType::Pdq),
+            "unrelated image {seed} matched: {:?}",
+            v.matches
+        );
+        assert!(!v.matches.iter().any(|m| m.signal == SignalType::Md5));
+        clear += usize::from(!v.matched);
+    }
+    println!("{clear} of 40 unrelated images clear of every signal (PDQ: all 40)");
+}
