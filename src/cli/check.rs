@@ -8,10 +8,10 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use prescan::check::{CheckOptions, Checker, Verdict};
 use prescan::list::format::{ListLimits, LoadOptions, SignedList};
-use serde_json::{Map, Value, json};
+use serde_json::{json, Map, Value};
 
 use super::files::{self, path_text};
-use super::{Outcome, public_key, time, walk};
+use super::{public_key, time, walk, Outcome};
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
@@ -60,7 +60,11 @@ pub fn run(args: &CheckArgs) -> Result<Outcome, String> {
                             warn(&format!("prescan: {}: {e} (checked by digests only)", path.display()));
                         }
                     }
-                    if args.json { json_line(path, &v) } else { plain(path, &v) }
+                    if args.json {
+                        json_line(path, &v)
+                    } else {
+                        plain(path, &v)
+                    }
                 }
                 Err(e) => {
                     failed = true;

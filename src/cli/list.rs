@@ -10,7 +10,7 @@ use prescan::list::import::{self, ImportOptions, InputFormat};
 use prescan::list::keys::SecretKey;
 use prescan::list::{Entry, SignalType};
 
-use super::{Outcome, files, public_key, time};
+use super::{files, public_key, time, Outcome};
 
 #[derive(Debug, Subcommand)]
 pub enum ListCommand {

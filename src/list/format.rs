@@ -19,7 +19,7 @@
 use std::ops::Range;
 
 use crate::error::{Error, Result};
-use crate::list::keys::{KeyId, PublicKey, SIGNATURE_LEN, SecretKey};
+use crate::list::keys::{KeyId, PublicKey, SecretKey, SIGNATURE_LEN};
 use crate::list::{Entry, SignalType};
 
 /// The first 8 bytes of every list.
@@ -169,10 +169,8 @@ impl SignedList {
             return Err(Error::BadSignature);
         }
         let (meta, sections) = parse(&bytes, limits)?;
-        if let Some(expires) = meta.expires {
-            if options.now >= expires {
-                return Err(Error::Expired { expires, now: options.now });
-            }
+        if let Some(expires) = meta.expires.filter(|e| options.now >= *e) {
+            return Err(Error::Expired { expires, now: options.now });
         }
         if meta.sequence < options.min_sequence {
             return Err(Error::Rollback { sequence: meta.sequence, minimum: options.min_sequence });
@@ -249,7 +247,11 @@ pub fn verify_signature(bytes: &[u8], key: &PublicKey) -> Result<()> {
         return Err(Error::UnknownKey { key_id: header.key_id.to_string() });
     }
     let (signed, signature) = split_signature(bytes)?;
-    if key.verifies(signed, &signature) { Ok(()) } else { Err(Error::BadSignature) }
+    if key.verifies(signed, &signature) {
+        Ok(())
+    } else {
+        Err(Error::BadSignature)
+    }
 }
 
 /// Builds a signed list.

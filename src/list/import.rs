@@ -208,7 +208,11 @@ pub fn detect(text: &str) -> InputFormat {
             return InputFormat::Csv;
         }
     }
-    if first.split_whitespace().nth(1).is_some() { InputFormat::Lines } else { InputFormat::Bare }
+    if first.split_whitespace().nth(1).is_some() {
+        InputFormat::Lines
+    } else {
+        InputFormat::Bare
+    }
 }
 
 /// Reads the hash list `text`.
@@ -912,6 +916,9 @@ impl Iterator for CsvReader<'_> {
                 }
                 consumed = i + 1;
                 break;
+            }
+            if ch == '\r' && state != CsvState::Quoted && rest.as_bytes().get(i + 1) == Some(&b'\n') {
+                continue;
             }
             match state {
                 CsvState::Skip => {}
