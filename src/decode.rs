@@ -345,6 +345,21 @@ fn zeroed(len: u64) -> Result<Vec<u8>> {
 /// Metadata that cannot be read is treated as absent: orientation is only
 /// reported, and a broken Exif block must not stop the pixels from being
 /// hashed.
+/// The EXIF orientation tag (1 to 8) of an image file, read from its
+/// metadata without decoding the pixels; `None` when the file has none, or
+/// is not a supported format. The browser bindings use it to undo the
+/// rotation a browser's own decoder applies.
+pub fn exif_orientation(bytes: &[u8]) -> Option<u8> {
+    let format = sniff(bytes)?;
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format.to_image());
+    // Header parsing only: bound what it may allocate.
+    let mut budget = image::Limits::no_limits();
+    budget.max_alloc = Some(DEFAULT_MAX_ALLOC);
+    reader.limits(budget);
+    let mut decoder = reader.into_decoder().ok()?;
+    orientation(&mut decoder)
+}
+
 fn orientation(decoder: &mut impl ImageDecoder) -> Option<u8> {
     let exif = decoder.exif_metadata().ok().flatten()?;
     // Some writers keep the JPEG APP1 "Exif\0\0" prefix in PNG and WebP.

@@ -4,14 +4,21 @@
 //! converts back; there is no logic here. Failures become a JS `Error`
 //! whose `code` is [`Error::code`](crate::Error::code), never a trap.
 //!
-//! This is the hashing surface; the checker and its signed lists come with
-//! the list work.
+//! * [`Checker`]: a signed list, verified and indexed, and checks of file
+//!   bytes or RGBA pixels against it, returning plain verdict objects.
+//! * [`hash_image`], [`hash_rgba`]: the hashes alone.
+//! * [`exif_orientation`]: the orientation tag, for the browser-decode path.
 
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::prelude::*;
 
+use crate::check::{self, CheckOptions, Verdict};
+use crate::decode::{self, Limits};
 use crate::error::Error;
 use crate::hash::{self, FileHashes, HashOptions, ImageHashes};
+use crate::list::format::{ListLimits, LoadOptions, SignedList};
+use crate::list::keys::PublicKey;
+use crate::list::SignalType;
 use crate::pixels::{PixelLayout, Pixels};
 
 /// A JS `Error` with the library error's message and `code`.
@@ -70,4 +77,177 @@ pub fn hash_rgba(rgba: &[u8], width: u32, height: u32, dihedral: bool) -> Result
     let obj = Object::new();
     image_hashes(&obj, &hashes);
     Ok(obj)
+}
+
+/// The EXIF orientation (1 to 8) an image file declares, or `null`.
+#[wasm_bindgen(js_name = exifOrientation)]
+pub fn exif_orientation(bytes: &[u8]) -> Option<u8> {
+    decode::exif_orientation(bytes)
+}
+
+/// A number option of a JS options object, if present.
+fn number(options: &JsValue, key: &str) -> Option<f64> {
+    if options.is_undefined() || options.is_null() {
+        return None;
+    }
+    Reflect::get(options, &key.into()).ok().and_then(|v| v.as_f64())
+}
+
+/// A non-negative whole-number option, refusing anything else.
+fn whole(options: &JsValue, key: &str) -> Result<Option<u64>, JsValue> {
+    match number(options, key) {
+        None => Ok(None),
+        Some(v) if v >= 0.0 && v.fract() == 0.0 && v <= 9_007_199_254_740_991.0 => Ok(Some(v as u64)),
+        Some(v) => {
+            let err = js_sys::Error::new(&format!("option {key} must be a whole number >= 0, got {v}"));
+            let _ = Reflect::set(&err, &"code".into(), &"bad_option".into());
+            Err(err.into())
+        }
+    }
+}
+
+fn now_ms() -> f64 {
+    js_sys::Date::now()
+}
+
+/// A verified, indexed list, and checks against it.
+#[wasm_bindgen]
+pub struct Checker {
+    inner: check::Checker,
+}
+
+#[wasm_bindgen]
+impl Checker {
+    /// Verifies `list_bytes` under `public_keys` (hex strings) and indexes
+    /// it. `options`: `{ minSequence, now (Unix seconds), thresholds:
+    /// {pdq: 31, …}, pdqQualityFloor, maxListBytes, maxEntries, maxWidth,
+    /// maxHeight, maxPixels }`, all optional. Throws an `Error` with a
+    /// `code` when the list is refused.
+    #[wasm_bindgen(constructor)]
+    pub fn new(list_bytes: Vec<u8>, public_keys: Vec<String>, options: JsValue) -> Result<Checker, JsValue> {
+        let trusted_keys = public_keys
+            .iter()
+            .map(|k| PublicKey::from_hex(k))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| js_error(&e))?;
+        let defaults = ListLimits::default();
+        let limits = ListLimits {
+            max_bytes: whole(&options, "maxListBytes")?.unwrap_or(defaults.max_bytes),
+            max_entries: whole(&options, "maxEntries")?.unwrap_or(defaults.max_entries),
+        };
+        let now = whole(&options, "now")?.unwrap_or((js_sys::Date::now() / 1000.0) as u64);
+        let load =
+            LoadOptions { trusted_keys, now, min_sequence: whole(&options, "minSequence")?.unwrap_or(0), limits };
+        let list = SignedList::load(list_bytes, &load).map_err(|e| js_error(&e))?;
+
+        let mut check_options = CheckOptions { clock: Some(now_ms), ..CheckOptions::default() };
+        let limit_defaults = Limits::default();
+        check_options.limits = Limits {
+            max_width: whole(&options, "maxWidth")?
+                .map_or(limit_defaults.max_width, |v| v.min(u64::from(u32::MAX)) as u32),
+            max_height: whole(&options, "maxHeight")?
+                .map_or(limit_defaults.max_height, |v| v.min(u64::from(u32::MAX)) as u32),
+            max_pixels: whole(&options, "maxPixels")?.unwrap_or(limit_defaults.max_pixels),
+            max_alloc: limit_defaults.max_alloc,
+        };
+        if let Some(floor) = whole(&options, "pdqQualityFloor")? {
+            check_options.pdq_quality_floor = floor.min(100) as u8;
+        }
+        let thresholds = Reflect::get(&options, &"thresholds".into()).unwrap_or(JsValue::UNDEFINED);
+        for signal in SignalType::ALL {
+            if let Some(t) = whole(&thresholds, signal.name())? {
+                check_options.thresholds.push((signal, t.min(256) as u32));
+            }
+        }
+        let inner = check::Checker::new(list, check_options).map_err(|e| js_error(&e))?;
+        Ok(Checker { inner })
+    }
+
+    /// Checks an image file's bytes. Never throws: an undecodable file
+    /// gives a verdict with `decodeError` set (its digests still checked).
+    #[wasm_bindgen(js_name = checkBytes)]
+    pub fn check_bytes(&self, bytes: &[u8]) -> Object {
+        verdict(&self.inner.check_bytes(bytes))
+    }
+
+    /// Checks RGBA pixels (from the browser's own decoder).
+    #[wasm_bindgen(js_name = checkRgba)]
+    pub fn check_rgba(&self, rgba: &[u8], width: u32, height: u32) -> Result<Object, JsValue> {
+        let pixels = Pixels::new(rgba, width, height, PixelLayout::Rgba).map_err(|e| js_error(&e))?;
+        Ok(verdict(&self.inner.check_pixels(pixels)))
+    }
+
+    /// `{ id, sequence, created, expires, keyId, entries, sections:
+    /// [{signal, count, threshold}] }`.
+    #[wasm_bindgen(js_name = listInfo)]
+    pub fn list_info(&self) -> Object {
+        let list = self.inner.list();
+        let m = list.meta();
+        let obj = Object::new();
+        set(&obj, "id", m.id.as_str());
+        set(&obj, "sequence", m.sequence as f64);
+        set(&obj, "created", m.created as f64);
+        set(&obj, "expires", m.expires.map_or(JsValue::NULL, |e| JsValue::from(e as f64)));
+        set(&obj, "keyId", m.key_id.to_string());
+        set(&obj, "entries", list.len() as f64);
+        let sections: Array = list
+            .sections()
+            .map(|s| {
+                let o = Object::new();
+                set(&o, "signal", s.signal.name());
+                set(&o, "count", s.count as f64);
+                set(&o, "threshold", s.threshold);
+                JsValue::from(o)
+            })
+            .collect();
+        set(&obj, "sections", sections);
+        obj
+    }
+}
+
+/// A verdict as a plain object; no pixels or bytes in it.
+fn verdict(v: &Verdict) -> Object {
+    let obj = Object::new();
+    set(&obj, "matched", v.matched);
+    let matches: Array = v
+        .matches
+        .iter()
+        .map(|m| {
+            let o = Object::new();
+            set(&o, "signal", m.signal.name());
+            set(&o, "distance", m.distance);
+            set(&o, "threshold", m.threshold);
+            set(&o, "entry", m.entry);
+            set(&o, "label", m.label.as_deref().map_or(JsValue::NULL, JsValue::from));
+            set(&o, "listId", m.list_id.as_str());
+            set(&o, "variant", m.variant.map_or(JsValue::NULL, |d| JsValue::from(d.name())));
+            JsValue::from(o)
+        })
+        .collect();
+    set(&obj, "matches", matches);
+    let h = &v.hashes;
+    set(&obj, "pdq", h.pdq.map_or(JsValue::NULL, |p| JsValue::from(p.hash.to_hex())));
+    set(&obj, "pdqQuality", h.pdq.map_or(JsValue::NULL, |p| JsValue::from(p.quality)));
+    let dihedral = h.pdq_dihedral.map_or(JsValue::NULL, |d| {
+        JsValue::from(d.hashes.iter().map(|x| JsValue::from(x.to_hex())).collect::<Array>())
+    });
+    set(&obj, "pdqDihedral", dihedral);
+    set(&obj, "pdqSkippedLowQuality", v.pdq_skipped_low_quality);
+    for p in &h.perceptual {
+        set(&obj, p.algorithm().name(), p.to_hex());
+    }
+    if let Some(d) = &h.digests {
+        set(&obj, "md5", d.md5_hex());
+        set(&obj, "sha1", d.sha1_hex());
+        set(&obj, "sha256", d.sha256_hex());
+    }
+    let error = v.decode_error.as_ref().map_or(JsValue::NULL, |e| {
+        let o = Object::new();
+        set(&o, "code", e.code());
+        set(&o, "message", e.to_string());
+        JsValue::from(o)
+    });
+    set(&obj, "decodeError", error);
+    set(&obj, "elapsedMs", v.elapsed_ms.map_or(JsValue::NULL, JsValue::from));
+    obj
 }

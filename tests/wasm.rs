@@ -13,7 +13,7 @@ mod common;
 
 use prescan::hash::digest::FileDigests;
 use prescan::hash::pdq;
-use prescan::hash::{HashOptions, hash_file};
+use prescan::hash::{hash_file, HashOptions};
 use prescan::{Error, Pixels};
 use wasm_bindgen_test::wasm_bindgen_test;
 
@@ -66,4 +66,44 @@ fn js_bindings_hash_a_png_and_throw_coded_errors() {
     let err = prescan::wasm::hash_image(b"junk", false).unwrap_err();
     assert!(wasm_bindgen::JsCast::is_instance_of::<js_sys::Error>(&err));
     assert_eq!(get(&err, "code").as_string().unwrap(), "unsupported_format");
+}
+
+#[wasm_bindgen_test]
+fn js_checker_verifies_lists_and_matches_images() {
+    use image::ImageEncoder;
+    use prescan::list::format::ListBuilder;
+    use prescan::list::keys::SecretKey;
+    use prescan::list::{Entry, SignalType};
+
+    let f = &common::golden_set()[0];
+    let mut png = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut png)
+        .write_image(&f.data, f.width, f.height, image::ExtendedColorType::Rgb8)
+        .unwrap();
+    let pdq = pdq::PdqHash::from_hex(common::GOLDEN_PDQ[0].0).unwrap();
+    let entries = vec![Entry { signal: SignalType::Pdq, hash: pdq.to_bytes().to_vec(), label: Some("case 7".into()) }];
+    let key = SecretKey::from_seed([8; 32]);
+    let list = ListBuilder { id: "wasm".into(), sequence: 3, created: 0, expires: None, thresholds: vec![] }
+        .build(&entries, &key)
+        .unwrap();
+    let keys = vec![key.public().to_hex()];
+
+    let checker = prescan::wasm::Checker::new(list.clone(), keys.clone(), wasm_bindgen::JsValue::UNDEFINED).unwrap();
+    let v: wasm_bindgen::JsValue = checker.check_bytes(&png).into();
+    assert_eq!(get(&v, "matched").as_bool(), Some(true));
+    let m = js_sys::Array::from(&get(&v, "matches")).get(0);
+    assert_eq!(get(&m, "label").as_string().unwrap(), "case 7");
+    assert_eq!(get(&m, "variant").as_string().unwrap(), "original");
+    let garbage: wasm_bindgen::JsValue = checker.check_bytes(b"junk").into();
+    assert_eq!(get(&garbage, "matched").as_bool(), Some(false));
+    assert_eq!(get(&get(&garbage, "decodeError"), "code").as_string().unwrap(), "unsupported_format");
+
+    let mut tampered = list.clone();
+    tampered[60] ^= 1;
+    let err = prescan::wasm::Checker::new(tampered, keys.clone(), wasm_bindgen::JsValue::UNDEFINED).err().unwrap();
+    assert_eq!(get(&err, "code").as_string().unwrap(), "list_bad_signature");
+    let options = js_sys::Object::new();
+    js_sys::Reflect::set(&options, &"minSequence".into(), &4.into()).unwrap();
+    let err = prescan::wasm::Checker::new(list, keys, options.into()).err().unwrap();
+    assert_eq!(get(&err, "code").as_string().unwrap(), "list_rollback");
 }
