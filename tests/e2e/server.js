@@ -1,0 +1,79 @@
+// A tiny static server for www/, with a strict Content-Security-Policy so
+// the browser tests prove the pages work under it, and one test-only
+// route: /demo/tampered.list, the demo list with one byte flipped.
+import { createServer } from "node:http";
+import { readFile } from "node:fs/promises";
+import { extname, join, normalize, sep } from "node:path";
+
+export const CSP = [
+  "default-src 'self'",
+  "script-src 'self' 'wasm-unsafe-eval'",
+  "style-src 'self'",
+  "img-src 'self' data: blob:",
+  "connect-src 'self'",
+  "worker-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join("; ");
+
+const TYPES = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".json": "application/json",
+  ".wasm": "application/wasm",
+  ".png": "image/png",
+  ".jpg": "image/jpeg",
+  ".list": "application/octet-stream",
+  ".ts": "text/plain; charset=utf-8",
+  ".md": "text/markdown; charset=utf-8",
+};
+
+/** Flips one byte in the middle of the list body (inside the signed part). */
+export function tamper(bytes) {
+  const out = Buffer.from(bytes);
+  const at = Math.floor(out.length / 2);
+  out[at] ^= 0x01;
+  return out;
+}
+
+/** Starts the server on a free port; `requests` logs every request. */
+export async function startServer(root) {
+  const requests = [];
+  const server = createServer(async (req, res) => {
+    const url = new URL(req.url, "http://x");
+    requests.push({ method: req.method, path: url.pathname, search: url.search });
+    const send = (status, body, type) => {
+      res.writeHead(status, {
+        "Content-Type": type,
+        "Content-Security-Policy": CSP,
+        "Cache-Control": "no-store",
+        "X-Content-Type-Options": "nosniff",
+      });
+      res.end(req.method === "HEAD" ? undefined : body);
+    };
+    if (req.method !== "GET" && req.method !== "HEAD") return send(405, "method not allowed", "text/plain");
+    let path = decodeURIComponent(url.pathname);
+    if (path.endsWith("/")) path += "index.html";
+    const file = normalize(join(root, path));
+    if (!file.startsWith(normalize(root) + sep)) return send(403, "forbidden", "text/plain");
+    try {
+      if (path === "/demo/tampered.list") {
+        return send(200, tamper(await readFile(join(root, "demo/demo.list"))), TYPES[".list"]);
+      }
+      const body = await readFile(file);
+      send(200, body, TYPES[extname(file)] ?? "application/octet-stream");
+    } catch {
+      send(404, "not found", "text/plain");
+    }
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address();
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () => new Promise((resolve) => server.close(resolve)),
+  };
+}

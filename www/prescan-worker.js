@@ -1,0 +1,221 @@
+// prescan's Web Worker: loads the Wasm module once, verifies and indexes the
+// signed list once, then answers check requests. Pixels and bytes stay in
+// this worker; nothing here does network I/O except loading its own module.
+//
+// Protocol (all messages are plain objects):
+//   in:  { type: "load", list: ArrayBuffer, publicKeys: string[], options }
+//        { type: "check", id, bytes: ArrayBuffer, decode: "wasm"|"browser"|"auto" }
+//        { type: "check", id, rgba: ArrayBuffer, width, height }
+//   out: { type: "progress", stage: "loading-module"|"verifying"|"indexing" }
+//        { type: "ready", info }            { type: "error", error: { code, message } }
+//        { type: "verdict", id, verdict }   { type: "error", id, error: { code, message } }
+
+import init, { Checker, exifOrientation } from "./pkg/prescan.js";
+
+let checker = null;
+let wasmReady = null;
+// Decode limits for the browser path, as the Wasm decoder's defaults.
+let limits = { maxWidth: 32768, maxHeight: 32768, maxPixels: 64 * 1024 * 1024 };
+
+function errorOf(e, fallbackCode = "internal") {
+  if (e && typeof e === "object") {
+    return { code: typeof e.code === "string" ? e.code : fallbackCode, message: String(e.message ?? e) };
+  }
+  return { code: fallbackCode, message: String(e) };
+}
+
+// Verdicts from the bindings are plain objects; copy defensively so that
+// postMessage never sees a Wasm-backed value.
+function plain(v) {
+  try {
+    return structuredClone(v);
+  } catch {
+    return JSON.parse(JSON.stringify(v));
+  }
+}
+
+async function load({ list, publicKeys, options }) {
+  try {
+    postMessage({ type: "progress", stage: "loading-module" });
+    wasmReady ??= init();
+    await wasmReady;
+    postMessage({ type: "progress", stage: "verifying" });
+    // The constructor verifies the signature, then indexes; there is no
+    // separate hook between the two, so "indexing" is reported just before.
+    const bytes = new Uint8Array(list);
+    await Promise.resolve();
+    postMessage({ type: "progress", stage: "indexing" });
+    checker = new Checker(bytes, publicKeys, options ?? {});
+    for (const k of Object.keys(limits)) if (typeof options?.[k] === "number") limits[k] = options[k];
+    postMessage({ type: "ready", info: plain(checker.listInfo()) });
+  } catch (e) {
+    postMessage({ type: "error", error: errorOf(e, "list_error") });
+  }
+}
+
+// --- Browser decoding ------------------------------------------------------
+
+// Whether this browser applies EXIF orientation in createImageBitmap even
+// with imageOrientation "none" (Chromium does; the option is deprecated).
+// Probed once with a 2x1 JPEG whose EXIF says "rotate 90° clockwise".
+const PROBE_JPEG =
+  "/9j/4AAQSkZJRgABAQAAAQABAAD/4QAiRXhpZgAATU0AKgAAAAgAAQESAAMAAAABAAYAAAAAAAD/2wBDABALDA4MChAODQ4SERATGCgaGBYWGDEjJR0oOjM9PDkzODdASFxOQERXRTc4UG1RV19iZ2hnPk1xeXBkeFxlZ2P/2wBDARESEhgVGC8aGi9jQjhCY2NjY2NjY2NjY2NjY2NjY2NjY2NjY2NjY2NjY2NjY2NjY2NjY2NjY2NjY2NjY2NjY2P/wAARCAABAAIDASIAAhEBAxEB/8QAFQABAQAAAAAAAAAAAAAAAAAAAAX/xAAUEAEAAAAAAAAAAAAAAAAAAAAA/8QAFQEBAQAAAAAAAAAAAAAAAAAABAb/xAAUEQEAAAAAAAAAAAAAAAAAAAAA/9oADAMBAAIRAxEAPwCAAArX/9k=";
+let orientationApplied = null;
+
+async function browserAppliesOrientation() {
+  if (orientationApplied === null) {
+    try {
+      const bin = Uint8Array.from(atob(PROBE_JPEG), (c) => c.charCodeAt(0));
+      const bmp = await createImageBitmap(new Blob([bin], { type: "image/jpeg" }), bitmapOptions);
+      orientationApplied = bmp.width === 1 && bmp.height === 2;
+      bmp.close();
+    } catch {
+      orientationApplied = true;
+    }
+  }
+  return orientationApplied;
+}
+
+const bitmapOptions = { imageOrientation: "none", colorSpaceConversion: "none", premultiplyAlpha: "none" };
+
+/** Decodes with the browser; returns stored-orientation RGBA. */
+async function browserDecode(bytes) {
+  const orientation = exifOrientation(bytes) ?? 1;
+  const bmp = await createImageBitmap(new Blob([bytes]), bitmapOptions);
+  let width = bmp.width;
+  let height = bmp.height;
+  let rgba;
+  try {
+    if (Math.max(width, height) > Math.max(limits.maxWidth, limits.maxHeight) ||
+        Math.min(width, height) > Math.min(limits.maxWidth, limits.maxHeight) || width * height > limits.maxPixels) {
+      throw Object.assign(new Error(`image is ${width}x${height}, over the decoding limits`), { code: "limit_exceeded" });
+    }
+    const canvas = new OffscreenCanvas(width, height);
+    const ctx = canvas.getContext("2d", { willReadFrequently: true });
+    ctx.drawImage(bmp, 0, 0);
+    rgba = ctx.getImageData(0, 0, width, height, { colorSpace: "srgb" }).data;
+  } finally {
+    bmp.close();
+  }
+  if (orientation !== 1 && (await browserAppliesOrientation())) {
+    ({ rgba, width, height } = unorient(rgba, width, height, orientation));
+  }
+  return { rgba, width, height, orientation };
+}
+
+/**
+ * Undoes EXIF orientation: `rgba` is the displayed image (dw x dh); returns
+ * the stored image. For stored (x, y) of a sw x sh image, the displayed
+ * position is (Pillow's exif_transpose): 2 (sw-1-x, y); 3 (sw-1-x, sh-1-y);
+ * 4 (x, sh-1-y); 5 (y, x); 6 (sh-1-y, x); 7 (sh-1-y, sw-1-x); 8 (y, sw-1-x).
+ */
+export function unorient(rgba, dw, dh, orientation) {
+  const swap = orientation >= 5 && orientation <= 8;
+  const sw = swap ? dh : dw;
+  const sh = swap ? dw : dh;
+  const src = new Uint32Array(rgba.buffer, rgba.byteOffset, dw * dh);
+  const out = new Uint8ClampedArray(sw * sh * 4);
+  const dst = new Uint32Array(out.buffer);
+  for (let y = 0; y < sh; y++) {
+    for (let x = 0; x < sw; x++) {
+      let dx, dy;
+      switch (orientation) {
+        case 2: dx = sw - 1 - x; dy = y; break;
+        case 3: dx = sw - 1 - x; dy = sh - 1 - y; break;
+        case 4: dx = x; dy = sh - 1 - y; break;
+        case 5: dx = y; dy = x; break;
+        case 6: dx = sh - 1 - y; dy = x; break;
+        case 7: dx = sh - 1 - y; dy = sw - 1 - x; break;
+        case 8: dx = y; dy = sw - 1 - x; break;
+        default: dx = x; dy = y;
+      }
+      dst[y * sw + x] = src[dy * dw + dx];
+    }
+  }
+  return { rgba: out, width: sw, height: sh };
+}
+
+// --- Checks ------------------------------------------------------------------
+
+async function checkViaBrowser(bytes) {
+  const { rgba, width, height } = await browserDecode(bytes);
+  return plain(checker.checkRgba(rgba, width, height));
+}
+
+/** A verdict for a file neither decoder could read. */
+function withDecodeError(verdict, code, message) {
+  return { ...verdict, decodeError: { code, message } };
+}
+
+async function checkBytes(bytes, decode) {
+  if (decode === "browser") {
+    try {
+      return { ...(await checkViaBrowser(bytes)), decodedBy: "browser" };
+    } catch (e) {
+      return withDecodeError(emptyVerdict(), e?.code ?? "browser_decode_failed", String(e?.message ?? e));
+    }
+  }
+  const verdict = plain(checker.checkBytes(bytes));
+  if (decode === "auto" && verdict.decodeError?.code === "unsupported_format") {
+    // AVIF, HEIC, ...: the digests are already checked; let the browser
+    // decode the pixels and merge the two verdicts.
+    let pixels;
+    try {
+      pixels = await checkViaBrowser(bytes);
+    } catch (e) {
+      // Keep the digests' verdict; say why the pixels were not checked.
+      const decodeError = e?.code === "limit_exceeded" ? { code: e.code, message: e.message } : verdict.decodeError;
+      return { ...verdict, decodeError, decodedBy: null };
+    }
+    const matches = [...pixels.matches, ...verdict.matches];
+    return {
+      ...pixels,
+      md5: verdict.md5, sha1: verdict.sha1, sha256: verdict.sha256,
+      matches,
+      matched: matches.length > 0,
+      elapsedMs: sum(verdict.elapsedMs, pixels.elapsedMs),
+      decodedBy: "browser",
+    };
+  }
+  return { ...verdict, decodedBy: verdict.decodeError ? null : "wasm" };
+}
+
+function sum(a, b) {
+  return a == null && b == null ? null : (a ?? 0) + (b ?? 0);
+}
+
+function emptyVerdict() {
+  return {
+    matched: false, matches: [], pdq: null, pdqQuality: null, pdqDihedral: null,
+    pdqSkippedLowQuality: false, decodeError: null, elapsedMs: null, decodedBy: null,
+  };
+}
+
+async function check(msg) {
+  const { id } = msg;
+  try {
+    if (!checker) throw Object.assign(new Error("no list loaded"), { code: "not_ready" });
+    let verdict;
+    if (msg.rgba) {
+      verdict = plain(checker.checkRgba(new Uint8Array(msg.rgba), msg.width, msg.height));
+      verdict.decodedBy = "browser";
+    } else {
+      verdict = await checkBytes(new Uint8Array(msg.bytes), msg.decode ?? "auto");
+    }
+    postMessage({ type: "verdict", id, verdict });
+  } catch (e) {
+    postMessage({ type: "error", id, error: errorOf(e, "check_failed") });
+  }
+}
+
+// Requests are handled one at a time, in order: the checker is not
+// reentrant and the worker has one thread anyway.
+let queue = Promise.resolve();
+onmessage = (event) => {
+  const msg = event.data;
+  if (msg?.type === "load") {
+    queue = queue.then(() => load(msg));
+  } else if (msg?.type === "check") {
+    queue = queue.then(() => check(msg));
+  }
+};

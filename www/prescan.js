@@ -1,0 +1,369 @@
+// prescan: check images in the browser, before upload, against a signed
+// hash list. Pixels and bytes never leave the browser: the only network
+// request made here is the list URL the host passes (and the worker
+// loading its own script and Wasm module).
+
+const WORKER_URL = new URL("./prescan-worker.js", import.meta.url);
+
+/** An Error with a machine-readable `code`. */
+function prescanError(code, message) {
+  return Object.assign(new Error(message), { code });
+}
+
+async function fetchList(url, onProgress) {
+  onProgress?.({ stage: "fetching", loaded: 0, total: null });
+  let response;
+  try {
+    response = await fetch(url, { credentials: "same-origin", cache: "no-cache" });
+  } catch (e) {
+    throw prescanError("list_fetch_failed", `could not fetch the list: ${e.message ?? e}`);
+  }
+  if (!response.ok) {
+    throw prescanError("list_fetch_failed", `could not fetch the list: HTTP ${response.status}`);
+  }
+  const length = Number(response.headers.get("content-length"));
+  const total = Number.isFinite(length) && length > 0 ? length : null;
+  if (!response.body || !onProgress) return response.arrayBuffer();
+  let loaded = 0;
+  const counter = new TransformStream({
+    transform(chunk, controller) {
+      loaded += chunk.byteLength;
+      onProgress({ stage: "fetching", loaded, total });
+      controller.enqueue(chunk);
+    },
+  });
+  return new Response(response.body.pipeThrough(counter)).arrayBuffer();
+}
+
+/** The list as an ArrayBuffer this module owns (safe to transfer). */
+async function listBuffer(list, onProgress) {
+  if (typeof list === "string" || list instanceof URL) return fetchList(list, onProgress);
+  if (list instanceof ArrayBuffer) return list.slice(0);
+  if (ArrayBuffer.isView(list)) {
+    return new Uint8Array(list.buffer, list.byteOffset, list.byteLength).slice().buffer;
+  }
+  throw prescanError("bad_argument", "list must be a URL string, URL, ArrayBuffer or Uint8Array");
+}
+
+/**
+ * Loads and verifies a signed list in a Web Worker.
+ * @param {import("./prescan").CheckerInit} init
+ * @returns {Promise<import("./prescan").PrescanChecker>}
+ */
+const DECODE_MODES = ["wasm", "browser", "auto"];
+
+function decodeMode(mode) {
+  if (!DECODE_MODES.includes(mode)) {
+    throw prescanError("bad_argument", `decode must be "wasm", "browser" or "auto", not ${mode}`);
+  }
+  return mode;
+}
+
+export async function createChecker({ list, publicKeys, options = {}, decode = "auto", onProgress, workerUrl } = {}) {
+  decode = decodeMode(decode);
+  if (!Array.isArray(publicKeys) || publicKeys.length === 0) {
+    throw prescanError("bad_argument", "publicKeys must be a non-empty array of hex strings");
+  }
+  const buffer = await listBuffer(list, onProgress);
+  const worker = new Worker(workerUrl ?? WORKER_URL, { type: "module", name: "prescan" });
+  const pending = new Map();
+  let nextId = 1;
+  let closed = false;
+  let info = null;
+  let failed = null;
+
+  let settleLoad;
+  const loaded = new Promise((resolve, reject) => (settleLoad = { resolve, reject }));
+
+  function fail(error) {
+    failed ??= error;
+    settleLoad.reject(error);
+    for (const { reject } of pending.values()) reject(error);
+    pending.clear();
+  }
+
+  worker.onmessage = ({ data }) => {
+    if (data.type === "progress") {
+      onProgress?.({ stage: data.stage });
+    } else if (data.type === "ready") {
+      info = data.info;
+      onProgress?.({ stage: "ready" });
+      settleLoad.resolve();
+    } else if (data.type === "verdict" || data.type === "error") {
+      if (data.id === undefined) {
+        const error = prescanError(data.error.code, data.error.message);
+        onProgress?.({ stage: "error", error });
+        fail(error);
+        return;
+      }
+      const p = pending.get(data.id);
+      if (!p) return;
+      pending.delete(data.id);
+      if (data.type === "verdict") p.resolve(data.verdict);
+      else p.reject(prescanError(data.error.code, data.error.message));
+    }
+  };
+  worker.onerror = (event) => {
+    event.preventDefault?.();
+    const error = prescanError("worker_failed", `the prescan worker failed: ${event.message || "could not start"}`);
+    onProgress?.({ stage: "error", error });
+    fail(error);
+  };
+  worker.onmessageerror = () => fail(prescanError("worker_failed", "a worker message could not be read"));
+
+  const checkerOptions = { ...options };
+  // The bindings take whole Unix seconds; Date.now() / 1000 is not.
+  if (typeof checkerOptions.now === "number") checkerOptions.now = Math.floor(checkerOptions.now);
+  worker.postMessage({ type: "load", list: buffer, publicKeys: [...publicKeys], options: checkerOptions }, [buffer]);
+  try {
+    await loaded;
+  } catch (e) {
+    worker.terminate();
+    throw e;
+  }
+
+  function request(message, transfer) {
+    if (closed) return Promise.reject(prescanError("closed", "the checker is closed"));
+    if (failed) return Promise.reject(failed);
+    const id = nextId++;
+    const started = performance.now();
+    return new Promise((resolve, reject) => {
+      pending.set(id, {
+        resolve: (v) => resolve({ ...v, totalMs: performance.now() - started }),
+        reject,
+      });
+      worker.postMessage({ ...message, id }, transfer);
+    });
+  }
+
+  /** Checks file bytes (copied; the caller's array stays usable). */
+  function checkBytes(bytes, opts = {}) {
+    const copy = ArrayBuffer.isView(bytes)
+      ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength).slice().buffer
+      : bytes.slice(0);
+    return request({ type: "check", bytes: copy, decode: decodeMode(opts.decode ?? decode) }, [copy]);
+  }
+
+  return {
+    get listInfo() {
+      return info;
+    },
+    /** The default decoder for checkFile and checkBytes; settable. */
+    get decode() {
+      return decode;
+    },
+    set decode(mode) {
+      decode = decodeMode(mode);
+    },
+    async checkFile(blob, opts = {}) {
+      const bytes = await blob.arrayBuffer();
+      return request({ type: "check", bytes, decode: decodeMode(opts.decode ?? decode) }, [bytes]);
+    },
+    checkBytes,
+    checkRgba(rgba, width, height) {
+      const copy = new Uint8Array(rgba.buffer, rgba.byteOffset, rgba.byteLength).slice().buffer;
+      return request({ type: "check", rgba: copy, width, height }, [copy]);
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      worker.terminate();
+      const error = prescanError("closed", "the checker is closed");
+      for (const { reject } of pending.values()) reject(error);
+      pending.clear();
+    },
+  };
+}
+
+// --- guard -------------------------------------------------------------------
+
+const VERDICT_FIELDS = [
+  "matched", "matches", "pdq", "pdqQuality", "pdqDihedral", "pdqSkippedLowQuality",
+  "md5", "sha1", "sha256", "phash", "dhash", "ahash", "blockhash",
+  "decodeError", "elapsedMs", "totalMs", "decodedBy",
+];
+
+/** The verdict's hashes and matches only (never pixels or bytes), plus the file's name, size and type. */
+function eventDetail(verdict, file) {
+  const detail = {};
+  for (const k of VERDICT_FIELDS) if (verdict[k] !== undefined) detail[k] = structuredClone(verdict[k]);
+  detail.file = { name: file.name, size: file.size, type: file.type };
+  return detail;
+}
+
+function fileInputsOf(root) {
+  if (root instanceof HTMLInputElement) return root.type === "file" ? [root] : [];
+  return [...root.querySelectorAll('input[type="file"]')];
+}
+
+/**
+ * Guards file inputs: each picked file is checked before the form can be
+ * submitted. See prescan.d.ts for the options.
+ */
+export function guard(target, opts = {}) {
+  const root = typeof target === "string" ? document.querySelector(target) : target;
+  if (!(root instanceof HTMLInputElement || root instanceof HTMLFormElement)) {
+    throw prescanError("bad_argument", "guard() needs an <input type=file> or a <form>");
+  }
+  const {
+    message = "This image cannot be uploaded.",
+    undecodableMessage = "This file could not be checked, so it cannot be uploaded.",
+    listErrorMessage = "Images cannot be checked right now, so they cannot be uploaded.",
+    onUndecodable = "block",
+    onListError = "block",
+    clearOnMatch = false,
+    resubmit = true,
+  } = opts;
+
+  let ownChecker = false;
+  let checkerPromise;
+  if (opts.checker) {
+    checkerPromise = Promise.resolve(opts.checker);
+  } else if (opts.checkerOptions) {
+    ownChecker = true;
+    checkerPromise = createChecker(opts.checkerOptions);
+  } else {
+    throw prescanError("bad_argument", "guard() needs `checker` or `checkerOptions`");
+  }
+  checkerPromise.catch(() => {}); // reported per input when files are picked
+
+  const states = new Map(); // input -> { generation, status }
+  let pendingSubmit = null; // { form, submitter } waiting for checks to finish
+  let disposed = false;
+
+  function setStatus(input, status, validity) {
+    if (status === null) input.removeAttribute("data-prescan");
+    else input.setAttribute("data-prescan", status);
+    input.setCustomValidity(validity ?? "");
+    states.get(input).status = status;
+  }
+
+  function dispatch(input, type, detail) {
+    input.dispatchEvent(new CustomEvent(type, { detail, bubbles: true }));
+  }
+
+  function inputsOfForm(form) {
+    return root instanceof HTMLFormElement ? fileInputsOf(root) : root.form === form ? [root] : [];
+  }
+
+  function anyPending(form) {
+    return inputsOfForm(form).some((i) => states.get(i)?.status === "checking");
+  }
+
+  function blocked(form) {
+    return inputsOfForm(form).some((i) => i.validationMessage && states.get(i)?.status);
+  }
+
+  async function onChange(event) {
+    const input = event.target;
+    if (!(input instanceof HTMLInputElement) || input.type !== "file") return;
+    if (root instanceof HTMLInputElement && input !== root) return;
+    if (!states.has(input)) states.set(input, { generation: 0, status: null });
+    const state = states.get(input);
+    const generation = ++state.generation;
+    const files = [...(input.files ?? [])];
+    if (files.length === 0) {
+      setStatus(input, null);
+      return;
+    }
+    setStatus(input, "checking");
+    let checker;
+    try {
+      checker = await checkerPromise;
+    } catch (e) {
+      if (generation !== state.generation || disposed) return;
+      dispatch(input, "prescan:error", { code: e.code ?? "list_error", message: e.message, files: files.map(fileInfo) });
+      setStatus(input, "error", onListError === "block" ? listErrorMessage : "");
+      finished(input);
+      return;
+    }
+    const results = await Promise.allSettled(files.map((f) => checker.checkFile(f)));
+    if (generation !== state.generation || disposed) return;
+    let match = false;
+    let undecodable = false;
+    let failure = false;
+    results.forEach((r, i) => {
+      if (r.status === "rejected") {
+        failure = true;
+        dispatch(input, "prescan:error", { code: r.reason?.code ?? "check_failed", message: String(r.reason?.message ?? r.reason), files: [fileInfo(files[i])] });
+        return;
+      }
+      const detail = eventDetail(r.value, files[i]);
+      dispatch(input, "prescan:verdict", detail);
+      if (r.value.matched) {
+        match = true;
+        dispatch(input, "prescan:match", eventDetail(r.value, files[i]));
+      } else if (r.value.decodeError) {
+        undecodable = true;
+      }
+    });
+    if (match) {
+      setStatus(input, "match", message);
+      if (clearOnMatch) input.value = "";
+      if (input.isConnected) input.reportValidity();
+    } else if (failure) {
+      setStatus(input, "error", onListError === "block" ? listErrorMessage : "");
+    } else if (undecodable) {
+      setStatus(input, "error", onUndecodable === "block" ? undecodableMessage : "");
+    } else {
+      setStatus(input, "clear");
+    }
+    finished(input);
+  }
+
+  function fileInfo(f) {
+    return { name: f.name, size: f.size, type: f.type };
+  }
+
+  function finished(input) {
+    const p = pendingSubmit;
+    if (!p || !resubmit || anyPending(p.form)) return;
+    pendingSubmit = null;
+    if (!blocked(p.form) && p.form.isConnected) {
+      p.form.requestSubmit(p.submitter && p.submitter.form === p.form ? p.submitter : undefined);
+    } else if (input.isConnected) {
+      input.reportValidity();
+    }
+  }
+
+  // Captured on window, so it runs before the page's own submit handlers,
+  // which are stopped too when the submission is held or blocked.
+  function onSubmit(event) {
+    const form = event.target;
+    if (!(form instanceof HTMLFormElement)) return;
+    if (root instanceof HTMLFormElement ? form !== root : root.form !== form) return;
+    if (anyPending(form)) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      pendingSubmit = { form, submitter: event.submitter };
+    } else if (blocked(form)) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }
+
+  root.addEventListener("change", onChange);
+  window.addEventListener("submit", onSubmit, true);
+  for (const input of fileInputsOf(root)) {
+    states.set(input, { generation: 0, status: null });
+    // Files picked before guard() ran are checked now.
+    if (input.files?.length) onChange({ target: input });
+  }
+
+  return {
+    /** Resolves to the checker (or rejects with the list error). */
+    checker: checkerPromise,
+    dispose() {
+      if (disposed) return;
+      disposed = true;
+      root.removeEventListener("change", onChange);
+      window.removeEventListener("submit", onSubmit, true);
+      for (const input of states.keys()) {
+        input.removeAttribute("data-prescan");
+        input.setCustomValidity("");
+      }
+      states.clear();
+      if (ownChecker) checkerPromise.then((c) => c.close(), () => {});
+    },
+  };
+}
