@@ -162,20 +162,7 @@ impl Checker {
         let start = self.now();
         let mut matches = Vec::new();
         let mut hashes = ComputedHashes::default();
-        if !self.exact.is_empty() {
-            let digests = FileDigests::of(bytes);
-            for (signal, set) in &self.exact {
-                let key: &[u8] = match signal {
-                    SignalType::Md5 => &digests.md5,
-                    SignalType::Sha1 => &digests.sha1,
-                    _ => &digests.sha256,
-                };
-                for entry in set.get(key) {
-                    matches.push(self.matched(*signal, entry, 0, 0, None));
-                }
-            }
-            hashes.digests = Some(digests);
-        }
+        self.check_digests(bytes, &mut hashes, &mut matches);
         let (decode_error, skipped) = match decode::decode(bytes, &self.options.limits) {
             Ok(image) => (None, self.check_image(image.pixels(), &mut hashes, &mut matches)),
             Err(e) => (Some(e), false),
@@ -183,13 +170,45 @@ impl Checker {
         self.verdict(start, matches, hashes, skipped, decode_error)
     }
 
-    /// Checks decoded pixels (no digests: there are no file bytes).
-    pub fn check_pixels(&self, pixels: Pixels<'_>) -> Verdict {
+    /// Checks pixels decoded elsewhere (by a browser), and, when the file's
+    /// bytes are given, their digests.
+    pub fn check_pixels(&self, pixels: Pixels<'_>, file_bytes: Option<&[u8]>) -> Verdict {
         let start = self.now();
         let mut matches = Vec::new();
         let mut hashes = ComputedHashes::default();
+        if let Some(bytes) = file_bytes {
+            self.check_digests(bytes, &mut hashes, &mut matches);
+        }
         let skipped = self.check_image(pixels, &mut hashes, &mut matches);
         self.verdict(start, matches, hashes, skipped, None)
+    }
+
+    /// The threshold each section is matched under: the caller's override,
+    /// or the list's own.
+    pub fn thresholds(&self) -> Vec<(SignalType, u32)> {
+        let mut out: Vec<(SignalType, u32)> = self.exact.iter().map(|(s, _)| (*s, 0)).collect();
+        out.extend(self.pdq.as_ref().map(|(_, t)| (SignalType::Pdq, *t)));
+        out.extend(self.perceptual.iter().map(|(s, _, t)| (*s, *t)));
+        out.sort();
+        out
+    }
+
+    fn check_digests(&self, bytes: &[u8], hashes: &mut ComputedHashes, matches: &mut Vec<Match>) {
+        if self.exact.is_empty() {
+            return;
+        }
+        let digests = FileDigests::of(bytes);
+        for (signal, set) in &self.exact {
+            let key: &[u8] = match signal {
+                SignalType::Md5 => &digests.md5,
+                SignalType::Sha1 => &digests.sha1,
+                _ => &digests.sha256,
+            };
+            for entry in set.get(key) {
+                matches.push(self.matched(*signal, entry, 0, 0, None));
+            }
+        }
+        hashes.digests = Some(digests);
     }
 
     fn now(&self) -> Option<f64> {

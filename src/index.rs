@@ -61,7 +61,7 @@ fn check_keys(what: &str, hash_len: usize, bytes: &[u8]) -> Result<usize> {
     if hash_len == 0 {
         return Err(Error::ListMalformed(format!("{what}: hash length 0")));
     }
-    if bytes.len() % hash_len != 0 {
+    if !bytes.len().is_multiple_of(hash_len) {
         return Err(Error::ListMalformed(format!(
             "{what}: {} bytes is not a whole number of {hash_len}-byte hashes",
             bytes.len()
@@ -78,18 +78,18 @@ fn check_keys(what: &str, hash_len: usize, bytes: &[u8]) -> Result<usize> {
 // PDQ: multi-index hashing
 // ---------------------------------------------------------------------------
 
-/// Chunks the 256 bits are split into.
+/// Chunks the 256 bits are split into, one table each.
 const CHUNKS: usize = 16;
 /// Bits per chunk.
 const CHUNK_BITS: u32 = 16;
-/// Distinct values of one chunk.
+/// Distinct values of one chunk: buckets per table.
 const BUCKETS: usize = 1 << CHUNK_BITS;
 /// Length of one table's offset array.
 const OFFSETS_PER_TABLE: usize = BUCKETS + 1;
-/// Largest per-chunk radius probed; past it a query scans the list instead.
-/// At radius 2 a query reads 16 × 137 buckets, about 3% of the entries per
-/// variant, still fewer reads than a scan; at radius 3 it would read 17%,
-/// in random order, which is slower than reading everything in order.
+/// Largest per-chunk radius probed; past it (thresholds of 48 and more) a
+/// query scans the list in order instead. At radius 2 a variant reads
+/// 16 × 137 buckets, about 3% of the list in random order, still less work
+/// than reading all of it; at radius 3 it would be 17%.
 const MAX_PROBE_RADIUS: u32 = 2;
 
 /// Chunk `k` (0 to 15) of a hash: bits `16k` to `16k + 15`.
@@ -102,7 +102,7 @@ fn chunk(words: &[u64; 4], k: usize) -> usize {
 /// Hamming distance of two hashes given as words.
 #[inline]
 fn distance_words(a: &[u64; 4], b: &[u64; 4]) -> u32 {
-    (a[0] ^ b[0]).count_ones() + (a[1] ^ b[1]).count_ones() + (a[2] ^ b[2]).count_ones() + (a[3] ^ b[3]).count_ones()
+    a.iter().zip(b).map(|(x, y)| (x ^ y).count_ones()).sum()
 }
 
 /// Every 16-bit mask with at most `radius` bits set (`radius` ≤ 2): the
@@ -120,42 +120,71 @@ fn masks(radius: u32) -> Vec<u16> {
     out
 }
 
+/// Bytes per stored id for a list of `n` entries: the fewest that hold
+/// `n - 1`, at least 2.
+fn id_width(n: usize) -> usize {
+    if n <= 1 << 16 {
+        2
+    } else if n <= 1 << 24 {
+        3
+    } else {
+        4
+    }
+}
+
+/// The id stored little-endian in `bytes` (`W` of them).
+#[inline]
+fn read_id<const W: usize>(bytes: &[u8]) -> u32 {
+    let mut le = [0u8; 4];
+    for (d, s) in le.iter_mut().zip(bytes.iter().take(W)) {
+        *d = *s;
+    }
+    u32::from_le_bytes(le)
+}
+
 /// A PDQ list indexed for near-neighbour queries, with or without the eight
 /// rotations and mirrors of the query.
 ///
 /// # Method: multi-index hashing
 /// The 256 bits are cut into 16 disjoint chunks of 16 bits. If an entry is
 /// within distance `d` of the query, its 16 chunk distances add up to at
-/// most `d`, so (pigeonhole) at least one chunk is within `⌊d / 16⌋` of the
-/// query's chunk: were every chunk `⌊d / 16⌋ + 1` or more away, the total
-/// would be at least `16 (⌊d / 16⌋ + 1) > d`. At the usual threshold of 31
-/// that radius is 1. So a query looks, in each of the 16 tables, at the
-/// buckets of its chunk and of the 16 values one bit away, and checks every
+/// most `d`, so (pigeonhole) at least one chunk is within `r = ⌊d / 16⌋` of
+/// the query's chunk: were every chunk `r + 1` or more away, the total
+/// would be at least `16 (r + 1) > d`. At the usual threshold of 31, the
+/// radius `r` is one. So a query looks, in each of the 16 tables, at the
+/// bucket of its chunk and of the 16 values one bit away, and checks every
 /// entry found there with the full distance. Every match is found (usually
 /// in several chunks; the duplicates are merged) and nothing else is
 /// reported. For a random list a variant reads 16 × 17 buckets of
-/// `len / 65536` entries each, about 0.4% of the list.
+/// `len / 65536` entries, about 0.4% of the list.
 ///
 /// # Layout
-/// The hashes stay in list order (32 bytes each, so verifying a candidate is
-/// one read). Each table is a compressed-sparse-row inverted index: an
-/// offset array of 65,537 `u32`s, one per chunk value and one past the end,
-/// and an id array of `len` `u32`s holding the entries with each chunk value
-/// in ascending order, so bucket `v` of table `k` is
-/// `ids[k][offsets[k][v]..offsets[k][v + 1]]`. The tables live in two flat
-/// vectors. That costs 32 + 16 × 4 = 96 bytes per entry plus 4 MiB of
-/// offsets in all.
+/// The hashes stay in list order, 32 bytes each, so checking a candidate is
+/// one read. Each table is an inverted index in compressed-sparse-row form:
+/// an offset array of 65,537 `u32`s (one per chunk value and one past the
+/// end) and an id array holding, for each chunk value in turn, the entries
+/// with that value in ascending order; bucket `v` of table `k` is
+/// `ids[k][offsets[k][v]..offsets[k][v + 1]]`. The 16 tables live in two
+/// flat vectors. Ids are stored little-endian in as few bytes as the list
+/// needs: 2 up to 65,536 entries, 3 up to 16,777,216, else 4. A list of a
+/// million costs 32 + 16 × 3 = 80 bytes per entry plus 4 MiB of offsets.
 ///
-/// A threshold past 47 (per-chunk radius 3 or more) would read a large part
-/// of the list in random order; such queries scan it in order instead.
+/// Measured against this, with a million random hashes: 4-byte ids were no
+/// faster (96 bytes per entry); 11 chunks of 23–24 bits probed at radius 2,
+/// with buckets on 16 bits and the other 7–8 kept as a one-byte tag beside
+/// each id, verify twelve times fewer candidates but read five times more
+/// buckets and were about 1.5 times slower (90 bytes per entry).
 #[derive(Debug, Clone, Default)]
 pub struct PdqIndex {
     /// The hashes in list order.
     hashes: Vec<[u64; 4]>,
     /// `CHUNKS` offset arrays of `OFFSETS_PER_TABLE` each, back to back.
     offsets: Vec<u32>,
-    /// `CHUNKS` id arrays of `hashes.len()` each, back to back.
-    ids: Vec<u32>,
+    /// `CHUNKS` id arrays of `hashes.len()` ids each, back to back, each id
+    /// `id_width` bytes, little-endian.
+    ids: Vec<u8>,
+    /// Bytes per id: 2, 3 or 4.
+    id_width: usize,
 }
 
 impl PdqIndex {
@@ -165,20 +194,27 @@ impl PdqIndex {
     /// [`Error::ListTooLarge`] for more than `u32::MAX` hashes.
     pub fn new(hashes: Vec<PdqHash>) -> Result<Self> {
         let n = hashes.len();
-        let n32 = u32::try_from(n).map_err(|_| too_many(n))?;
+        u32::try_from(n).map_err(|_| too_many(n))?;
         let words: Vec<[u64; 4]> = hashes.iter().map(PdqHash::words).collect();
         drop(hashes);
-        let mut offsets = vec![0u32; CHUNKS * OFFSETS_PER_TABLE];
-        let mut ids = vec![0u32; CHUNKS * n];
-        for k in 0..CHUNKS {
-            let table_offsets = offsets.get_mut(k * OFFSETS_PER_TABLE..(k + 1) * OFFSETS_PER_TABLE);
-            let table_ids = ids.get_mut(k * n..(k + 1) * n);
-            let (Some(table_offsets), Some(table_ids)) = (table_offsets, table_ids) else {
-                continue;
-            };
-            build_table(&words, k, n32, table_offsets, table_ids);
+        Ok(PdqIndex::build(words, id_width(n)))
+    }
+
+    /// The index of `words` with ids of `width` bytes (enough for
+    /// `words.len()`, checked by the caller).
+    fn build(words: Vec<[u64; 4]>, width: usize) -> Self {
+        let n = words.len();
+        if n == 0 {
+            // No tables: every probe finds no bucket.
+            return PdqIndex { hashes: words, offsets: Vec::new(), ids: Vec::new(), id_width: width };
         }
-        Ok(PdqIndex { hashes: words, offsets, ids })
+        let mut offsets = vec![0u32; CHUNKS * OFFSETS_PER_TABLE];
+        let mut ids = vec![0u8; CHUNKS * n * width];
+        let tables = offsets.chunks_exact_mut(OFFSETS_PER_TABLE).zip(ids.chunks_mut((n * width).max(1)));
+        for (k, (table_offsets, table_ids)) in tables.enumerate() {
+            build_table(&words, k, table_offsets, table_ids, width);
+        }
+        PdqIndex { hashes: words, offsets, ids, id_width: width }
     }
 
     /// Indexes hashes stored as in a list: 32 bytes each, most significant
@@ -220,7 +256,7 @@ impl PdqIndex {
     pub fn memory_bytes(&self) -> usize {
         self.hashes.capacity() * std::mem::size_of::<[u64; 4]>()
             + self.offsets.capacity() * std::mem::size_of::<u32>()
-            + self.ids.capacity() * std::mem::size_of::<u32>()
+            + self.ids.capacity()
     }
 
     /// The entries within `max_distance` of `q`, sorted by distance, then
@@ -228,7 +264,8 @@ impl PdqIndex {
     pub fn query(&self, q: &PdqHash, max_distance: u32) -> Vec<PdqNeighbour> {
         let q = q.words();
         let mut out = Vec::new();
-        if max_distance / CHUNKS as u32 > MAX_PROBE_RADIUS {
+        let radius = max_distance / CHUNKS as u32;
+        if radius > MAX_PROBE_RADIUS {
             for (entry, h) in (0u32..).zip(&self.hashes) {
                 let distance = distance_words(h, &q);
                 if distance <= max_distance {
@@ -236,8 +273,8 @@ impl PdqIndex {
                 }
             }
         } else {
-            let masks = masks(max_distance / CHUNKS as u32);
-            self.probe(&q, max_distance, &masks, |entry, distance| out.push(PdqNeighbour { entry, distance }));
+            let masks = masks(radius);
+            self.probe(&q, max_distance, &masks, &mut |entry, distance| out.push(PdqNeighbour { entry, distance }));
             out.sort_unstable_by_key(|n| (n.entry, n.distance));
             out.dedup_by_key(|n| n.entry);
         }
@@ -251,15 +288,16 @@ impl PdqIndex {
     /// entry, with its smallest distance and the first variant at it, sorted
     /// by distance, then entry. The same as [`pdq_linear_scan`], faster.
     pub fn query_dihedral(&self, variants: &[PdqHash; 8], max_distance: u32) -> Vec<PdqMatch> {
-        if max_distance / CHUNKS as u32 > MAX_PROBE_RADIUS {
+        let radius = max_distance / CHUNKS as u32;
+        if radius > MAX_PROBE_RADIUS {
             return scan_words(&self.hashes, variants, max_distance);
         }
-        let masks = masks(max_distance / CHUNKS as u32);
+        let masks = masks(radius);
         // (entry, distance, variant index): sorting puts each entry's best
         // hit first.
         let mut hits: Vec<(u32, u32, u8)> = Vec::new();
         for (v, variant) in (0u8..).zip(variants) {
-            self.probe(&variant.words(), max_distance, &masks, |entry, distance| hits.push((entry, distance, v)));
+            self.probe(&variant.words(), max_distance, &masks, &mut |entry, distance| hits.push((entry, distance, v)));
         }
         hits.sort_unstable();
         hits.dedup_by_key(|h| h.0);
@@ -278,18 +316,34 @@ impl PdqIndex {
     /// Calls `hit(entry, distance)` for every entry within `max_distance` of
     /// `q` (some more than once), probing each table with the chunk of `q`
     /// XOR each of `masks`.
-    fn probe(&self, q: &[u64; 4], max_distance: u32, masks: &[u16], mut hit: impl FnMut(u32, u32)) {
-        let n = self.hashes.len();
+    fn probe(&self, q: &[u64; 4], max_distance: u32, masks: &[u16], hit: &mut dyn FnMut(u32, u32)) {
+        match self.id_width {
+            2 => self.probe_width::<2>(q, max_distance, masks, hit),
+            3 => self.probe_width::<3>(q, max_distance, masks, hit),
+            _ => self.probe_width::<4>(q, max_distance, masks, hit),
+        }
+    }
+
+    /// [`PdqIndex::probe`] for ids of `W` bytes.
+    fn probe_width<const W: usize>(
+        &self,
+        q: &[u64; 4],
+        max_distance: u32,
+        masks: &[u16],
+        hit: &mut dyn FnMut(u32, u32),
+    ) {
+        let table_len = self.hashes.len() * W;
         for k in 0..CHUNKS {
             let offsets = self.offsets.get(k * OFFSETS_PER_TABLE..(k + 1) * OFFSETS_PER_TABLE).unwrap_or(&[]);
-            let ids = self.ids.get(k * n..(k + 1) * n).unwrap_or(&[]);
+            let ids = self.ids.get(k * table_len..(k + 1) * table_len).unwrap_or(&[]);
             let qk = chunk(q, k);
             for &mask in masks {
                 let value = qk ^ usize::from(mask);
                 let (Some(&start), Some(&end)) = (offsets.get(value), offsets.get(value + 1)) else {
                     continue;
                 };
-                for &id in ids.get(start as usize..end as usize).unwrap_or(&[]) {
+                let bucket = ids.get(start as usize * W..end as usize * W).unwrap_or(&[]);
+                for id in bucket.chunks_exact(W).map(read_id::<W>) {
                     if let Some(h) = self.hashes.get(id as usize) {
                         let distance = distance_words(h, q);
                         if distance <= max_distance {
@@ -302,10 +356,10 @@ impl PdqIndex {
     }
 }
 
-/// Fills one table by counting sort: `offsets` (65,537 long) from the counts
-/// of chunk `k`'s values, then `ids` (`n` long) in ascending entry order
-/// within each bucket.
-fn build_table(words: &[[u64; 4]], k: usize, n: u32, offsets: &mut [u32], ids: &mut [u32]) {
+/// Fills table `k` by counting sort: `offsets` (65,537 long) from the counts
+/// of chunk `k`'s values, then `ids` (`words.len()` ids of `width` bytes) in
+/// ascending entry order within each bucket.
+fn build_table(words: &[[u64; 4]], k: usize, offsets: &mut [u32], ids: &mut [u8], width: usize) {
     for h in words {
         if let Some(c) = offsets.get_mut(chunk(h, k) + 1) {
             *c += 1;
@@ -316,12 +370,13 @@ fn build_table(words: &[[u64; 4]], k: usize, n: u32, offsets: &mut [u32], ids: &
         sum += *c;
         *c = sum;
     }
-    // offsets[v] is now the start of bucket v; use it as a cursor and
-    // shift back afterwards (cursor v ends at the start of v + 1).
-    for (id, h) in (0..n).zip(words) {
+    // offsets[v] is now the start of bucket v; use it as a cursor and shift
+    // back afterwards (cursor v ends at the start of v + 1).
+    for (id, h) in (0u32..).zip(words) {
         if let Some(cursor) = offsets.get_mut(chunk(h, k)) {
-            if let Some(slot) = ids.get_mut(*cursor as usize) {
-                *slot = id;
+            let at = *cursor as usize * width;
+            if let (Some(slot), Some(bytes)) = (ids.get_mut(at..at + width), id.to_le_bytes().get(..width)) {
+                slot.copy_from_slice(bytes);
             }
             *cursor += 1;
         }
@@ -468,8 +523,8 @@ fn partition_point(n: usize, before: impl Fn(usize) -> bool) -> usize {
 /// A query reads every entry: the keys are stored as 64-bit words back to
 /// back, and an entry costs one XOR and popcount per word. That is enough
 /// here because these lists are small next to PDQ lists and a query is one
-/// hash, not eight variants: a million 8-byte hashes scan in about a
-/// millisecond. A key whose length is not a multiple of 8 is padded with
+/// hash, not eight variants: the scan reads memory in order, at a few
+/// nanoseconds per entry. A key whose length is not a multiple of 8 is padded with
 /// zero bytes, which changes no distance.
 #[derive(Debug, Clone, Default)]
 pub struct HammingSet {
@@ -567,5 +622,39 @@ fn push_words(out: &mut Vec<u64>, key: &[u8]) {
             *dst = *src;
         }
         out.push(u64::from_be_bytes(b));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Ids of 2, 3 and 4 bytes give the same answers (the public
+    /// constructor picks 4 only past 16,777,216 entries).
+    #[test]
+    fn every_id_width_agrees() {
+        let mut x = 0x1234_5678_9abc_def0u64;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let words: Vec<[u64; 4]> = (0..3000).map(|_| [next(), next(), next(), next()]).collect();
+        let indexes: Vec<PdqIndex> = [2, 3, 4].iter().map(|&w| PdqIndex::build(words.clone(), w)).collect();
+        for (i, h) in words.iter().enumerate().step_by(37) {
+            let mut variants = [PdqHash::from_words([next(), next(), next(), next()]); 8];
+            // A variant 20 bits from entry i.
+            let mut near = *h;
+            for b in 0..20 {
+                near[b % 4] ^= 1 << (b * 3);
+            }
+            variants[i % 8] = PdqHash::from_words(near);
+            let expected = scan_words(&words, &variants, 31);
+            assert!(expected.iter().any(|m| m.entry as usize == i));
+            for index in &indexes {
+                assert_eq!(index.query_dihedral(&variants, 31), expected);
+            }
+        }
     }
 }

@@ -93,11 +93,11 @@ fn number(options: &JsValue, key: &str) -> Option<f64> {
     Reflect::get(options, &key.into()).ok().and_then(|v| v.as_f64())
 }
 
-/// A non-negative whole-number option, refusing anything else.
+/// A non-negative number option, rounded down; anything else is refused.
 fn whole(options: &JsValue, key: &str) -> Result<Option<u64>, JsValue> {
     match number(options, key) {
         None => Ok(None),
-        Some(v) if v >= 0.0 && v.fract() == 0.0 && v <= 9_007_199_254_740_991.0 => Ok(Some(v as u64)),
+        Some(v) if (0.0..=9_007_199_254_740_991.0).contains(&v) => Ok(Some(v.floor() as u64)),
         Some(v) => {
             let err = js_sys::Error::new(&format!("option {key} must be a whole number >= 0, got {v}"));
             let _ = Reflect::set(&err, &"code".into(), &"bad_option".into());
@@ -106,8 +106,12 @@ fn whole(options: &JsValue, key: &str) -> Result<Option<u64>, JsValue> {
     }
 }
 
+/// `performance.now()` of the window or worker, falling back to
+/// `Date.now()` where there is no `performance`.
 fn now_ms() -> f64 {
-    js_sys::Date::now()
+    let performance = Reflect::get(&js_sys::global(), &"performance".into()).unwrap_or(JsValue::UNDEFINED);
+    let now = Reflect::get(&performance, &"now".into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+    now.and_then(|f| f.call0(&performance).ok()).and_then(|v| v.as_f64()).unwrap_or_else(js_sys::Date::now)
 }
 
 /// A verified, indexed list, and checks against it.
@@ -170,15 +174,23 @@ impl Checker {
         verdict(&self.inner.check_bytes(bytes))
     }
 
-    /// Checks RGBA pixels (from the browser's own decoder).
+    /// Checks RGBA pixels (from the browser's own decoder), and the
+    /// digests of the file's bytes when they are given.
     #[wasm_bindgen(js_name = checkRgba)]
-    pub fn check_rgba(&self, rgba: &[u8], width: u32, height: u32) -> Result<Object, JsValue> {
+    pub fn check_rgba(
+        &self,
+        rgba: &[u8],
+        width: u32,
+        height: u32,
+        file_bytes: Option<Vec<u8>>,
+    ) -> Result<Object, JsValue> {
         let pixels = Pixels::new(rgba, width, height, PixelLayout::Rgba).map_err(|e| js_error(&e))?;
-        Ok(verdict(&self.inner.check_pixels(pixels)))
+        Ok(verdict(&self.inner.check_pixels(pixels, file_bytes.as_deref())))
     }
 
     /// `{ id, sequence, created, expires, keyId, entries, sections:
-    /// [{signal, count, threshold}] }`.
+    /// [{signal, count, threshold}] }`, each threshold the one matched
+    /// under (the caller's override, or the list's).
     #[wasm_bindgen(js_name = listInfo)]
     pub fn list_info(&self) -> Object {
         let list = self.inner.list();
@@ -190,13 +202,15 @@ impl Checker {
         set(&obj, "expires", m.expires.map_or(JsValue::NULL, |e| JsValue::from(e as f64)));
         set(&obj, "keyId", m.key_id.to_string());
         set(&obj, "entries", list.len() as f64);
+        let thresholds = self.inner.thresholds();
         let sections: Array = list
             .sections()
             .map(|s| {
                 let o = Object::new();
                 set(&o, "signal", s.signal.name());
                 set(&o, "count", s.count as f64);
-                set(&o, "threshold", s.threshold);
+                let threshold = thresholds.iter().find(|(t, _)| *t == s.signal).map_or(s.threshold, |(_, t)| *t);
+                set(&o, "threshold", threshold);
                 JsValue::from(o)
             })
             .collect();

@@ -53,7 +53,10 @@ fn variants(rng: &mut Rng) -> [PdqHash; 8] {
     let base = rng.hash();
     std::array::from_fn(|i| match i {
         0 => base,
-        1 | 2 => flip(rng, &base, rng_bits(rng, 40)),
+        1 | 2 => {
+            let bits = rng_bits(rng, 40);
+            flip(rng, &base, bits)
+        }
         _ => rng.hash(),
     })
 }
@@ -181,6 +184,30 @@ fn query_matches_naive() {
     }
 }
 
+/// Past 65,536 entries the index stores ids in three bytes.
+#[test]
+fn a_list_past_65536_entries() {
+    let mut rng = Rng(4242);
+    let queries: Vec<[PdqHash; 8]> = (0..8).map(|_| variants(&mut rng)).collect();
+    let mut hashes = list(&mut rng, 70_000, false);
+    plant(&mut rng, &mut hashes, &queries, 31);
+    // Entries past 65,536 too.
+    for q in &queries {
+        let at = 65_536 + rng.below(70_000 - 65_536);
+        let v = q[rng.below(8)];
+        hashes[at] = flip(&mut rng, &v, 25);
+    }
+    let index = PdqIndex::new(hashes.clone()).unwrap();
+    for q in &queries {
+        for d in [15, 31, 32] {
+            let expected = naive_dihedral(&hashes, q, d);
+            assert!(expected.iter().any(|m| m.entry >= 65_536) || d < 25);
+            assert_eq!(index.query_dihedral(q, d), expected);
+            assert_eq!(index.query(&q[0], d), naive_query(&hashes, &q[0], d));
+        }
+    }
+}
+
 #[test]
 fn every_threshold_on_a_clustered_list() {
     let mut rng = Rng(77);
@@ -205,6 +232,7 @@ fn empty_index() {
         assert!(index.query(&q[0], d).is_empty());
     }
     assert!(pdq_linear_scan(&[], &q, 256).is_empty());
+    assert_eq!(index.memory_bytes(), 0);
     let from_bytes = PdqIndex::from_be_bytes(&[]).unwrap();
     assert!(from_bytes.is_empty());
 }
@@ -272,7 +300,7 @@ fn from_be_bytes_round_trips_and_refuses_ragged_input() {
     assert!(matches!(PdqIndex::from_be_bytes(&bytes[..33]), Err(Error::ListMalformed(_))));
     assert!(matches!(PdqIndex::from_be_bytes(&[0u8; 31]), Err(Error::ListMalformed(_))));
     // Memory is counted: at least the hashes and one id per table entry.
-    assert!(index.memory_bytes() >= 50 * 32 + 16 * 50 * 4);
+    assert!(index.memory_bytes() >= 50 * 32 + 16 * 50 * 2);
 }
 
 fn naive_exact(hash_len: usize, keys: &[u8], key: &[u8]) -> Vec<u32> {

@@ -16,13 +16,10 @@ pub fn parse(text: &str, now: u64) -> Result<u64, String> {
     if let Ok(secs) = text.parse::<u64>() {
         return Ok(secs);
     }
-    if let Some((number, unit)) = text.split_at_checked(text.len().saturating_sub(1)) {
-        if let (Ok(n), Some(scale)) = (
-            number.parse::<u64>(),
-            [("d", 86_400), ("h", 3_600), ("m", 60)].iter().find(|(u, _)| *u == unit).map(|(_, s)| *s),
-        ) {
-            return n.checked_mul(scale).and_then(|d| now.checked_add(d)).ok_or_else(bad);
-        }
+    let (number, unit) = text.split_at_checked(text.len().saturating_sub(1)).unwrap_or((text, ""));
+    let scale = [("d", 86_400u64), ("h", 3_600), ("m", 60)].iter().find(|(u, _)| *u == unit).map(|(_, s)| *s);
+    if let (Ok(n), Some(scale)) = (number.parse::<u64>(), scale) {
+        return n.checked_mul(scale).and_then(|d| now.checked_add(d)).ok_or_else(bad);
     }
     let (date, time) = text.split_once('T').unwrap_or((text, "00:00:00Z"));
     let d: Vec<u64> = date.split('-').map(str::parse).collect::<Result<_, _>>().map_err(|_| bad())?;

@@ -1,0 +1,251 @@
+//! PDQ matching speed: [`PdqIndex`] beside [`pdq_linear_scan`] in the same
+//! run.
+//!
+//! `cargo bench --bench index` builds lists of 10k, 1M and 10M random PDQ
+//! hashes (restrict them with `PRESCAN_BENCH_SIZES=10000,1000000`) and, for
+//! each, 2000 dihedral queries (eight random variants each); 1% of the
+//! queries have one variant within 10 to 31 bits of a listed hash. Then:
+//!
+//! * criterion measures `query_dihedral/{size}` at distance 31 (and
+//!   `linear_scan/10000`) for the lists of up to 1M;
+//! * every size is timed by hand, one `Instant` per query, for the table
+//!   printed at the end: build time, memory (bytes per entry and the ratio
+//!   to the raw 32 bytes), query p50/p99 for the index and for the linear
+//!   scan (fewer scan queries on big lists), and the speed-up. The index's
+//!   answers are checked against the scan's on every query both ran.
+//!
+//! `cargo test --benches` runs only a quick smoke pass (10k entries, 20
+//! queries, no criterion).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use criterion::{BenchmarkId, Criterion};
+use prescan::hash::pdq::PdqHash;
+use prescan::index::{PdqIndex, pdq_linear_scan};
+
+const DEFAULT_SIZES: [usize; 3] = [10_000, 1_000_000, 10_000_000];
+const MAX_DISTANCE: u32 = 31;
+const QUERIES: usize = 2000;
+/// Criterion measures lists up to this size (bigger ones are only timed by
+/// hand).
+const CRITERION_MAX: usize = 1_000_000;
+
+/// SplitMix64, seeded: the same lists every run.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    fn hash(&mut self) -> PdqHash {
+        PdqHash::from_words([self.next(), self.next(), self.next(), self.next()])
+    }
+}
+
+fn flip(rng: &mut Rng, h: &PdqHash, bits: u32) -> PdqHash {
+    let mut w = h.words();
+    let mut left = bits;
+    while left > 0 {
+        let k = rng.below(256);
+        let bit = 1u64 << (k % 64);
+        if w[k / 64] & bit == h.words()[k / 64] & bit {
+            w[k / 64] ^= bit;
+            left -= 1;
+        }
+    }
+    PdqHash::from_words(w)
+}
+
+/// Random queries; 1% have a random variant 10 to 31 bits from a random
+/// listed hash.
+fn queries(rng: &mut Rng, hashes: &[PdqHash], count: usize) -> Vec<[PdqHash; 8]> {
+    (0..count)
+        .map(|i| {
+            let mut q: [PdqHash; 8] = std::array::from_fn(|_| rng.hash());
+            if i % 100 == 0 && !hashes.is_empty() {
+                let target = hashes[rng.below(hashes.len())];
+                let bits = 10 + rng.below(22) as u32;
+                q[rng.below(8)] = flip(rng, &target, bits);
+            }
+            q
+        })
+        .collect()
+}
+
+fn sizes() -> Vec<usize> {
+    match std::env::var("PRESCAN_BENCH_SIZES") {
+        Ok(text) => text.split(',').filter_map(|s| s.trim().replace('_', "").parse().ok()).collect(),
+        Err(_) => DEFAULT_SIZES.to_vec(),
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i].as_secs_f64() * 1e6
+}
+
+struct Row {
+    size: usize,
+    build_ms: f64,
+    bytes_per_entry: f64,
+    index_p50: f64,
+    index_p99: f64,
+    index_queries: usize,
+    scan_p50: f64,
+    scan_p99: f64,
+    scan_queries: usize,
+    planted_found: usize,
+    planted: usize,
+}
+
+/// Times `f` once per query; returns the sorted durations.
+fn time_each<T>(queries: &[[PdqHash; 8]], mut f: impl FnMut(&[PdqHash; 8]) -> T) -> (Vec<Duration>, Vec<T>) {
+    let mut times = Vec::with_capacity(queries.len());
+    let mut results = Vec::with_capacity(queries.len());
+    for q in queries {
+        let start = Instant::now();
+        let r = black_box(f(black_box(q)));
+        times.push(start.elapsed());
+        results.push(r);
+    }
+    times.sort();
+    (times, results)
+}
+
+fn measure(c: &mut Criterion, size: usize, test_mode: bool) -> Row {
+    let mut rng = Rng(size as u64 ^ 0x5eed);
+    let hashes: Vec<PdqHash> = (0..size).map(|_| rng.hash()).collect();
+    let queries = queries(&mut rng, &hashes, if test_mode { 20 } else { QUERIES });
+
+    let input = hashes.clone();
+    let start = Instant::now();
+    let index = PdqIndex::new(input).unwrap();
+    let build_ms = start.elapsed().as_secs_f64() * 1e3;
+    let bytes_per_entry = index.memory_bytes() as f64 / size.max(1) as f64;
+
+    if size <= CRITERION_MAX && !test_mode {
+        let mut group = c.benchmark_group("query_dihedral");
+        group.sample_size(20).measurement_time(Duration::from_secs(3));
+        group.bench_with_input(BenchmarkId::from_parameter(size), &queries, |b, queries| {
+            let mut i = 0;
+            b.iter(|| {
+                i = (i + 1) % queries.len();
+                index.query_dihedral(black_box(&queries[i]), MAX_DISTANCE)
+            })
+        });
+        group.finish();
+        if size <= 10_000 {
+            let mut group = c.benchmark_group("linear_scan");
+            group.sample_size(20).measurement_time(Duration::from_secs(3));
+            group.bench_with_input(BenchmarkId::from_parameter(size), &queries, |b, queries| {
+                let mut i = 0;
+                b.iter(|| {
+                    i = (i + 1) % queries.len();
+                    pdq_linear_scan(&hashes, black_box(&queries[i]), MAX_DISTANCE)
+                })
+            });
+            group.finish();
+        }
+    }
+
+    let (index_times, index_results) = time_each(&queries, |q| index.query_dihedral(q, MAX_DISTANCE));
+    // The scan reads every hash: keep its total near a second.
+    let scan_count = if test_mode { 2 } else { (200_000_000 / size.max(1)).clamp(20, QUERIES) };
+    let scan_queries: Vec<[PdqHash; 8]> =
+        queries.iter().step_by(queries.len() / scan_count).take(scan_count).copied().collect();
+    let (scan_times, scan_results) = time_each(&scan_queries, |q| pdq_linear_scan(&hashes, q, MAX_DISTANCE));
+    for (i, expected) in scan_results.iter().enumerate() {
+        let got = index.query_dihedral(&scan_queries[i], MAX_DISTANCE);
+        assert_eq!(&got, expected, "index and scan disagree at size {size}");
+    }
+    let planted = queries.iter().step_by(100).count();
+    let planted_found = index_results.iter().step_by(100).filter(|r| !r.is_empty()).count();
+
+    Row {
+        size,
+        build_ms,
+        bytes_per_entry,
+        index_p50: percentile(&index_times, 0.50),
+        index_p99: percentile(&index_times, 0.99),
+        index_queries: index_times.len(),
+        scan_p50: percentile(&scan_times, 0.50),
+        scan_p99: percentile(&scan_times, 0.99),
+        scan_queries: scan_times.len(),
+        planted_found,
+        planted,
+    }
+}
+
+/// Peak resident memory of this process, from `/proc` (Linux only).
+fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+fn main() {
+    let mut c = Criterion::default().configure_from_args();
+    // `cargo bench` passes `--bench`; `cargo test --benches` passes nothing
+    // (or `--test`): then only a quick smoke run of the smallest list.
+    let test_mode = !std::env::args().any(|a| a == "--bench") || std::env::args().any(|a| a == "--test");
+    let sizes = if test_mode { vec![10_000] } else { sizes() };
+    let mut rows = Vec::new();
+    for size in sizes {
+        rows.push(measure(&mut c, size, test_mode));
+    }
+    c.final_summary();
+
+    println!(
+        "\nPDQ query_dihedral at distance {MAX_DISTANCE}: PdqIndex vs pdq_linear_scan (µs per query, one Instant each)"
+    );
+    println!(
+        "{:>10} {:>9} {:>8} {:>6} {:>10} {:>10} {:>6} {:>11} {:>11} {:>5} {:>9} {:>8}",
+        "entries",
+        "build ms",
+        "B/entry",
+        "×raw",
+        "index p50",
+        "index p99",
+        "n",
+        "scan p50",
+        "scan p99",
+        "n",
+        "speed-up",
+        "planted"
+    );
+    for r in &rows {
+        println!(
+            "{:>10} {:>9.1} {:>8.1} {:>6.2} {:>10.1} {:>10.1} {:>6} {:>11.1} {:>11.1} {:>5} {:>8.0}× {:>4}/{:<3}",
+            r.size,
+            r.build_ms,
+            r.bytes_per_entry,
+            r.bytes_per_entry / 32.0,
+            r.index_p50,
+            r.index_p99,
+            r.index_queries,
+            r.scan_p50,
+            r.scan_p99,
+            r.scan_queries,
+            r.scan_p50 / r.index_p50,
+            r.planted_found,
+            r.planted
+        );
+    }
+    if let Some(mib) = peak_rss_mib() {
+        println!("peak resident memory of the run: {mib:.0} MiB");
+    }
+}
