@@ -40,7 +40,7 @@ export function tamper(bytes) {
 }
 
 /** Starts the server on a free port; `requests` logs every request. */
-export async function startServer(root) {
+export async function startServer(root, port = 0) {
   const requests = [];
   const server = createServer(async (req, res) => {
     const url = new URL(req.url, "http://x");
@@ -69,10 +69,10 @@ export async function startServer(root) {
       send(404, "not found", "text/plain");
     }
   });
-  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address();
+  await new Promise((resolve) => server.listen(port, "127.0.0.1", resolve));
+  const { port: bound } = server.address();
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${bound}`,
     requests,
     close: () => new Promise((resolve) => server.close(resolve)),
   };
