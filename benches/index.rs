@@ -13,6 +13,17 @@
 //!   to the raw 32 bytes), query p50/p99 for the index and for the linear
 //!   scan (fewer scan queries on big lists), and the speed-up. The index's
 //!   answers are checked against the scan's on every query both ran.
+//! * then, per size, the list as a whole, for the second table: a signed
+//!   list of the same hashes built and signed with `ListBuilder::build`
+//!   (test key from `SecretKey::from_seed`), loaded and verified with
+//!   `SignedList::load`, indexed with `Checker::new`; each step timed once,
+//!   with the list's size and the memory the checker holds for it: the
+//!   list's bytes (which it keeps) plus its PDQ index (measured on an
+//!   index built from the loaded list's section, as `Checker::new` builds
+//!   it; resident-memory growth is no measure here, the allocator reusing
+//!   freed pages).
+//!   Peak memory stays near 3 GB at 10M entries (the entries, the list and
+//!   its copy, one index at a time).
 //!
 //! `cargo test --benches` runs only a quick smoke pass (10k entries, 20
 //! queries, no criterion).
@@ -23,8 +34,12 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion};
+use prescan::check::{CheckOptions, Checker};
 use prescan::hash::pdq::PdqHash;
 use prescan::index::{PdqIndex, pdq_linear_scan};
+use prescan::list::format::{ListBuilder, LoadOptions, SignedList};
+use prescan::list::keys::SecretKey;
+use prescan::list::{Entry, SignalType};
 
 const DEFAULT_SIZES: [usize; 3] = [10_000, 1_000_000, 10_000_000];
 const MAX_DISTANCE: u32 = 31;
@@ -109,6 +124,58 @@ struct Row {
     scan_queries: usize,
     planted_found: usize,
     planted: usize,
+    list: ListRow,
+}
+
+/// The list-level figures of one size.
+struct ListRow {
+    /// `ListBuilder::build`: serialise and sign.
+    build_sign_ms: f64,
+    list_bytes: usize,
+    /// `SignedList::load`: parse and verify the signature.
+    load_ms: f64,
+    /// `Checker::new`: index every section.
+    index_ms: f64,
+    /// Heap bytes of the PDQ index `Checker::new` built.
+    index_bytes: usize,
+}
+
+/// Builds, signs, loads and indexes a list of `hashes`, timing each step.
+fn measure_list(hashes: &[PdqHash], planted: &[[PdqHash; 8]]) -> ListRow {
+    let key = SecretKey::from_seed([42; 32]);
+    let entries: Vec<Entry> =
+        hashes.iter().map(|h| Entry { signal: SignalType::Pdq, hash: h.to_bytes().to_vec(), label: None }).collect();
+    let builder = ListBuilder {
+        id: "bench".into(),
+        sequence: 1,
+        created: 1_700_000_000,
+        expires: None,
+        thresholds: vec![(SignalType::Pdq, MAX_DISTANCE)],
+    };
+    let start = Instant::now();
+    let bytes = builder.build(&entries, &key).unwrap();
+    let build_sign_ms = start.elapsed().as_secs_f64() * 1e3;
+    drop(entries);
+    let list_bytes = bytes.len();
+    let options = LoadOptions {
+        trusted_keys: vec![key.public()],
+        now: 1_700_000_001,
+        min_sequence: 0,
+        limits: Default::default(),
+    };
+    let start = Instant::now();
+    let list = SignedList::load(bytes, &options).unwrap();
+    let load_ms = start.elapsed().as_secs_f64() * 1e3;
+    let start = Instant::now();
+    let checker = Checker::new(list, CheckOptions::default()).unwrap();
+    let index_ms = start.elapsed().as_secs_f64() * 1e3;
+    assert_eq!(checker.list().len(), hashes.len());
+    // The checker's index answers as the bench's did.
+    let index = PdqIndex::from_be_bytes(checker.list().section(SignalType::Pdq).map_or(&[][..], |s| s.hashes)).unwrap();
+    for q in planted.iter().take(3) {
+        assert_eq!(index.query_dihedral(q, MAX_DISTANCE), pdq_linear_scan(hashes, q, MAX_DISTANCE));
+    }
+    ListRow { build_sign_ms, list_bytes, load_ms, index_ms, index_bytes: index.memory_bytes() }
 }
 
 /// Times `f` once per query; returns the sorted durations.
@@ -173,6 +240,9 @@ fn measure(c: &mut Criterion, size: usize, test_mode: bool) -> Row {
     }
     let planted = queries.iter().step_by(100).count();
     let planted_found = index_results.iter().step_by(100).filter(|r| !r.is_empty()).count();
+    drop(index);
+    let planted_queries: Vec<[PdqHash; 8]> = queries.iter().step_by(100).copied().collect();
+    let list = measure_list(&hashes, &planted_queries);
 
     Row {
         size,
@@ -186,15 +256,21 @@ fn measure(c: &mut Criterion, size: usize, test_mode: bool) -> Row {
         scan_queries: scan_times.len(),
         planted_found,
         planted,
+        list,
     }
 }
 
-/// Peak resident memory of this process, from `/proc` (Linux only).
-fn peak_rss_mib() -> Option<f64> {
+/// A memory figure of this process from `/proc/self/status` (Linux only),
+/// in MiB.
+fn status_mib(field: &str) -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
     let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib / 1024.0)
+}
+
+fn peak_rss_mib() -> Option<f64> {
+    status_mib("VmHWM:")
 }
 
 fn main() {
@@ -243,6 +319,27 @@ fn main() {
             r.scan_p50 / r.index_p50,
             r.planted_found,
             r.planted
+        );
+    }
+    println!(
+        "\nThe list: ListBuilder::build (build + sign), SignedList::load (verify), Checker::new (index); ms, once each"
+    );
+    println!(
+        "{:>10} {:>12} {:>10} {:>10} {:>10} {:>17} {:>10} {:>14}",
+        "entries", "build+sign", "list MiB", "load", "index", "load+verify+index", "index MiB", "list+index B/e"
+    );
+    for r in &rows {
+        let l = &r.list;
+        println!(
+            "{:>10} {:>12.1} {:>10.1} {:>10.1} {:>10.1} {:>17.1} {:>10.1} {:>14.1}",
+            r.size,
+            l.build_sign_ms,
+            l.list_bytes as f64 / (1 << 20) as f64,
+            l.load_ms,
+            l.index_ms,
+            l.load_ms + l.index_ms,
+            l.index_bytes as f64 / (1 << 20) as f64,
+            (l.list_bytes + l.index_bytes) as f64 / r.size.max(1) as f64,
         );
     }
     if let Some(mib) = peak_rss_mib() {

@@ -75,11 +75,13 @@ fn check_keys(what: &str, hash_len: usize, bytes: &[u8]) -> Result<usize> {
 }
 
 // ---------------------------------------------------------------------------
-// PDQ: multi-index hashing
+// PDQ: multi-index hashing with a pair filter
 // ---------------------------------------------------------------------------
 
 /// Chunks the 256 bits are split into, one table each.
 const CHUNKS: usize = 16;
+/// Pairs of chunks: chunks `2p` and `2p + 1` form pair `p`.
+const PAIRS: usize = CHUNKS / 2;
 /// Bits per chunk.
 const CHUNK_BITS: u32 = 16;
 /// Distinct values of one chunk: buckets per table.
@@ -88,8 +90,8 @@ const BUCKETS: usize = 1 << CHUNK_BITS;
 const OFFSETS_PER_TABLE: usize = BUCKETS + 1;
 /// Largest per-chunk radius probed; past it (thresholds of 48 and more) a
 /// query scans the list in order instead. At radius 2 a variant reads
-/// 16 × 137 buckets, about 3% of the list in random order, still less work
-/// than reading all of it; at radius 3 it would be 17%.
+/// 16 × 137 buckets, about 3% of the list, still less work than reading all
+/// of it; at radius 3 it would be 17%.
 const MAX_PROBE_RADIUS: u32 = 2;
 
 /// Chunk `k` (0 to 15) of a hash: bits `16k` to `16k + 15`.
@@ -142,46 +144,75 @@ fn read_id<const W: usize>(bytes: &[u8]) -> u32 {
     u32::from_le_bytes(le)
 }
 
+/// The radii a query at `max_distance` probes with: `(pair, chunk)`, the
+/// largest distance a pair of chunks may have in the pair that finds an
+/// entry, and the largest distance of the chunk probed in it.
+#[inline]
+fn radii(max_distance: u32) -> (u32, u32) {
+    let pair = max_distance / PAIRS as u32;
+    (pair, pair / 2)
+}
+
 /// A PDQ list indexed for near-neighbour queries, with or without the eight
 /// rotations and mirrors of the query.
 ///
-/// # Method: multi-index hashing
-/// The 256 bits are cut into 16 disjoint chunks of 16 bits. If an entry is
-/// within distance `d` of the query, its 16 chunk distances add up to at
-/// most `d`, so (pigeonhole) at least one chunk is within `r = ⌊d / 16⌋` of
-/// the query's chunk: were every chunk `r + 1` or more away, the total
-/// would be at least `16 (r + 1) > d`. At the usual threshold of 31, the
-/// radius `r` is one. So a query looks, in each of the 16 tables, at the
-/// bucket of its chunk and of the 16 values one bit away, and checks every
-/// entry found there with the full distance. Every match is found (usually
-/// in several chunks; the duplicates are merged) and nothing else is
-/// reported. For a random list a variant reads 16 × 17 buckets of
-/// `len / 65536` entries, about 0.4% of the list.
+/// # Method: multi-index hashing with a pair filter
+/// The 256 bits are cut into 16 disjoint chunks of 16 bits, and the chunks
+/// into 8 pairs (chunks `2p` and `2p + 1`). If an entry is within distance
+/// `d` of the query, its 8 pair distances add up to at most `d`, so
+/// (pigeonhole) some pair is within `R = ⌊d / 8⌋` of the query's: were
+/// every pair `R + 1` or more away, the total would be at least
+/// `8 (R + 1) > d`. In that pair, one of the two chunks is within
+/// `r = ⌊R / 2⌋` (else the pair would be at least `2 (r + 1) > R` away). At
+/// the usual threshold of 31, `R` is 3 and `r` is 1.
+///
+/// So a query looks, in each of the 16 tables (one per chunk), at the
+/// bucket of its chunk and of the values within `r` of it (17 buckets at
+/// `r = 1`). Beside each entry, a table keeps the entry's other chunk of the
+/// pair (its *partner*), so the pair distance is known without reading the
+/// hash: an entry whose pair is more than `R` away is skipped, and only the
+/// others (about 1% of a random list's candidates at `R = 3`) have their
+/// full distance computed from the hash array. Every match is found (it is
+/// within `R` in some pair, and within `r` in a chunk of that pair) and
+/// nothing else is reported.
 ///
 /// # Layout
 /// The hashes stay in list order, 32 bytes each, so checking a candidate is
 /// one read. Each table is an inverted index in compressed-sparse-row form:
 /// an offset array of 65,537 `u32`s (one per chunk value and one past the
-/// end) and an id array holding, for each chunk value in turn, the entries
-/// with that value in ascending order; bucket `v` of table `k` is
-/// `ids[k][offsets[k][v]..offsets[k][v + 1]]`. The 16 tables live in two
-/// flat vectors. Ids are stored little-endian in as few bytes as the list
-/// needs: 2 up to 65,536 entries, 3 up to 16,777,216, else 4. A list of a
-/// million costs 32 + 16 × 3 = 80 bytes per entry plus 4 MiB of offsets.
+/// end) and, for each chunk value in turn, the entries with that value in
+/// ascending list order; bucket `v` of table `k` is positions
+/// `offsets[k][v]..offsets[k][v + 1]`. Every table keeps the partner chunk
+/// (a `u16`) of each position; only the even tables (chunk `2p`) keep the
+/// entry's id, stored little-endian in as few bytes as the list needs (2
+/// up to 65,536 entries, 3 up to 16,777,216, else 4). An odd table's
+/// candidate that passes the filter knows both chunks of its pair, `(a, b)`:
+/// the entries with them are those of bucket `a` of the even table whose
+/// partner is `b`, found by scanning that bucket. (An odd table skips the
+/// candidates whose even chunk is within `r`: the even table finds them.)
+/// A list of a million costs 32 + 16 × 2 + 8 × 3 = 88 bytes per entry plus
+/// 4 MiB of offsets.
 ///
-/// Measured against this, with a million random hashes: 4-byte ids were no
-/// faster (96 bytes per entry); 11 chunks of 23–24 bits probed at radius 2,
-/// with buckets on 16 bits and the other 7–8 kept as a one-byte tag beside
-/// each id, verify twelve times fewer candidates but read five times more
-/// buckets and were about 1.5 times slower (90 bytes per entry).
+/// Measured against this, with a million random hashes (dihedral queries
+/// at distance 31): without the partner filter (ids in all 16 tables, every
+/// candidate's hash read: about 35,000 random reads of the hash array per
+/// query) queries were about 4 times slower (84 bytes per entry); sorting
+/// those candidates by address before reading them was no faster; ids in
+/// both tables of a pair (no look-up through the even table) were no
+/// faster (116 bytes per entry); 11 chunks of 23–24 bits
+/// probed at radius 2, with buckets on 16 bits and the other 7–8 kept as a
+/// one-byte tag beside each id, were slower still (90 bytes per entry).
 #[derive(Debug, Clone, Default)]
 pub struct PdqIndex {
     /// The hashes in list order.
     hashes: Vec<[u64; 4]>,
     /// `CHUNKS` offset arrays of `OFFSETS_PER_TABLE` each, back to back.
     offsets: Vec<u32>,
-    /// `CHUNKS` id arrays of `hashes.len()` ids each, back to back, each id
-    /// `id_width` bytes, little-endian.
+    /// `CHUNKS` arrays of `hashes.len()` partner chunks each, back to back:
+    /// the other chunk of the pair of the entry at each position.
+    partners: Vec<u16>,
+    /// `PAIRS` id arrays (of the even tables) of `hashes.len()` ids each,
+    /// back to back, each id `id_width` bytes, little-endian.
     ids: Vec<u8>,
     /// Bytes per id: 2, 3 or 4.
     id_width: usize,
@@ -206,15 +237,24 @@ impl PdqIndex {
         let n = words.len();
         if n == 0 {
             // No tables: every probe finds no bucket.
-            return PdqIndex { hashes: words, offsets: Vec::new(), ids: Vec::new(), id_width: width };
+            return PdqIndex {
+                hashes: words,
+                offsets: Vec::new(),
+                partners: Vec::new(),
+                ids: Vec::new(),
+                id_width: width,
+            };
         }
         let mut offsets = vec![0u32; CHUNKS * OFFSETS_PER_TABLE];
-        let mut ids = vec![0u8; CHUNKS * n * width];
-        let tables = offsets.chunks_exact_mut(OFFSETS_PER_TABLE).zip(ids.chunks_mut((n * width).max(1)));
-        for (k, (table_offsets, table_ids)) in tables.enumerate() {
-            build_table(&words, k, table_offsets, table_ids, width);
+        let mut partners = vec![0u16; CHUNKS * n];
+        let mut ids = vec![0u8; PAIRS * n * width];
+        let mut id_tables = ids.chunks_mut(n * width);
+        let tables = offsets.chunks_exact_mut(OFFSETS_PER_TABLE).zip(partners.chunks_mut(n));
+        for (k, (table_offsets, table_partners)) in tables.enumerate() {
+            let table_ids = if k % 2 == 0 { id_tables.next() } else { None };
+            build_table(&words, k, table_offsets, table_partners, table_ids, width);
         }
-        PdqIndex { hashes: words, offsets, ids, id_width: width }
+        PdqIndex { hashes: words, offsets, partners, ids, id_width: width }
     }
 
     /// Indexes hashes stored as in a list: 32 bytes each, most significant
@@ -251,11 +291,12 @@ impl PdqIndex {
         self.hashes.get(i).map(|w| PdqHash::from_words(*w))
     }
 
-    /// Heap bytes the index holds: the hashes, the offsets and the ids, by
-    /// the capacity of their vectors.
+    /// Heap bytes the index holds: the hashes, the offsets, the partners
+    /// and the ids, by the capacity of their vectors.
     pub fn memory_bytes(&self) -> usize {
         self.hashes.capacity() * std::mem::size_of::<[u64; 4]>()
             + self.offsets.capacity() * std::mem::size_of::<u32>()
+            + self.partners.capacity() * std::mem::size_of::<u16>()
             + self.ids.capacity()
     }
 
@@ -264,7 +305,7 @@ impl PdqIndex {
     pub fn query(&self, q: &PdqHash, max_distance: u32) -> Vec<PdqNeighbour> {
         let q = q.words();
         let mut out = Vec::new();
-        let radius = max_distance / CHUNKS as u32;
+        let (_, radius) = radii(max_distance);
         if radius > MAX_PROBE_RADIUS {
             for (entry, h) in (0u32..).zip(&self.hashes) {
                 let distance = distance_words(h, &q);
@@ -273,8 +314,7 @@ impl PdqIndex {
                 }
             }
         } else {
-            let masks = masks(radius);
-            self.probe(&q, max_distance, &masks, &mut |entry, distance| out.push(PdqNeighbour { entry, distance }));
+            self.probe(&[q], max_distance, &mut |entry, distance, _| out.push(PdqNeighbour { entry, distance }));
             out.sort_unstable_by_key(|n| (n.entry, n.distance));
             out.dedup_by_key(|n| n.entry);
         }
@@ -288,17 +328,15 @@ impl PdqIndex {
     /// entry, with its smallest distance and the first variant at it, sorted
     /// by distance, then entry. The same as [`pdq_linear_scan`], faster.
     pub fn query_dihedral(&self, variants: &[PdqHash; 8], max_distance: u32) -> Vec<PdqMatch> {
-        let radius = max_distance / CHUNKS as u32;
+        let (_, radius) = radii(max_distance);
         if radius > MAX_PROBE_RADIUS {
             return scan_words(&self.hashes, variants, max_distance);
         }
-        let masks = masks(radius);
+        let words: [[u64; 4]; 8] = std::array::from_fn(|v| variants.get(v).map(PdqHash::words).unwrap_or_default());
         // (entry, distance, variant index): sorting puts each entry's best
         // hit first.
         let mut hits: Vec<(u32, u32, u8)> = Vec::new();
-        for (v, variant) in (0u8..).zip(variants) {
-            self.probe(&variant.words(), max_distance, &masks, &mut |entry, distance| hits.push((entry, distance, v)));
-        }
+        self.probe(&words, max_distance, &mut |entry, distance, v| hits.push((entry, distance, v)));
         hits.sort_unstable();
         hits.dedup_by_key(|h| h.0);
         let mut out: Vec<PdqMatch> = hits
@@ -313,53 +351,174 @@ impl PdqIndex {
         out
     }
 
-    /// Calls `hit(entry, distance)` for every entry within `max_distance` of
-    /// `q` (some more than once), probing each table with the chunk of `q`
-    /// XOR each of `masks`.
-    fn probe(&self, q: &[u64; 4], max_distance: u32, masks: &[u16], hit: &mut dyn FnMut(u32, u32)) {
+    /// Calls `hit(entry, distance, v)` for every entry within
+    /// `max_distance` (whose chunk radius is at most [`MAX_PROBE_RADIUS`])
+    /// of `queries[v]` (some more than once); `queries` has at most 256
+    /// hashes.
+    fn probe(&self, queries: &[[u64; 4]], max_distance: u32, hit: &mut dyn FnMut(u32, u32, u8)) {
         match self.id_width {
-            2 => self.probe_width::<2>(q, max_distance, masks, hit),
-            3 => self.probe_width::<3>(q, max_distance, masks, hit),
-            _ => self.probe_width::<4>(q, max_distance, masks, hit),
+            2 => self.probe_width::<2>(queries, max_distance, hit),
+            3 => self.probe_width::<3>(queries, max_distance, hit),
+            _ => self.probe_width::<4>(queries, max_distance, hit),
         }
     }
 
+    /// Table `k`: its offsets and its partners.
+    #[inline]
+    fn table(&self, k: usize) -> (&[u32], &[u16]) {
+        let n = self.hashes.len();
+        let offsets = self.offsets.get(k * OFFSETS_PER_TABLE..(k + 1) * OFFSETS_PER_TABLE).unwrap_or(&[]);
+        let partners = self.partners.get(k * n..(k + 1) * n).unwrap_or(&[]);
+        (offsets, partners)
+    }
+
     /// [`PdqIndex::probe`] for ids of `W` bytes.
-    fn probe_width<const W: usize>(
-        &self,
-        q: &[u64; 4],
-        max_distance: u32,
-        masks: &[u16],
-        hit: &mut dyn FnMut(u32, u32),
-    ) {
-        let table_len = self.hashes.len() * W;
-        for k in 0..CHUNKS {
-            let offsets = self.offsets.get(k * OFFSETS_PER_TABLE..(k + 1) * OFFSETS_PER_TABLE).unwrap_or(&[]);
-            let ids = self.ids.get(k * table_len..(k + 1) * table_len).unwrap_or(&[]);
-            let qk = chunk(q, k);
-            for &mask in masks {
-                let value = qk ^ usize::from(mask);
-                let (Some(&start), Some(&end)) = (offsets.get(value), offsets.get(value + 1)) else {
-                    continue;
-                };
-                let bucket = ids.get(start as usize * W..end as usize * W).unwrap_or(&[]);
-                for id in bucket.chunks_exact(W).map(read_id::<W>) {
-                    if let Some(h) = self.hashes.get(id as usize) {
-                        let distance = distance_words(h, q);
-                        if distance <= max_distance {
-                            hit(id, distance);
-                        }
+    ///
+    /// In two passes: first the range of every bucket to read (all
+    /// variants, tables and masks), then the scans of those ranges. The
+    /// offset reads of the first pass do not wait on each other, nor do the
+    /// scans of the second: the memory latencies overlap (about 1.2 times
+    /// faster than reading each bucket as soon as its range is known).
+    fn probe_width<const W: usize>(&self, queries: &[[u64; 4]], max_distance: u32, hit: &mut dyn FnMut(u32, u32, u8)) {
+        let (pair_radius, radius) = radii(max_distance);
+        let masks = masks(radius);
+        let mut probes = Vec::with_capacity(queries.len() * CHUNKS * masks.len());
+        for (v, q) in (0u8..).zip(queries) {
+            for k in 0..CHUNKS {
+                let (offsets, _) = self.table(k);
+                let qk = chunk(q, k);
+                for &mask in &masks {
+                    let value = qk ^ usize::from(mask);
+                    if let (Some(&start), Some(&end)) = (offsets.get(value), offsets.get(value + 1))
+                        && start < end
+                    {
+                        probes.push(Probe { start, end, table: k as u8, variant: v, mask });
                     }
                 }
             }
+        }
+        let id_table_len = self.hashes.len() * W;
+        for probe in &probes {
+            let Some(q) = queries.get(usize::from(probe.variant)) else { continue };
+            let k = usize::from(probe.table);
+            let (partner_k, even_k) = (k ^ 1, k & !1);
+            let (_, partners) = self.table(k);
+            let (even_offsets, even_partners) = self.table(even_k);
+            let ids = self.ids.get(even_k / 2 * id_table_len..(even_k / 2 + 1) * id_table_len).unwrap_or(&[]);
+            let q_partner = chunk(q, partner_k) as u16;
+            let value = chunk(q, k) ^ usize::from(probe.mask);
+            let limit = pair_radius.saturating_sub(probe.mask.count_ones());
+            let verify = |at: usize, hit: &mut dyn FnMut(u32, u32, u8)| {
+                let id = ids.get(at * W..(at + 1) * W).map_or(u32::MAX, read_id::<W>);
+                if let Some(h) = self.hashes.get(id as usize) {
+                    let distance = distance_words(h, q);
+                    if distance <= max_distance {
+                        hit(id, distance, probe.variant);
+                    }
+                }
+            };
+            let start = probe.start as usize;
+            let bucket = partners.get(start..probe.end as usize).unwrap_or(&[]);
+            filter(bucket, q_partner, limit, |i, partner_distance, partner| {
+                if k == even_k {
+                    verify(start + i, hit);
+                } else if partner_distance > radius {
+                    // An odd table's candidate: its even chunk is `partner`
+                    // (within the chunk radius, the even table has found
+                    // it), its odd chunk `value`. Its entries are those of
+                    // the even table's bucket `partner` with partner `value`.
+                    let (at, candidates) = bucket_of(even_offsets, even_partners, usize::from(partner));
+                    for (j, &p) in candidates.iter().enumerate() {
+                        if usize::from(p) == value {
+                            verify(at + j, hit);
+                        }
+                    }
+                }
+            });
+        }
+    }
+}
+
+/// One bucket a query reads: positions `start..end` of table `table`, for
+/// query `variant`, whose chunk differs from the bucket's value by `mask`.
+#[derive(Debug, Clone, Copy)]
+struct Probe {
+    start: u32,
+    end: u32,
+    table: u8,
+    variant: u8,
+    mask: u16,
+}
+
+/// The first position of bucket `value` of a table and its partners.
+#[inline]
+fn bucket_of<'a>(offsets: &[u32], partners: &'a [u16], value: usize) -> (usize, &'a [u16]) {
+    match (offsets.get(value), offsets.get(value + 1)) {
+        (Some(&start), Some(&end)) => (start as usize, partners.get(start as usize..end as usize).unwrap_or(&[])),
+        _ => (0, &[]),
+    }
+}
+
+/// Calls `pass(i, distance, partner)` for every `partner = bucket[i]`
+/// within `limit` of `q` (`distance` being its distance).
+///
+/// Four partners at a time in a `u64`: a bit-parallel popcount of the four
+/// 16-bit lanes, then one comparison of all four with `limit` (the lanes'
+/// counts are at most 16, so adding `0x8000 - (limit + 1)` sets a lane's
+/// top bit exactly when its count is over `limit`, and carries into no
+/// other lane). On targets without a popcount instruction (x86-64's
+/// baseline) this counts four lanes for about the price of one; most
+/// groups have no partner within `limit` and cost one test.
+#[inline]
+fn filter(bucket: &[u16], q: u16, limit: u32, mut pass: impl FnMut(usize, u32, u16)) {
+    const LANES: u64 = 0x0001_0001_0001_0001;
+    if limit >= 16 {
+        for (i, &p) in bucket.iter().enumerate() {
+            pass(i, (p ^ q).count_ones(), p);
+        }
+        return;
+    }
+    let q4 = u64::from(q) * LANES;
+    let over = (0x8000 - (u64::from(limit) + 1)) * LANES;
+    let mut groups = bucket.chunks_exact(4);
+    let mut base = 0;
+    for group in &mut groups {
+        let &[a, b, c, d] = group else { continue };
+        let word = u64::from(a) | u64::from(b) << 16 | u64::from(c) << 32 | u64::from(d) << 48;
+        let mut x = word ^ q4;
+        x -= (x >> 1) & 0x5555_5555_5555_5555;
+        x = (x & 0x3333_3333_3333_3333) + ((x >> 2) & 0x3333_3333_3333_3333);
+        x = (x + (x >> 4)) & 0x0f0f_0f0f_0f0f_0f0f;
+        x = (x + (x >> 8)) & 0x00ff_00ff_00ff_00ff;
+        let mut within = !(x + over) & (0x8000 * LANES);
+        while within != 0 {
+            let lane = within.trailing_zeros() / 16;
+            within &= within - 1;
+            let shift = 16 * lane;
+            pass(base + lane as usize, ((x >> shift) & 0xff) as u32, (word >> shift) as u16);
+        }
+        base += 4;
+    }
+    for (i, &p) in groups.remainder().iter().enumerate() {
+        let distance = (p ^ q).count_ones();
+        if distance <= limit {
+            pass(base + i, distance, p);
         }
     }
 }
 
 /// Fills table `k` by counting sort: `offsets` (65,537 long) from the counts
-/// of chunk `k`'s values, then `ids` (`words.len()` ids of `width` bytes) in
-/// ascending entry order within each bucket.
-fn build_table(words: &[[u64; 4]], k: usize, offsets: &mut [u32], ids: &mut [u8], width: usize) {
+/// of chunk `k`'s values, then `partners` (`words.len()` of them) and, for
+/// an even table, `ids` (`words.len()` ids of `width` bytes) in ascending
+/// entry order within each bucket.
+fn build_table(
+    words: &[[u64; 4]],
+    k: usize,
+    offsets: &mut [u32],
+    partners: &mut [u16],
+    mut ids: Option<&mut [u8]>,
+    width: usize,
+) {
     for h in words {
         if let Some(c) = offsets.get_mut(chunk(h, k) + 1) {
             *c += 1;
@@ -372,10 +531,16 @@ fn build_table(words: &[[u64; 4]], k: usize, offsets: &mut [u32], ids: &mut [u8]
     }
     // offsets[v] is now the start of bucket v; use it as a cursor and shift
     // back afterwards (cursor v ends at the start of v + 1).
+    let partner_of = k ^ 1;
     for (id, h) in (0u32..).zip(words) {
         if let Some(cursor) = offsets.get_mut(chunk(h, k)) {
-            let at = *cursor as usize * width;
-            if let (Some(slot), Some(bytes)) = (ids.get_mut(at..at + width), id.to_le_bytes().get(..width)) {
+            let at = *cursor as usize;
+            if let Some(slot) = partners.get_mut(at) {
+                *slot = chunk(h, partner_of) as u16;
+            }
+            if let Some(ids) = ids.as_deref_mut()
+                && let (Some(slot), Some(bytes)) = (ids.get_mut(at * width..(at + 1) * width), id.to_le_bytes().get(..width))
+            {
                 slot.copy_from_slice(bytes);
             }
             *cursor += 1;

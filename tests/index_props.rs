@@ -92,7 +92,9 @@ fn naive_dihedral(hashes: &[PdqHash], variants: &[PdqHash; 8], max_distance: u32
 }
 
 const SIZES: [usize; 5] = [0, 1, 5, 1000, 20000];
-const THRESHOLDS: [u32; 11] = [0, 1, 15, 16, 31, 32, 40, 47, 48, 64, 200];
+/// Every radius change: the pair radius at multiples of 8, the chunk radius
+/// at multiples of 16, the scan from 48.
+const THRESHOLDS: [u32; 15] = [0, 1, 7, 8, 15, 16, 23, 24, 31, 32, 40, 47, 48, 64, 200];
 
 /// A random list of `n` hashes; when `clustered`, drawn near a few centres
 /// so that many entries are near each other and near the queries.
@@ -204,6 +206,73 @@ fn a_list_past_65536_entries() {
             assert!(expected.iter().any(|m| m.entry >= 65_536) || d < 25);
             assert_eq!(index.query_dihedral(q, d), expected);
             assert_eq!(index.query(&q[0], d), naive_query(&hashes, &q[0], d));
+        }
+    }
+}
+
+/// `q` with `distances[k]` distinct bits flipped in chunk `k` (bits `16k`
+/// to `16k + 15`).
+fn flip_chunks(rng: &mut Rng, q: &PdqHash, distances: &[u32; 16]) -> PdqHash {
+    let mut w = q.words();
+    for (k, &d) in distances.iter().enumerate() {
+        let mut chosen = [false; 16];
+        let mut left = d.min(16);
+        while left > 0 {
+            let b = rng.below(16);
+            if !chosen[b] {
+                chosen[b] = true;
+                let bit = 16 * k + b;
+                w[bit / 64] ^= 1 << (bit % 64);
+                left -= 1;
+            }
+        }
+    }
+    PdqHash::from_words(w)
+}
+
+/// Neighbours built chunk by chunk at the edges of the method: exactly one
+/// pair of chunks (`2p`, `2p + 1`) is within the pair radius `R = d / 8`,
+/// with its distance on the even chunk only, on the odd chunk only, or on
+/// both; every other pair is `R + 1` away. Some are repeated (equal pairs
+/// in a bucket). The index must agree with the scan at and around `d`.
+#[test]
+fn neighbours_found_through_one_pair_only() {
+    let mut rng = Rng(2024);
+    for d in [7u32, 8, 15, 16, 23, 24, 31, 32, 39, 40, 47] {
+        let pair_radius = d / 8;
+        let queries: Vec<[PdqHash; 8]> = (0..6).map(|_| variants(&mut rng)).collect();
+        let mut hashes = list(&mut rng, 3000, false);
+        for q in &queries {
+            for case in 0..12 {
+                let v = q[rng.below(8)];
+                let pair = rng.below(8);
+                let mut distances = [0u32; 16];
+                for p in 0..8 {
+                    let total = if p == pair { pair_radius.saturating_sub(case % 2) } else { pair_radius + 1 };
+                    let even = match (p == pair, case % 3) {
+                        (true, 0) => total,
+                        (true, 1) => 0,
+                        _ => rng_bits(&mut rng, total as usize),
+                    };
+                    distances[2 * p] = even;
+                    distances[2 * p + 1] = total - even;
+                }
+                let h = flip_chunks(&mut rng, &v, &distances);
+                for _ in 0..=(case % 4) / 3 * 2 {
+                    let at = rng.below(hashes.len());
+                    hashes[at] = h;
+                }
+            }
+        }
+        let index = PdqIndex::new(hashes.clone()).unwrap();
+        for q in &queries {
+            for distance in [d.saturating_sub(1), d, d + 1, 8 * pair_radius + 7] {
+                let expected = naive_dihedral(&hashes, q, distance);
+                assert_eq!(index.query_dihedral(q, distance), expected, "d {distance}");
+                for v in q {
+                    assert_eq!(index.query(v, distance), naive_query(&hashes, v, distance), "d {distance}");
+                }
+            }
         }
     }
 }
