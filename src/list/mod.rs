@@ -4,7 +4,7 @@
 //!   listed hash with its optional label.
 //! * [`import`]: parsers for the formats lists come in (ThreatExchange
 //!   lines and CSV, HMA CSV, StopNCII-style JSON, bare hashes).
-//! * [`format`]: prescan's compact signed binary list, and loading it
+//! * [`format`](mod@format): prescan's compact signed binary list, and loading it
 //!   under a trusted key, expiry, rollback and size limits.
 //! * [`keys`]: Ed25519 signing and verifying keys.
 
