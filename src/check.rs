@@ -16,8 +16,8 @@ use crate::hash::digest::FileDigests;
 use crate::hash::pdq::{self, Dihedral, PdqDihedral, PdqHash, PdqResult};
 use crate::hash::perceptual::{self, PerceptualHash};
 use crate::index::{ExactSet, HammingSet, PdqIndex};
-use crate::list::format::{Section, SignedList};
 use crate::list::SignalType;
+use crate::list::format::{Section, SignedList};
 use crate::pixels::Pixels;
 
 /// How a [`Checker`] matches.

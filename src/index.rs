@@ -539,7 +539,8 @@ fn build_table(
                 *slot = chunk(h, partner_of) as u16;
             }
             if let Some(ids) = ids.as_deref_mut()
-                && let (Some(slot), Some(bytes)) = (ids.get_mut(at * width..(at + 1) * width), id.to_le_bytes().get(..width))
+                && let (Some(slot), Some(bytes)) =
+                    (ids.get_mut(at * width..(at + 1) * width), id.to_le_bytes().get(..width))
             {
                 slot.copy_from_slice(bytes);
             }

@@ -16,9 +16,9 @@ use crate::check::{self, CheckOptions, Verdict};
 use crate::decode::{self, Limits};
 use crate::error::Error;
 use crate::hash::{self, FileHashes, HashOptions, ImageHashes};
+use crate::list::SignalType;
 use crate::list::format::{ListLimits, LoadOptions, SignedList};
 use crate::list::keys::PublicKey;
-use crate::list::SignalType;
 use crate::pixels::{PixelLayout, Pixels};
 
 /// A JS `Error` with the library error's message and `code`.

@@ -4,9 +4,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-use image::{imageops, ImageEncoder, RgbImage};
+use image::{ImageEncoder, RgbImage, imageops};
 use prescan::check::{CheckOptions, Checker};
-use prescan::hash::{hash_file, HashOptions};
+use prescan::hash::{HashOptions, hash_file};
 use prescan::list::format::{ListBuilder, ListLimits, LoadOptions, SignedList};
 use prescan::list::keys::SecretKey;
 use prescan::list::{Entry, SignalType};
@@ -119,11 +119,9 @@ fn listed_images_are_found_after_edits_and_unrelated_ones_are_not() {
                 assert_eq!(pdq.distance, 0);
             }
             // Every PDQ match is the listed image itself.
-            assert!(v
-                .matches
-                .iter()
-                .filter(|m| m.signal == SignalType::Pdq)
-                .all(|m| m.label.as_deref() == Some(&label)));
+            assert!(
+                v.matches.iter().filter(|m| m.signal == SignalType::Pdq).all(|m| m.label.as_deref() == Some(&label))
+            );
         }
     }
     println!("worst PDQ distance of a listed image after an edit: {worst}");

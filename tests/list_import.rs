@@ -5,13 +5,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
+use prescan::Error;
 use prescan::hash::pdq::PdqHash;
 use prescan::list::import::{
-    detect, import, parse_hash, parse_signal_type, to_csv, to_json, to_lines, ImportOptions, Imported, InputFormat,
-    Rejected,
+    ImportOptions, Imported, InputFormat, Rejected, detect, import, parse_hash, parse_signal_type, to_csv, to_json,
+    to_lines,
 };
 use prescan::list::{Entry, SignalType};
-use prescan::Error;
 
 const PDQ_A: &str = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22";
 const PDQ_B: &str = "58f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b23";

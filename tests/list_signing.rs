@@ -3,10 +3,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-use prescan::list::format::{inspect, ListBuilder, ListLimits, LoadOptions, SignedList};
+use prescan::Error;
+use prescan::list::format::{ListBuilder, ListLimits, LoadOptions, SignedList, inspect};
 use prescan::list::keys::SecretKey;
 use prescan::list::{Entry, SignalType};
-use prescan::Error;
 
 const NOW: u64 = 1_790_000_000;
 

@@ -13,7 +13,7 @@ mod common;
 
 use prescan::hash::digest::FileDigests;
 use prescan::hash::pdq;
-use prescan::hash::{hash_file, HashOptions};
+use prescan::hash::{HashOptions, hash_file};
 use prescan::{Error, Pixels};
 use wasm_bindgen_test::wasm_bindgen_test;
 

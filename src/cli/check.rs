@@ -7,11 +7,10 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 use prescan::check::{CheckOptions, Checker, Verdict};
-use prescan::list::format::{ListLimits, LoadOptions, SignedList};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 
 use super::files::{self, path_text};
-use super::{public_key, time, walk, Outcome};
+use super::{Outcome, load_list, walk};
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
@@ -33,15 +32,7 @@ pub struct CheckArgs {
 }
 
 pub fn run(args: &CheckArgs) -> Result<Outcome, String> {
-    let key = public_key(&args.public)?;
-    let bytes = files::read(&args.list).map_err(|e| format!("{}: {e}", args.list.display()))?;
-    let options = LoadOptions {
-        trusted_keys: vec![key],
-        now: time::now(),
-        min_sequence: args.min_sequence,
-        limits: ListLimits::default(),
-    };
-    let list = SignedList::load(bytes, &options).map_err(|e| format!("{}: {e}", args.list.display()))?;
+    let list = load_list(&args.list, &args.public, args.min_sequence)?;
     let checker = Checker::new(list, CheckOptions::default()).map_err(|e| e.to_string())?;
 
     let files = walk::files(&args.paths);
@@ -60,11 +51,7 @@ pub fn run(args: &CheckArgs) -> Result<Outcome, String> {
                             warn(&format!("prescan: {}: {e} (checked by digests only)", path.display()));
                         }
                     }
-                    if args.json {
-                        json_line(path, &v)
-                    } else {
-                        plain(path, &v)
-                    }
+                    if args.json { json_line(path, &v) } else { plain(path, &v) }
                 }
                 Err(e) => {
                     failed = true;

@@ -5,11 +5,11 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 use prescan::hash::pdq::Dihedral;
-use prescan::hash::{hash_file, FileHashes, HashOptions};
-use serde_json::{json, Map, Value};
+use prescan::hash::{FileHashes, HashOptions, hash_file};
+use serde_json::{Map, Value, json};
 
 use super::files::{self, path_text};
-use super::{walk, Outcome};
+use super::{Outcome, walk};
 
 #[derive(Debug, Args)]
 pub struct HashArgs {

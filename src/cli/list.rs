@@ -5,12 +5,12 @@ use std::collections::HashSet;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
-use prescan::list::format::{self, ListBuilder, ListLimits, LoadOptions, SignedList};
+use prescan::list::format::{self, ListBuilder, ListLimits};
 use prescan::list::import::{self, ImportOptions, InputFormat};
 use prescan::list::keys::SecretKey;
 use prescan::list::{Entry, SignalType};
 
-use super::{files, public_key, time, Outcome};
+use super::{Outcome, files, load_list, public_key, time};
 
 #[derive(Debug, Subcommand)]
 pub enum ListCommand {
@@ -160,15 +160,7 @@ fn build(args: &BuildArgs) -> Result<Outcome, String> {
 }
 
 fn verify(args: &VerifyArgs) -> Result<Outcome, String> {
-    let key = public_key(&args.public)?;
-    let bytes = files::read(&args.list).map_err(|e| format!("{}: {e}", args.list.display()))?;
-    let options = LoadOptions {
-        trusted_keys: vec![key],
-        now: time::now(),
-        min_sequence: args.min_sequence,
-        limits: ListLimits::default(),
-    };
-    let list = SignedList::load(bytes, &options).map_err(|e| format!("{}: {e}", args.list.display()))?;
+    let list = load_list(&args.list, &args.public, args.min_sequence)?;
     let m = list.meta();
     println!(
         "{}: OK: list {:?} sequence {} signed by key {}, {} entries",

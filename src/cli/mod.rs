@@ -13,6 +13,9 @@ mod list;
 mod time;
 mod walk;
 
+use std::path::Path;
+
+use prescan::list::format::{ListLimits, LoadOptions, SignedList};
 use prescan::list::keys::PublicKey;
 
 use std::process::ExitCode;
@@ -86,4 +89,15 @@ fn public_key(arg: &str) -> Result<PublicKey, String> {
     }
     let text = std::fs::read_to_string(arg).map_err(|e| format!("public key {arg}: {e}"))?;
     PublicKey::from_hex(&text).map_err(|e| format!("public key {arg}: {e}"))
+}
+
+/// Reads the list at `path` and accepts it as a host would: signed by the
+/// public key `public` (hex or file), current, and not older than
+/// `min_sequence`.
+fn load_list(path: &Path, public: &str, min_sequence: u64) -> Result<SignedList, String> {
+    let key = public_key(public)?;
+    let bytes = files::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let options =
+        LoadOptions { trusted_keys: vec![key], now: time::now(), min_sequence, limits: ListLimits::default() };
+    SignedList::load(bytes, &options).map_err(|e| format!("{}: {e}", path.display()))
 }

@@ -19,7 +19,7 @@
 use std::ops::Range;
 
 use crate::error::{Error, Result};
-use crate::list::keys::{KeyId, PublicKey, SecretKey, SIGNATURE_LEN};
+use crate::list::keys::{KeyId, PublicKey, SIGNATURE_LEN, SecretKey};
 use crate::list::{Entry, SignalType};
 
 /// The first 8 bytes of every list.
@@ -247,11 +247,7 @@ pub fn verify_signature(bytes: &[u8], key: &PublicKey) -> Result<()> {
         return Err(Error::UnknownKey { key_id: header.key_id.to_string() });
     }
     let (signed, signature) = split_signature(bytes)?;
-    if key.verifies(signed, &signature) {
-        Ok(())
-    } else {
-        Err(Error::BadSignature)
-    }
+    if key.verifies(signed, &signature) { Ok(()) } else { Err(Error::BadSignature) }
 }
 
 /// Builds a signed list.

@@ -208,11 +208,7 @@ pub fn detect(text: &str) -> InputFormat {
             return InputFormat::Csv;
         }
     }
-    if first.split_whitespace().nth(1).is_some() {
-        InputFormat::Lines
-    } else {
-        InputFormat::Bare
-    }
+    if first.split_whitespace().nth(1).is_some() { InputFormat::Lines } else { InputFormat::Bare }
 }
 
 /// Reads the hash list `text`.
