@@ -1,6 +1,7 @@
 //! The library compiled to WebAssembly gives the native build's results.
 //!
-//! Runs under Node with `wasm-bindgen-test-runner`:
+//! Runs under Node, and in headless Chromium with `WASM_BINDGEN_USE_BROWSER=1`
+//! and `CHROMEDRIVER=/usr/bin/chromedriver`, with `wasm-bindgen-test-runner`:
 //! `CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
 //! cargo test --target wasm32-unknown-unknown --test wasm`.
 //! The expected PDQ values are the ones `tests/pdq_golden.rs` holds the
