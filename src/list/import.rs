@@ -425,48 +425,27 @@ impl Collector<'_> {
 
 /// Reads [`InputFormat::Lines`].
 fn import_lines(text: &str, c: &mut Collector<'_>) -> Result<()> {
-    for (n, raw) in numbered_lines(text) {
-        let location = format!("line {n}");
-        if raw.len() > MAX_LINE_BYTES {
-            c.reject(location, too_long("line", raw.len()))?;
-            continue;
-        }
-        let line = raw.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
+    for_each_line(text, c, true, |location, line, c| {
         let (kind, rest) = split_field(line);
         // `prescan hash` output that is not a list entry; see `import`.
         if kind == "pdq_quality" || kind.starts_with("pdq:") {
-            continue;
+            return Ok(());
         }
         let (hash, label) = split_field(rest);
         if hash.is_empty() {
-            c.reject(location, "expected `<signal_type> <hash> [label]`, found one field".to_owned())?;
-            continue;
+            return c.reject(location, "expected `<signal_type> <hash> [label]`, found one field".to_owned());
         }
         let Some(signal) = parse_signal_type(kind) else {
-            c.reject(location, format!("unknown signal type {}", show(kind)))?;
-            continue;
+            return c.reject(location, format!("unknown signal type {}", show(kind)));
         };
-        c.add(location, signal, hash, Some(label))?;
-    }
-    Ok(())
+        c.add(location, signal, hash, Some(label))
+    })
 }
 
 /// Reads [`InputFormat::Bare`]: a hash per line, optionally followed by a
 /// label.
 fn import_bare(text: &str, c: &mut Collector<'_>) -> Result<()> {
-    for (n, raw) in numbered_lines(text) {
-        let location = format!("line {n}");
-        if raw.len() > MAX_LINE_BYTES {
-            c.reject(location, too_long("line", raw.len()))?;
-            continue;
-        }
-        let line = raw.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
+    for_each_line(text, c, true, |location, line, c| {
         let Some(signal) = c.options.signal_type else {
             return Err(Error::BadEntry {
                 location: "options".to_owned(),
@@ -474,9 +453,8 @@ fn import_bare(text: &str, c: &mut Collector<'_>) -> Result<()> {
             });
         };
         let (hash, label) = split_field(line);
-        c.add(location, signal, hash, Some(label))?;
-    }
-    Ok(())
+        c.add(location, signal, hash, Some(label))
+    })
 }
 
 /// Reads [`InputFormat::Csv`].
@@ -544,22 +522,10 @@ fn import_json(text: &str, c: &mut Collector<'_>) -> Result<()> {
 
 /// Reads one JSON object per line.
 fn import_json_lines(text: &str, c: &mut Collector<'_>) -> Result<()> {
-    for (n, raw) in numbered_lines(text) {
-        let location = format!("line {n}");
-        if raw.len() > MAX_LINE_BYTES {
-            c.reject(location, too_long("line", raw.len()))?;
-            continue;
-        }
-        let line = raw.trim();
-        if line.is_empty() {
-            continue;
-        }
-        match serde_json::from_str::<Value>(line) {
-            Ok(value) => json_record(value, location, c)?,
-            Err(e) => c.reject(location, format!("not JSON: {e}"))?,
-        }
-    }
-    Ok(())
+    for_each_line(text, c, false, |location, line, c| match serde_json::from_str::<Value>(line) {
+        Ok(value) => json_record(value, location, c),
+        Err(e) => c.reject(location, format!("not JSON: {e}")),
+    })
 }
 
 /// Reads the elements of a JSON array, `text` being what follows its `[`.
@@ -770,6 +736,30 @@ fn split_field(s: &str) -> (&str, &str) {
 /// The lines of `text` numbered from 1, without their `\r\n` or `\n`.
 fn numbered_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
     text.split('\n').enumerate().map(|(i, l)| (i + 1, l.strip_suffix('\r').unwrap_or(l)))
+}
+
+/// Runs `each` on every line of `text` that is not blank (nor, with
+/// `comments`, a `#` comment), trimmed, with its location; a line over
+/// [`MAX_LINE_BYTES`] is rejected through `c` instead.
+fn for_each_line(
+    text: &str,
+    c: &mut Collector<'_>,
+    comments: bool,
+    mut each: impl FnMut(String, &str, &mut Collector<'_>) -> Result<()>,
+) -> Result<()> {
+    for (n, raw) in numbered_lines(text) {
+        let location = format!("line {n}");
+        if raw.len() > MAX_LINE_BYTES {
+            c.reject(location, too_long("line", raw.len()))?;
+            continue;
+        }
+        let line = raw.trim();
+        if line.is_empty() || (comments && line.starts_with('#')) {
+            continue;
+        }
+        each(location, line, c)?;
+    }
+    Ok(())
 }
 
 /// The lines that are not blank or `#` comments, trimmed.
