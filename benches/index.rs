@@ -30,6 +30,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use common::{Rng, flip};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
@@ -47,39 +51,6 @@ const QUERIES: usize = 2000;
 /// Criterion measures lists up to this size (bigger ones are only timed by
 /// hand).
 const CRITERION_MAX: usize = 1_000_000;
-
-/// SplitMix64, seeded: the same lists every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn hash(&mut self) -> PdqHash {
-        PdqHash::from_words([self.next(), self.next(), self.next(), self.next()])
-    }
-}
-
-fn flip(rng: &mut Rng, h: &PdqHash, bits: u32) -> PdqHash {
-    let mut w = h.words();
-    let mut left = bits;
-    while left > 0 {
-        let k = rng.below(256);
-        let bit = 1u64 << (k % 64);
-        if w[k / 64] & bit == h.words()[k / 64] & bit {
-            w[k / 64] ^= bit;
-            left -= 1;
-        }
-    }
-    PdqHash::from_words(w)
-}
 
 /// Random queries; 1% have a random variant 10 to 31 bits from a random
 /// listed hash.

@@ -8,44 +8,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
+mod common;
+
+use common::{Rng, flip};
 use prescan::Error;
 use prescan::hash::pdq::{Dihedral, PdqHash};
 use prescan::index::{ExactSet, HammingSet, Neighbour, PdqIndex, PdqMatch, PdqNeighbour, pdq_linear_scan};
-
-/// SplitMix64: small, seedable, good enough for test data.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn hash(&mut self) -> PdqHash {
-        PdqHash::from_words([self.next(), self.next(), self.next(), self.next()])
-    }
-}
-
-/// `h` with exactly `bits` distinct bits flipped.
-fn flip(rng: &mut Rng, h: &PdqHash, bits: u32) -> PdqHash {
-    let mut w = h.words();
-    let mut chosen = [false; 256];
-    let mut left = bits.min(256);
-    while left > 0 {
-        let k = rng.below(256);
-        if !chosen[k] {
-            chosen[k] = true;
-            w[k / 64] ^= 1 << (k % 64);
-            left -= 1;
-        }
-    }
-    PdqHash::from_words(w)
-}
 
 /// Eight related variants: a base hash and seven others, some near it (as
 /// rotations of a symmetric image are), some random.

@@ -7,6 +7,7 @@
 #![allow(dead_code)]
 
 use prescan::PixelLayout;
+use prescan::hash::pdq::PdqHash;
 
 /// A generated image.
 pub struct Fixture {
@@ -219,3 +220,41 @@ pub const GOLDEN_PDQ: [(&str, u8, &str); 5] = [
         "627ac31c0f09e646f07b1f3c0cec8766f38739b804ecf0c6fb0762d9103c9f66",
     ), // Scene 1201x797 Rgba seed 5
 ];
+
+/// SplitMix64: small, seedable, good enough for test data; the same lists
+/// every run.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    pub fn hash(&mut self) -> PdqHash {
+        PdqHash::from_words([self.next(), self.next(), self.next(), self.next()])
+    }
+}
+
+/// `h` with exactly `bits` distinct bits flipped.
+pub fn flip(rng: &mut Rng, h: &PdqHash, bits: u32) -> PdqHash {
+    let mut w = h.words();
+    let mut chosen = [false; 256];
+    let mut left = bits.min(256);
+    while left > 0 {
+        let k = rng.below(256);
+        if !chosen[k] {
+            chosen[k] = true;
+            w[k / 64] ^= 1 << (k % 64);
+            left -= 1;
+        }
+    }
+    PdqHash::from_words(w)
+}
