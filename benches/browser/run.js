@@ -14,7 +14,7 @@ import { parseArgs } from "node:util";
 
 import { chromium } from "playwright-core";
 
-import { startBenchServer } from "./server.js";
+import { startServer } from "../../tests/e2e/server.js";
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const WWW = join(REPO, "www");
@@ -87,7 +87,8 @@ for (let i = 0; i < Number(opt["native-runs"]); i++) {
 
 // --- browser -----------------------------------------------------------------
 
-const server = await startBenchServer({ www: WWW, inputs: opt.inputs });
+// www/ under the tests' strict CSP, plus the generated inputs.
+const server = await startServer(WWW, 0, { "/bench-inputs/": opt.inputs });
 const profile = mkdtempSync(join(tmpdir(), "prescan-bench-profile-"));
 const problems = [];
 let results;

@@ -40,7 +40,11 @@ export function tamper(bytes) {
 }
 
 /** Starts the server on a free port; `requests` logs every request. */
-export async function startServer(root, port = 0) {
+/**
+ * Serves `root` on 127.0.0.1 (`port` 0: any free port), and each directory of
+ * `mounts` under its URL prefix (e.g. `{ "/bench-inputs/": dir }`).
+ */
+export async function startServer(root, port = 0, mounts = {}) {
   const requests = [];
   const server = createServer(async (req, res) => {
     const url = new URL(req.url, "http://x");
@@ -56,9 +60,17 @@ export async function startServer(root, port = 0) {
     };
     if (req.method !== "GET" && req.method !== "HEAD") return send(405, "method not allowed", "text/plain");
     let path = decodeURIComponent(url.pathname);
+    let dir = root;
+    for (const [prefix, mounted] of Object.entries(mounts)) {
+      if (path.startsWith(prefix)) {
+        dir = mounted;
+        path = path.slice(prefix.length - 1);
+        break;
+      }
+    }
     if (path.endsWith("/")) path += "index.html";
-    const file = normalize(join(root, path));
-    if (!file.startsWith(normalize(root) + sep)) return send(403, "forbidden", "text/plain");
+    const file = normalize(join(dir, path));
+    if (!file.startsWith(normalize(dir) + sep)) return send(403, "forbidden", "text/plain");
     try {
       if (path === "/demo/tampered.list") {
         return send(200, tamper(await readFile(join(root, "demo/demo.list"))), TYPES[".list"]);
