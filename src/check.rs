@@ -251,15 +251,18 @@ impl Checker {
                 matches.push(self.matched(SignalType::Pdq, m.entry, m.distance, *threshold, Some(m.variant)));
             }
         }
-        for (signal, set, threshold) in &self.perceptual {
-            let Some(algorithm) = signal.perceptual() else { continue };
-            // An image the perceptual hasher refuses (no pixels) cannot
-            // match; PDQ above has already handled it.
-            let Ok(hash) = perceptual::hash(algorithm, pixels) else { continue };
-            for n in set.query(hash.as_bytes(), *threshold) {
-                matches.push(self.matched(*signal, n.entry, n.distance, *threshold, None));
+        // The perceptual hashes the list has sections for, computed together
+        // (one RGB copy, one grey conversion). An image the perceptual
+        // hasher refuses (no pixels) cannot match; PDQ above has handled it.
+        let algorithms: Vec<_> = self.perceptual.iter().filter_map(|(signal, _, _)| signal.perceptual()).collect();
+        if let Ok(computed) = perceptual::hash_each(&algorithms, pixels) {
+            let sets = self.perceptual.iter().filter(|(signal, _, _)| signal.perceptual().is_some());
+            for ((signal, set, threshold), hash) in sets.zip(computed) {
+                for n in set.query(hash.as_bytes(), *threshold) {
+                    matches.push(self.matched(*signal, n.entry, n.distance, *threshold, None));
+                }
+                hashes.perceptual.push(hash);
             }
-            hashes.perceptual.push(hash);
         }
         skipped
     }

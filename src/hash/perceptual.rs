@@ -16,11 +16,14 @@
 //! (Python `imagehash`, say) differ in grey conversion, resize filter or
 //! threshold, and their values are not comparable with these.
 
+use std::cell::OnceCell;
 use std::fmt;
 
-use image::RgbImage;
-use image::imageops::FilterType;
+use image::imageops::{self, FilterType};
+use image::{GrayImage, RgbImage};
 use image_hasher::{BitOrder, HashAlg, Hasher, HasherConfig};
+use rustdct::Dct2;
+use rustdct::algorithm::type2and3_butterflies::Type2And3Butterfly16;
 
 use crate::error::{Error, Result};
 use crate::hex;
@@ -96,21 +99,16 @@ impl PerceptualAlgorithm {
         self.bits() as usize / 8
     }
 
-    /// The `image_hasher` configuration this name stands for. Every setter
-    /// is called, so that a change of default upstream cannot change it.
-    fn hasher(self) -> Hasher {
-        let (alg, side, dct) = match self {
-            Self::Phash => (HashAlg::Median, 8, true),
-            Self::Dhash => (HashAlg::Gradient, 8, false),
-            Self::Ahash => (HashAlg::Mean, 8, false),
-            Self::Blockhash => (HashAlg::Blockhash, 16, false),
-        };
-        let config = HasherConfig::new()
-            .hash_alg(alg)
-            .hash_size(side, side)
+    /// The `image_hasher` configuration of blockhash, the one algorithm
+    /// computed by the crate itself. Every setter is called, so that a
+    /// change of default upstream cannot change it.
+    fn blockhash_hasher() -> Hasher {
+        HasherConfig::new()
+            .hash_alg(HashAlg::Blockhash)
+            .hash_size(16, 16)
             .resize_filter(FilterType::Lanczos3)
-            .bit_order(BitOrder::MsbFirst);
-        if dct { config.preproc_dct() } else { config }.to_hasher()
+            .bit_order(BitOrder::MsbFirst)
+            .to_hasher()
     }
 }
 
@@ -181,31 +179,136 @@ impl fmt::Display for PerceptualHash {
 /// [`Error::EmptyImage`] for an image with no pixels;
 /// [`Error::LimitExceeded`] for a side longer than [`MAX_SIDE`].
 pub fn hash(algorithm: PerceptualAlgorithm, pixels: Pixels<'_>) -> Result<PerceptualHash> {
-    let image = to_rgb_image(pixels)?;
-    run(algorithm, &image)
+    let mut hashes = hash_each(&[algorithm], pixels)?;
+    hashes.pop().ok_or(Error::EmptyImage)
 }
 
 /// Hashes `pixels` with every algorithm, in the order of
-/// [`PerceptualAlgorithm::ALL`], converting the pixels only once.
+/// [`PerceptualAlgorithm::ALL`].
 ///
 /// # Errors
 /// As [`hash`].
 pub fn hash_all(pixels: Pixels<'_>) -> Result<Vec<PerceptualHash>> {
-    let image = to_rgb_image(pixels)?;
-    PerceptualAlgorithm::ALL.into_iter().map(|alg| run(alg, &image)).collect()
+    hash_each(&PerceptualAlgorithm::ALL, pixels)
 }
 
-/// Runs one configuration on a checked, non-empty image.
-fn run(algorithm: PerceptualAlgorithm, image: &RgbImage) -> Result<PerceptualHash> {
-    let hash = algorithm.hasher().hash_image(image);
-    let bytes = hash.as_bytes().to_vec();
-    if bytes.len() != algorithm.len() {
-        return Err(Error::InvalidHash {
-            kind: algorithm.name(),
-            reason: format!("image_hasher produced {} bytes, expected {}", bytes.len(), algorithm.len()),
+/// Hashes `pixels` with each of `algorithms`, in that order, converting the
+/// pixels to RGB once and to grey at most once.
+///
+/// # Errors
+/// As [`hash`].
+pub fn hash_each(algorithms: &[PerceptualAlgorithm], pixels: Pixels<'_>) -> Result<Vec<PerceptualHash>> {
+    let image = to_rgb_image(pixels)?;
+    // Grey only when an algorithm needs it: a 12-megapixel conversion is
+    // not free.
+    let grey_cell = OnceCell::new();
+    let grey = || grey_cell.get_or_init(|| imageops::grayscale(&image));
+    let mut out = Vec::with_capacity(algorithms.len());
+    for &algorithm in algorithms {
+        out.push(match algorithm {
+            PerceptualAlgorithm::Phash => phash(grey()),
+            PerceptualAlgorithm::Dhash => dhash(grey()),
+            PerceptualAlgorithm::Ahash => ahash(grey()),
+            PerceptualAlgorithm::Blockhash => blockhash(&image),
         });
     }
-    Ok(PerceptualHash { algorithm, bytes })
+    Ok(out)
+}
+
+// ---------------------------------------------------------------------------
+// pHash, dHash and aHash: image_hasher's computation, redone here
+// ---------------------------------------------------------------------------
+//
+// Why not call image_hasher for these: its pHash plans its 16-point DCT with
+// rustdct's `DctPlanner`, which links all of rustfft into the Wasm module
+// (about 160 KB of its 1 MB) although a 16-point DCT never uses it; and each
+// of its hashers converts the whole image to grey again. The steps below are
+// image_hasher 3.1's, call for call: `imageops::grayscale` (what its
+// `Image::to_grayscale` does for an `RgbImage`), `imageops::resize` with
+// Lanczos3, for pHash rustdct's `Type2And3Butterfly16` (the algorithm the
+// planner picks for 16 points) on the rows, then on the columns, the top-left
+// 8 × 8 kept; the thresholds and the bit packing as its `alg` module does
+// them. `tests::same_as_image_hasher` compares every value with
+// image_hasher's own on a few hundred generated images, and the golden
+// values pin them.
+
+/// dHash: the grey image resized to 9 × 8; bit = the pixel is darker than
+/// its right neighbour, row by row.
+fn dhash(grey: &GrayImage) -> PerceptualHash {
+    let small = imageops::resize(grey, 9, 8, FilterType::Lanczos3);
+    let bits = small.as_raw().chunks_exact(9).flat_map(|row| row.windows(2).map(|w| w.first() < w.get(1)));
+    PerceptualHash { algorithm: PerceptualAlgorithm::Dhash, bytes: pack_msb_first(bits) }
+}
+
+/// aHash: the grey image resized to 8 × 8; bit = the pixel is at least the
+/// mean, the mean truncated to an integer.
+fn ahash(grey: &GrayImage) -> PerceptualHash {
+    let small = imageops::resize(grey, 8, 8, FilterType::Lanczos3);
+    let values = small.as_raw();
+    let mean = values.iter().map(|&v| u32::from(v)).sum::<u32>() / values.len().max(1) as u32;
+    let bits = values.iter().map(|&v| u32::from(v) >= mean);
+    PerceptualHash { algorithm: PerceptualAlgorithm::Ahash, bytes: pack_msb_first(bits) }
+}
+
+/// Side of pHash's DCT input: the hash side (8) times image_hasher's
+/// `SIZE_MULTIPLIER` (2).
+const DCT_SIDE: usize = 16;
+
+/// pHash's 64 bits: the grey image resized to 16 × 16, a 2-D DCT-II
+/// (unnormalised, rows then columns), the top-left 8 × 8 coefficients, each
+/// compared with their median (the mean of the middle two).
+fn phash(grey: &GrayImage) -> PerceptualHash {
+    let small = imageops::resize(grey, DCT_SIDE as u32, DCT_SIDE as u32, FilterType::Lanczos3);
+    let mut values: Vec<f32> = small.as_raw().iter().map(|&v| f32::from(v)).collect();
+    let dct = Type2And3Butterfly16::<f32>::new();
+    let mut scratch: [f32; 0] = [];
+    for _pass in 0..2 {
+        // A pass transforms the rows and transposes, so the second pass
+        // transforms the columns and transposes back.
+        for row in values.chunks_exact_mut(DCT_SIDE) {
+            dct.process_dct2_with_scratch(row, &mut scratch);
+        }
+        values = (0..DCT_SIDE * DCT_SIDE)
+            .map(|i| values.get((i % DCT_SIDE) * DCT_SIDE + i / DCT_SIDE).copied().unwrap_or(0.0))
+            .collect();
+    }
+    let kept: Vec<f32> = values
+        .chunks_exact(DCT_SIDE)
+        .take(DCT_SIDE / 2)
+        .flat_map(|row| row.iter().take(DCT_SIDE / 2))
+        .copied()
+        .collect();
+    let mut sorted = kept.clone();
+    sorted.sort_unstable_by(f32::total_cmp);
+    let mid = sorted.len() / 2;
+    let median = match (sorted.get(mid.wrapping_sub(1)), sorted.get(mid)) {
+        (Some(&a), Some(&b)) => f32::midpoint(a, b),
+        _ => 0.0,
+    };
+    let bits = kept.iter().map(|&c| c >= median);
+    PerceptualHash { algorithm: PerceptualAlgorithm::Phash, bytes: pack_msb_first(bits) }
+}
+
+/// Packs bits eight to a byte, the first in the most significant position
+/// (image_hasher's `BitOrder::MsbFirst`); a last partial byte is padded with
+/// zeros.
+fn pack_msb_first(bits: impl Iterator<Item = bool>) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    for (n, bit) in bits.enumerate() {
+        if n % 8 == 0 {
+            bytes.push(0);
+        }
+        if let Some(byte) = bytes.last_mut() {
+            *byte |= u8::from(bit) << (7 - n % 8);
+        }
+    }
+    bytes
+}
+
+/// Blockhash, by image_hasher, of the RGB image.
+fn blockhash(image: &RgbImage) -> PerceptualHash {
+    let hash = PerceptualAlgorithm::blockhash_hasher().hash_image(image);
+    PerceptualHash { algorithm: PerceptualAlgorithm::Blockhash, bytes: hash.as_bytes().to_vec() }
 }
 
 /// The one copy of the pixels that the hashers read: RGB, whatever the
@@ -299,6 +402,79 @@ mod tests {
                 "6969696996969696696969699696969669696969969696966969696996969696",
             ]
         );
+    }
+
+    /// Hashes with image_hasher's own configurations, the ones this module
+    /// redoes (pHash, dHash, aHash) and the one it calls (blockhash).
+    fn image_hasher_hexes(image: &RgbImage) -> Vec<String> {
+        let config = |alg, side| {
+            HasherConfig::new()
+                .hash_alg(alg)
+                .hash_size(side, side)
+                .resize_filter(FilterType::Lanczos3)
+                .bit_order(BitOrder::MsbFirst)
+        };
+        let hashers = [
+            config(HashAlg::Median, 8).preproc_dct().to_hasher(),
+            config(HashAlg::Gradient, 8).to_hasher(),
+            config(HashAlg::Mean, 8).to_hasher(),
+            config(HashAlg::Blockhash, 16).to_hasher(),
+        ];
+        hashers.iter().map(|h| hex::to_hex(h.hash_image(image).as_bytes())).collect()
+    }
+
+    /// The values computed here are image_hasher's, bit for bit, on images
+    /// of every kind: noise, smooth fields, flat (every DCT coefficient but
+    /// one zero: the median ties), stripes, tiny and thin.
+    #[test]
+    fn same_as_image_hasher() {
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut compared = 0;
+        for case in 0..300u32 {
+            let (w, h) = match case % 6 {
+                0 => (1 + (next() % 4) as u32, 1 + (next() % 4) as u32),
+                1 => (1 + (next() % 40) as u32, 1 + (next() % 3) as u32),
+                _ => (1 + (next() % 300) as u32, 1 + (next() % 300) as u32),
+            };
+            let (a, b, c) = (next(), next(), next());
+            let data: Vec<u8> = (0..h)
+                .flat_map(|y| (0..w).map(move |x| (x, y)))
+                .flat_map(|(x, y)| {
+                    let noise = u64::from(x * 31 + y * 17).wrapping_mul(a).rotate_left(y % 64) ^ b;
+                    match case % 5 {
+                        0 => [(noise >> 8) as u8, (noise >> 16) as u8, (noise >> 24) as u8],
+                        1 => {
+                            let v = ((x * (a % 7 + 1) as u32 + y * (b % 5) as u32) % 256) as u8; // small factors: no overflow
+                            [v, v.wrapping_add(c as u8), 255 - v]
+                        }
+                        2 => [c as u8, (c >> 8) as u8, (c >> 16) as u8],
+                        3 => {
+                            let stripe = (x / (1 + (a % 9) as u32) + y / (1 + (b % 9) as u32)).is_multiple_of(2);
+                            if stripe { [250, 240, 10] } else { [5, 20, 200] }
+                        }
+                        _ => {
+                            let d = (x as i64 - w as i64 / 2).pow(2) + (y as i64 - h as i64 / 3).pow(2);
+                            [(d % 251) as u8, (d / 7 % 256) as u8, (noise % 16) as u8]
+                        }
+                    }
+                })
+                .collect();
+            let image = RgbImage::from_raw(w, h, data.clone()).unwrap();
+            assert_eq!(hexes(rgb(&data, w, h)), image_hasher_hexes(&image), "case {case}: {w}×{h}");
+            compared += 1;
+        }
+        assert_eq!(compared, 300);
+        // And the two fixed images of the golden test.
+        for (data, w, h) in [(gradient(), 97, 61), (checker(), 300, 200)] {
+            let image = RgbImage::from_raw(w, h, data.clone()).unwrap();
+            assert_eq!(hexes(rgb(&data, w, h)), image_hasher_hexes(&image));
+        }
     }
 
     #[test]
