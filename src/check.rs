@@ -36,6 +36,12 @@ pub struct CheckOptions {
     /// default is `std::time::Instant`, in the browser the bindings pass
     /// `performance.now()`.
     pub clock: Option<fn() -> f64>,
+    /// Report the PDQ distance to the nearest list entry when nothing is
+    /// within the threshold ([`Verdict::pdq_nearest`]). Off by default: it
+    /// reads the whole PDQ section (about 15 ms per million entries), and a
+    /// page that shows it hands its users a distance oracle against the
+    /// list. For demonstrations and audits.
+    pub report_pdq_nearest: bool,
 }
 
 impl Default for CheckOptions {
@@ -45,6 +51,7 @@ impl Default for CheckOptions {
             pdq_quality_floor: pdq::MIN_MATCHABLE_QUALITY,
             limits: Limits::default(),
             clock: default_clock(),
+            report_pdq_nearest: false,
         }
     }
 }
@@ -95,6 +102,25 @@ pub struct ComputedHashes {
     pub digests: Option<FileDigests>,
 }
 
+/// How far the checked image is from the list's PDQ entries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PdqNearest {
+    /// The smallest Hamming distance from any rotation or mirror of the
+    /// image to any entry.
+    pub distance: u32,
+    /// The threshold PDQ is matched under.
+    pub threshold: u32,
+    /// The rotation or mirror at that distance.
+    pub variant: Dihedral,
+}
+
+/// What the PDQ step of a check found besides its matches.
+#[derive(Debug, Clone, Copy, Default)]
+struct PdqOutcome {
+    skipped_low_quality: bool,
+    nearest: Option<PdqNearest>,
+}
+
 /// The outcome of one check.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Verdict {
@@ -106,6 +132,10 @@ pub struct Verdict {
     pub hashes: ComputedHashes,
     /// PDQ was computed but not matched: its quality is below the floor.
     pub pdq_skipped_low_quality: bool,
+    /// The PDQ distance to the nearest entry (the best match when there is
+    /// one), with [`CheckOptions::report_pdq_nearest`] and a PDQ section;
+    /// no entry is named.
+    pub pdq_nearest: Option<PdqNearest>,
     /// The image could not be decoded; only the digests were checked.
     pub decode_error: Option<Error>,
     /// Time the check took, in milliseconds, when a clock was given.
@@ -163,11 +193,11 @@ impl Checker {
         let mut matches = Vec::new();
         let mut hashes = ComputedHashes::default();
         self.check_digests(bytes, &mut hashes, &mut matches);
-        let (decode_error, skipped) = match decode::decode(bytes, &self.options.limits) {
+        let (decode_error, pdq) = match decode::decode(bytes, &self.options.limits) {
             Ok(image) => (None, self.check_image(image.pixels(), &mut hashes, &mut matches)),
-            Err(e) => (Some(e), false),
+            Err(e) => (Some(e), PdqOutcome::default()),
         };
-        self.verdict(start, matches, hashes, skipped, decode_error)
+        self.verdict(start, matches, hashes, pdq, decode_error)
     }
 
     /// Checks pixels decoded elsewhere (by a browser), and, when the file's
@@ -179,8 +209,8 @@ impl Checker {
         if let Some(bytes) = file_bytes {
             self.check_digests(bytes, &mut hashes, &mut matches);
         }
-        let skipped = self.check_image(pixels, &mut hashes, &mut matches);
-        self.verdict(start, matches, hashes, skipped, None)
+        let pdq = self.check_image(pixels, &mut hashes, &mut matches);
+        self.verdict(start, matches, hashes, pdq, None)
     }
 
     /// The threshold each section is matched under: the caller's override,
@@ -220,17 +250,24 @@ impl Checker {
         start: Option<f64>,
         mut matches: Vec<Match>,
         hashes: ComputedHashes,
-        pdq_skipped_low_quality: bool,
+        pdq: PdqOutcome,
         decode_error: Option<Error>,
     ) -> Verdict {
         matches.sort_by_key(|m| (m.signal, m.distance, m.entry));
         let elapsed_ms = start.zip(self.now()).map(|(a, b)| b - a);
-        Verdict { matched: !matches.is_empty(), matches, hashes, pdq_skipped_low_quality, decode_error, elapsed_ms }
+        Verdict {
+            matched: !matches.is_empty(),
+            matches,
+            hashes,
+            pdq_skipped_low_quality: pdq.skipped_low_quality,
+            pdq_nearest: pdq.nearest,
+            decode_error,
+            elapsed_ms,
+        }
     }
 
-    /// PDQ and perceptual look-ups; returns whether PDQ was skipped for
-    /// low quality.
-    fn check_image(&self, pixels: Pixels<'_>, hashes: &mut ComputedHashes, matches: &mut Vec<Match>) -> bool {
+    /// PDQ and perceptual look-ups.
+    fn check_image(&self, pixels: Pixels<'_>, hashes: &mut ComputedHashes, matches: &mut Vec<Match>) -> PdqOutcome {
         let dihedral = pdq::hash_dihedral(pixels);
         // The reference's plain hash skips the blur for 64×64 images; match
         // with that one as the original.
@@ -246,8 +283,15 @@ impl Checker {
         hashes.pdq = Some(plain);
         hashes.pdq_dihedral = Some(dihedral);
         let skipped = plain.quality < self.options.pdq_quality_floor;
+        let mut nearest = None;
         if let (Some((index, threshold)), false) = (&self.pdq, skipped) {
-            for m in index.query_dihedral(&variants, *threshold) {
+            let found = index.query_dihedral(&variants, *threshold);
+            if self.options.report_pdq_nearest {
+                // The best match is the nearest entry; only a miss scans.
+                let best = found.first().copied().or_else(|| index.nearest_dihedral(&variants));
+                nearest = best.map(|m| PdqNearest { distance: m.distance, threshold: *threshold, variant: m.variant });
+            }
+            for m in found {
                 matches.push(self.matched(SignalType::Pdq, m.entry, m.distance, *threshold, Some(m.variant)));
             }
         }
@@ -264,7 +308,7 @@ impl Checker {
                 hashes.perceptual.push(hash);
             }
         }
-        skipped
+        PdqOutcome { skipped_low_quality: skipped, nearest }
     }
 
     fn matched(

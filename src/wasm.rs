@@ -4,13 +4,17 @@
 //! converts back; there is no logic here. Failures become a JS `Error`
 //! whose `code` is [`Error::code`](crate::Error::code), never a trap.
 //!
-//! * [`Checker`]: a signed list, verified and indexed, and checks of file
-//!   bytes or RGBA pixels against it, returning plain verdict objects.
+//! * [`Checker`]: a signed list, verified and indexed, and checks against
+//!   it of file bytes, a `Blob` or `File`, an `ImageData` or RGBA pixels,
+//!   returning plain verdict objects.
 //! * [`hash_image`], [`hash_rgba`]: the hashes alone.
 //! * [`exif_orientation`]: the orientation tag, for the browser-decode path.
 
-use js_sys::{Array, Object, Reflect};
+use std::rc::Rc;
+
+use js_sys::{Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
 
 use crate::check::{self, CheckOptions, Verdict};
 use crate::decode::{self, Limits};
@@ -117,15 +121,17 @@ fn now_ms() -> f64 {
 /// A verified, indexed list, and checks against it.
 #[wasm_bindgen]
 pub struct Checker {
-    inner: check::Checker,
+    /// Shared with the futures of `checkFile`, which outlive the borrow of
+    /// `self` that started them.
+    inner: Rc<check::Checker>,
 }
 
 #[wasm_bindgen]
 impl Checker {
     /// Verifies `list_bytes` under `public_keys` (hex strings) and indexes
     /// it. `options`: `{ minSequence, now (Unix seconds), thresholds:
-    /// {pdq: 31, …}, pdqQualityFloor, maxListBytes, maxEntries, maxWidth,
-    /// maxHeight, maxPixels }`, all optional. Throws an `Error` with a
+    /// {pdq: 31, …}, pdqQualityFloor, pdqNearest (false), maxListBytes,
+    /// maxEntries, maxWidth, maxHeight, maxPixels }`, all optional. Throws an `Error` with a
     /// `code` when the list is refused.
     #[wasm_bindgen(constructor)]
     pub fn new(list_bytes: Vec<u8>, public_keys: Vec<String>, options: JsValue) -> Result<Checker, JsValue> {
@@ -154,6 +160,8 @@ impl Checker {
             max_pixels: whole(&options, "maxPixels")?.unwrap_or(limit_defaults.max_pixels),
             max_alloc: limit_defaults.max_alloc,
         };
+        check_options.report_pdq_nearest =
+            Reflect::get(&options, &"pdqNearest".into()).ok().and_then(|v| v.as_bool()).unwrap_or(false);
         if let Some(floor) = whole(&options, "pdqQualityFloor")? {
             check_options.pdq_quality_floor = floor.min(100) as u8;
         }
@@ -164,7 +172,7 @@ impl Checker {
             }
         }
         let inner = check::Checker::new(list, check_options).map_err(|e| js_error(&e))?;
-        Ok(Checker { inner })
+        Ok(Checker { inner: Rc::new(inner) })
     }
 
     /// Checks an image file's bytes. Never throws: an undecodable file
@@ -186,6 +194,28 @@ impl Checker {
     ) -> Result<Object, JsValue> {
         let pixels = Pixels::new(rgba, width, height, PixelLayout::Rgba).map_err(|e| js_error(&e))?;
         Ok(verdict(&self.inner.check_pixels(pixels, file_bytes.as_deref())))
+    }
+
+    /// Checks an `ImageData` (from a canvas, or `createImageBitmap` drawn
+    /// on one), and the digests of the file's bytes when they are given.
+    #[wasm_bindgen(js_name = checkImageData)]
+    pub fn check_image_data(&self, image: &web_sys::ImageData, file_bytes: Option<Vec<u8>>) -> Result<Object, JsValue> {
+        let rgba = image.data();
+        self.check_rgba(&rgba, image.width(), image.height(), file_bytes)
+    }
+
+    /// Reads a `Blob` (a `File` from an `<input type="file">`) and checks
+    /// its bytes: a promise of the verdict, as `checkBytes` gives it. It
+    /// rejects only when the blob cannot be read.
+    #[wasm_bindgen(js_name = checkFile, unchecked_return_type = "Promise<any>")]
+    pub fn check_file(&self, file: &web_sys::Blob) -> js_sys::Promise {
+        let inner = Rc::clone(&self.inner);
+        let read = JsFuture::from(file.array_buffer());
+        wasm_bindgen_futures::future_to_promise(async move {
+            let buffer = read.await?;
+            let bytes = Uint8Array::new(&buffer).to_vec();
+            Ok(verdict(&inner.check_bytes(&bytes)).into())
+        })
     }
 
     /// `{ id, sequence, created, expires, keyId, entries, sections:
@@ -247,6 +277,14 @@ fn verdict(v: &Verdict) -> Object {
     });
     set(&obj, "pdqDihedral", dihedral);
     set(&obj, "pdqSkippedLowQuality", v.pdq_skipped_low_quality);
+    let nearest = v.pdq_nearest.map_or(JsValue::NULL, |n| {
+        let o = Object::new();
+        set(&o, "distance", n.distance);
+        set(&o, "threshold", n.threshold);
+        set(&o, "variant", n.variant.name());
+        JsValue::from(o)
+    });
+    set(&obj, "pdqNearest", nearest);
     for p in &h.perceptual {
         set(&obj, p.algorithm().name(), p.to_hex());
     }

@@ -65,6 +65,10 @@ fn jpeg(img: &RgbImage, quality: u8) -> Vec<u8> {
 }
 
 fn checker(listed: &[RgbImage]) -> Checker {
+    checker_with(listed, CheckOptions::default())
+}
+
+fn checker_with(listed: &[RgbImage], check_options: CheckOptions) -> Checker {
     let mut entries = Vec::new();
     for (i, img) in listed.iter().enumerate() {
         let h = hash_file(&png(img), &HashOptions::default()).unwrap();
@@ -87,7 +91,7 @@ fn checker(listed: &[RgbImage]) -> Checker {
         .unwrap();
     let options =
         LoadOptions { trusted_keys: vec![key.public()], now: 1, min_sequence: 0, limits: ListLimits::default() };
-    Checker::new(SignedList::load(bytes, &options).unwrap(), CheckOptions::default()).unwrap()
+    Checker::new(SignedList::load(bytes, &options).unwrap(), check_options).unwrap()
 }
 
 #[test]
@@ -138,4 +142,47 @@ fn listed_images_are_found_after_edits_and_unrelated_ones_are_not() {
         clear += usize::from(!v.matched);
     }
     println!("{clear} of 40 unrelated images clear of every signal (PDQ: all 40)");
+}
+
+#[test]
+fn nearest_pdq_distance_is_reported_when_asked_and_equals_a_full_scan() {
+    use prescan::hash::pdq::PdqHash;
+    use prescan::index::pdq_linear_scan;
+
+    let listed: Vec<RgbImage> = (0..6).map(|i| picture(300 + i, 320, 240)).collect();
+    let listed_pdq: Vec<PdqHash> =
+        listed.iter().map(|img| hash_file(&png(img), &HashOptions::default()).unwrap().image.pdq.hash).collect();
+    let plain = checker(&listed);
+    let reporting = checker_with(&listed, CheckOptions { report_pdq_nearest: true, ..CheckOptions::default() });
+
+    // A listed image, rotated: the nearest is its match.
+    let v = reporting.check_bytes(&png(&imageops::rotate90(&listed[2])));
+    let best = v.matches.iter().find(|m| m.signal == SignalType::Pdq).unwrap();
+    let nearest = v.pdq_nearest.unwrap();
+    assert_eq!((nearest.distance, Some(nearest.variant)), (best.distance, best.variant));
+    assert_eq!(nearest.threshold, best.threshold);
+
+    // Unrelated images: nothing matches, and the nearest distance is the
+    // smallest over every entry and variant, as a full scan finds it.
+    let mut reported = 0;
+    for seed in 2000..2012 {
+        let bytes = jpeg(&picture(seed, 400, 300), 85);
+        let v = reporting.check_bytes(&bytes);
+        assert!(!v.matches.iter().any(|m| m.signal == SignalType::Pdq));
+        if v.pdq_skipped_low_quality {
+            // Not matched, so no distance to report either.
+            assert_eq!(v.pdq_nearest, None, "image {seed}");
+            continue;
+        }
+        reported += 1;
+        let variants = v.hashes.pdq_dihedral.unwrap().hashes;
+        let mut scan = pdq_linear_scan(&listed_pdq, &variants, 256);
+        scan.sort_by_key(|m| (m.distance, m.entry));
+        let nearest = v.pdq_nearest.unwrap_or_else(|| panic!("image {seed}: no nearest: {v:?}"));
+        assert_eq!(nearest.distance, scan[0].distance, "image {seed}");
+        assert!(nearest.distance > nearest.threshold, "image {seed}: {nearest:?}");
+        // Off by default.
+        assert_eq!(plain.check_bytes(&bytes).pdq_nearest, None);
+    }
+    assert!(reported >= 8, "only {reported} of 12 images had a matchable PDQ");
 }

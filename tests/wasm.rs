@@ -95,6 +95,15 @@ fn js_checker_verifies_lists_and_matches_images() {
     let m = js_sys::Array::from(&get(&v, "matches")).get(0);
     assert_eq!(get(&m, "label").as_string().unwrap(), "case 7");
     assert_eq!(get(&m, "variant").as_string().unwrap(), "original");
+    assert!(get(&v, "pdqNearest").is_null(), "pdqNearest is off by default");
+    let options = js_sys::Object::new();
+    js_sys::Reflect::set(&options, &"pdqNearest".into(), &true.into()).unwrap();
+    let reporting = prescan::wasm::Checker::new(list.clone(), keys.clone(), options.into()).unwrap();
+    let v: wasm_bindgen::JsValue = reporting.check_bytes(&png).into();
+    let nearest = get(&v, "pdqNearest");
+    assert_eq!(get(&nearest, "distance").as_f64(), Some(0.0));
+    assert_eq!(get(&nearest, "threshold").as_f64(), Some(31.0));
+    assert_eq!(get(&nearest, "variant").as_string().unwrap(), "original");
     let garbage: wasm_bindgen::JsValue = checker.check_bytes(b"junk").into();
     assert_eq!(get(&garbage, "matched").as_bool(), Some(false));
     assert_eq!(get(&get(&garbage, "decodeError"), "code").as_string().unwrap(), "unsupported_format");
@@ -107,4 +116,75 @@ fn js_checker_verifies_lists_and_matches_images() {
     js_sys::Reflect::set(&options, &"minSequence".into(), &4.into()).unwrap();
     let err = prescan::wasm::Checker::new(list, keys, options.into()).err().unwrap();
     assert_eq!(get(&err, "code").as_string().unwrap(), "list_rollback");
+}
+
+/// A checker of a list holding golden image 0's PDQ (and an unrelated
+/// MD5), and that image as PNG
+/// bytes and as RGBA.
+fn golden_checker() -> (prescan::wasm::Checker, Vec<u8>, Vec<u8>, u32, u32) {
+    use image::ImageEncoder;
+    use prescan::list::format::ListBuilder;
+    use prescan::list::keys::SecretKey;
+    use prescan::list::{Entry, SignalType};
+
+    let f = &common::golden_set()[0];
+    let mut png = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut png)
+        .write_image(&f.data, f.width, f.height, image::ExtendedColorType::Rgb8)
+        .unwrap();
+    let rgba: Vec<u8> = f.data.chunks_exact(3).flat_map(|p| [p[0], p[1], p[2], 255]).collect();
+    let pdq = pdq::PdqHash::from_hex(common::GOLDEN_PDQ[0].0).unwrap();
+    // An MD5 section too, of other bytes, so that checks compute digests.
+    let entries = vec![
+        Entry { signal: SignalType::Pdq, hash: pdq.to_bytes().to_vec(), label: Some("golden 0".into()) },
+        Entry { signal: SignalType::Md5, hash: FileDigests::of(b"other").md5.to_vec(), label: None },
+    ];
+    let key = SecretKey::from_seed([9; 32]);
+    let list = ListBuilder { id: "wasm".into(), sequence: 1, created: 0, expires: None, thresholds: vec![] }
+        .build(&entries, &key)
+        .unwrap();
+    let checker =
+        prescan::wasm::Checker::new(list, vec![key.public().to_hex()], wasm_bindgen::JsValue::UNDEFINED).unwrap();
+    (checker, png, rgba, f.width, f.height)
+}
+
+#[wasm_bindgen_test]
+async fn js_checker_checks_a_blob() {
+    let (checker, png, _, _, _) = golden_checker();
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(png.as_slice()));
+    let blob = web_sys::Blob::new_with_u8_array_sequence(&parts).unwrap();
+    let v = wasm_bindgen_futures::JsFuture::from(checker.check_file(&blob)).await.unwrap();
+    assert_eq!(get(&v, "matched").as_bool(), Some(true));
+    assert_eq!(get(&v, "pdq").as_string().unwrap(), common::GOLDEN_PDQ[0].0);
+    assert_eq!(get(&v, "sha256").as_string().unwrap(), FileDigests::of(&png).sha256_hex());
+
+    let junk = web_sys::Blob::new_with_u8_array_sequence(&js_sys::Array::of1(&js_sys::Uint8Array::from(&b"junk"[..])))
+        .unwrap();
+    let v = wasm_bindgen_futures::JsFuture::from(checker.check_file(&junk)).await.unwrap();
+    assert_eq!(get(&v, "matched").as_bool(), Some(false));
+    assert_eq!(get(&get(&v, "decodeError"), "code").as_string().unwrap(), "unsupported_format");
+}
+
+#[wasm_bindgen_test]
+fn js_checker_checks_image_data() {
+    // Node has no ImageData; the browser run (WASM_BINDGEN_USE_BROWSER=1)
+    // does this test.
+    let has_image_data = js_sys::Reflect::has(&js_sys::global(), &"ImageData".into()).unwrap_or(false);
+    if !has_image_data {
+        wasm_bindgen_test::console_log!(
+            "js_checker_checks_image_data skipped: no ImageData here (Node); run in a browser"
+        );
+        return;
+    }
+    let (checker, png, rgba, width, height) = golden_checker();
+    let image =
+        web_sys::ImageData::new_with_u8_clamped_array_and_sh(wasm_bindgen::Clamped(&rgba), width, height).unwrap();
+    let v: wasm_bindgen::JsValue = checker.check_image_data(&image, Some(png.clone())).unwrap().into();
+    assert_eq!(get(&v, "matched").as_bool(), Some(true));
+    assert_eq!(get(&v, "pdq").as_string().unwrap(), common::GOLDEN_PDQ[0].0);
+    assert_eq!(get(&v, "md5").as_string().unwrap(), FileDigests::of(&png).md5_hex());
+    // Without file bytes: no digests.
+    let v: wasm_bindgen::JsValue = checker.check_image_data(&image, None).unwrap().into();
+    assert_eq!(get(&v, "matched").as_bool(), Some(true));
+    assert!(get(&v, "md5").is_undefined());
 }

@@ -63,7 +63,12 @@ async function loadChecker() {
   } catch (e) {
     throw Object.assign(new Error(`could not load the demo key (${KEY_URL}): ${e.message}`), { code: "demo_key_missing" });
   }
-  return createChecker({ list: LIST_URL, publicKeys: [publicKey], decode: decodeSelect.value, onProgress });
+  // pdqNearest: the demo shows how far an unlisted image is from the list. A
+  // production page should not (it is a distance oracle against the list).
+  return createChecker({
+    list: LIST_URL, publicKeys: [publicKey], decode: decodeSelect.value, onProgress,
+    options: { pdqNearest: true },
+  });
 }
 
 const checkerPromise = loadChecker();
@@ -161,12 +166,11 @@ function render(card, v) {
   const pdqSection = listInfo?.sections.find((s) => s.signal === "pdq");
   const pdqMatches = v.matches.filter((m) => m.signal === "pdq");
   if (v.pdq) {
-    const threshold = pdqMatches[0]?.threshold ?? pdqSection?.threshold;
-    const nearest = pdqMatches.length ? Math.min(...pdqMatches.map((m) => m.distance)) : null;
-    fact(dl, "PDQ distance", nearest != null
-      ? `${nearest} ≤ threshold ${threshold}`
-      : v.pdqSkippedLowQuality ? `not matched: quality ${v.pdqQuality} below the floor`
-      : `no entry within threshold ${threshold ?? "–"}`);
+    const threshold = v.pdqNearest?.threshold ?? pdqMatches[0]?.threshold ?? pdqSection?.threshold;
+    const nearest = v.pdqNearest?.distance ?? (pdqMatches.length ? Math.min(...pdqMatches.map((m) => m.distance)) : null);
+    fact(dl, "PDQ distance", v.pdqSkippedLowQuality ? `not matched: quality ${v.pdqQuality} below the floor`
+      : nearest == null ? `no entry within threshold ${threshold ?? "–"}`
+      : `nearest entry ${nearest} ${nearest <= threshold ? "≤" : ">"} threshold ${threshold}`);
   }
   for (const m of v.matches) {
     const extra = [m.label && `“${m.label}”`, m.variant && m.variant !== "original" && `as ${m.variant}`]

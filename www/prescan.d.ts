@@ -18,6 +18,13 @@ export interface CheckerOptions {
   thresholds?: Record<string, number>;
   /** PDQ hashes of lower quality (0–100) are not matched. */
   pdqQualityFloor?: number;
+  /**
+   * Report `pdqNearest`, the PDQ distance to the nearest entry, when nothing
+   * matched too. Default false: it reads the whole PDQ section (about 15 ms a
+   * million entries), and a page that shows it gives its users a distance
+   * oracle against the list. For demonstrations and audits.
+   */
+  pdqNearest?: boolean;
   maxListBytes?: number;
   maxEntries?: number;
   maxWidth?: number;
@@ -56,6 +63,12 @@ export interface Verdict {
   pdqDihedral: string[] | null;
   /** PDQ was computed but not matched: its quality is below the floor. */
   pdqSkippedLowQuality: boolean;
+  /**
+   * With the `pdqNearest` option: the distance from the image (any rotation or
+   * mirror) to the nearest PDQ entry, matched or not; no entry is named. Null
+   * without the option, a PDQ section or a matchable PDQ.
+   */
+  pdqNearest: { distance: number; threshold: number; variant: Dihedral } | null;
   /** Digests of the file bytes (absent for pixel checks). */
   md5?: string;
   sha1?: string;

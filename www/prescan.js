@@ -178,7 +178,7 @@ export async function createChecker({ list, publicKeys, options = {}, decode = "
 // --- guard -------------------------------------------------------------------
 
 const VERDICT_FIELDS = [
-  "matched", "matches", "pdq", "pdqQuality", "pdqDihedral", "pdqSkippedLowQuality",
+  "matched", "matches", "pdq", "pdqQuality", "pdqDihedral", "pdqSkippedLowQuality", "pdqNearest",
   "md5", "sha1", "sha256", "phash", "dhash", "ahash", "blockhash",
   "decodeError", "elapsedMs", "totalMs", "decodedBy",
 ];

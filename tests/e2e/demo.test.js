@@ -88,7 +88,7 @@ describe("demo page", { timeout: 5 * TIMEOUT }, () => {
     assert.equal(card.verdict, "blocked", JSON.stringify(card));
     assert.equal(card.badge, "BLOCKED");
     assert.equal(card.input, "match");
-    assert.match(card.facts["PDQ distance"], /^0 ≤ threshold \d+$/);
+    assert.match(card.facts["PDQ distance"], /^nearest entry 0 ≤ threshold \d+$/);
     assert.match(card.facts.time, /ms check, .* ms in all/);
     assert.equal(card.bits, 256);
     assert.equal(card.on, popcount(pdqOf(card)));
@@ -99,6 +99,7 @@ describe("demo page", { timeout: 5 * TIMEOUT }, () => {
     assert.deepEqual(detail.file, { name: "scene.png", size: detail.file.size, type: "image/png" });
     assert.ok(detail.matches.some((m) => m.signal === "pdq" && m.distance === 0 && m.listId === "demo"));
     assert.ok(detail.matches.some((m) => m.signal === "sha256"));
+    assert.deepEqual(detail.pdqNearest, { distance: 0, threshold: detail.pdqNearest.threshold, variant: "original" });
     for (const key of Object.keys(detail)) assert.doesNotMatch(key, /rgba|pixels|bytes|data/i);
     const validity = await page.locator("#files").evaluate((i) => i.validationMessage);
     assert.match(validity, /on the list/);
@@ -115,7 +116,9 @@ describe("demo page", { timeout: 5 * TIMEOUT }, () => {
     const [card] = await check(page, files.unlisted);
     assert.equal(card.verdict, "clear", JSON.stringify(card));
     assert.equal(card.input, "clear");
-    assert.match(card.facts["PDQ distance"], /no entry within threshold \d+/);
+    // The demo asks for pdqNearest: how far the nearest entry is.
+    const [, distance, threshold] = card.facts["PDQ distance"].match(/^nearest entry (\d+) > threshold (\d+)$/) ?? [];
+    assert.ok(Number(distance) > Number(threshold), card.facts["PDQ distance"]);
     assert.equal(card.facts["decoded by"], "wasm");
     assert.equal(await page.locator("#files").evaluate((i) => i.validationMessage), "");
   });
