@@ -3,8 +3,6 @@
 // request made here is the list URL the host passes (and the worker
 // loading its own script and Wasm module).
 
-const WORKER_URL = new URL("./prescan-worker.js", import.meta.url);
-
 /** An Error with a machine-readable `code`. */
 function prescanError(code, message) {
   return Object.assign(new Error(message), { code });
@@ -65,7 +63,12 @@ export async function createChecker({ list, publicKeys, options = {}, decode = "
     throw prescanError("bad_argument", "publicKeys must be a non-empty array of hex strings");
   }
   const buffer = await listBuffer(list, onProgress);
-  const worker = new Worker(workerUrl ?? WORKER_URL, { type: "module", name: "prescan" });
+  // `new Worker(new URL("./…", import.meta.url), …)` written out in full:
+  // bundlers (Vite, webpack 5, Parcel) recognise exactly this form and
+  // bundle the worker with the Wasm module it imports.
+  const worker = workerUrl
+    ? new Worker(workerUrl, { type: "module", name: "prescan" })
+    : new Worker(new URL("./prescan-worker.js", import.meta.url), { type: "module", name: "prescan" });
   const pending = new Map();
   let nextId = 1;
   let closed = false;

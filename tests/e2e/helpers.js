@@ -21,12 +21,15 @@ const ARGS = [
   "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ];
 
-/** The server, a browser with a fresh profile, and console/page errors. */
-export async function start() {
+/**
+ * The server (of `root`, www/ by default, with `mounts`), a browser with a
+ * fresh profile, and console/page errors.
+ */
+export async function start({ root = WWW, mounts = {} } = {}) {
   for (const f of ["pkg/prescan_bg.wasm", "pkg/prescan.js", "demo/demo.list", "demo/demo-key.json"]) {
     if (!existsSync(join(WWW, f))) throw new Error(`www/${f} is missing: run scripts/build-web`);
   }
-  const server = await startServer(WWW);
+  const server = await startServer(root, 0, mounts);
   const profile = mkdtempSync(join(tmpdir(), "prescan-e2e-profile-"));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
