@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::hash::digest::FileDigests;
 use crate::hash::pdq::{self, Dihedral, PdqDihedral, PdqHash, PdqResult};
 use crate::hash::perceptual::{self, PerceptualHash};
-use crate::index::{ExactSet, HammingSet, PdqIndex};
+use crate::index::{ExactSet, HammingSet, HashStore, PdqIndex};
 use crate::list::SignalType;
 use crate::list::format::{Section, SignedList};
 use crate::pixels::Pixels;
@@ -166,7 +166,14 @@ impl Checker {
             let threshold =
                 options.thresholds.iter().find(|(s, _)| *s == section.signal).map_or(section.threshold, |(_, t)| *t);
             match section.signal {
-                SignalType::Pdq => pdq = Some((PdqIndex::from_be_bytes(section.hashes)?, threshold)),
+                SignalType::Pdq => {
+                    // Over the list's own bytes: the hashes are held once.
+                    let store = match list.shared_hashes(SignalType::Pdq) {
+                        Some((bytes, range)) => HashStore::shared(bytes, range)?,
+                        None => HashStore::default(),
+                    };
+                    pdq = Some((PdqIndex::over(store)?, threshold));
+                }
                 SignalType::Md5 | SignalType::Sha1 | SignalType::Sha256 => {
                     exact.push((section.signal, ExactSet::from_entries(section.signal.hash_len(), section.hashes)?))
                 }

@@ -17,6 +17,9 @@
 //! query key of the wrong length matches nothing. No structure here uses
 //! threads or clocks, so all of them work the same in WebAssembly.
 
+use std::ops::Range;
+use std::sync::Arc;
+
 use crate::error::{Error, Result};
 use crate::hash::pdq::{Dihedral, PdqHash};
 
@@ -153,6 +156,79 @@ fn radii(max_distance: u32) -> (u32, u32) {
     (pair, pair / 2)
 }
 
+/// PDQ hashes as a list stores them: 32 bytes each, most significant byte
+/// first, back to back. Either a range of a loaded list's own bytes, shared
+/// (so that a checker holds the hashes once, not once in the list and again
+/// in its index), or bytes of its own.
+#[derive(Debug, Clone, Default)]
+pub struct HashStore {
+    bytes: Arc<Vec<u8>>,
+    start: usize,
+    count: usize,
+}
+
+impl HashStore {
+    /// `range` of `bytes`.
+    ///
+    /// # Errors
+    /// [`Error::ListMalformed`] when `range` is outside `bytes` or not a
+    /// whole number of 32-byte hashes; [`Error::ListTooLarge`] for more
+    /// than `u32::MAX` hashes.
+    pub fn shared(bytes: Arc<Vec<u8>>, range: Range<usize>) -> Result<Self> {
+        let slice = bytes
+            .get(range.clone())
+            .ok_or_else(|| Error::ListMalformed(format!("pdq: hashes at {range:?} outside {} bytes", bytes.len())))?;
+        let count = check_keys("pdq", 32, slice)?;
+        Ok(HashStore { start: range.start, count, bytes })
+    }
+
+    /// Hashes in bytes of their own.
+    ///
+    /// # Errors
+    /// As [`HashStore::shared`].
+    pub fn owned(bytes: Vec<u8>) -> Result<Self> {
+        let len = bytes.len();
+        HashStore::shared(Arc::new(bytes), 0..len)
+    }
+
+    /// Number of hashes.
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// The bytes of every hash.
+    pub fn as_bytes(&self) -> &[u8] {
+        self.bytes.get(self.start..self.start + self.count * 32).unwrap_or(&[])
+    }
+
+    /// Hash `i` as [`PdqHash::words`] gives it.
+    #[inline]
+    fn words(&self, i: usize) -> Option<[u64; 4]> {
+        let at = self.start + i * 32;
+        let bytes: &[u8; 32] = self.bytes.get(at..at + 32)?.try_into().ok()?;
+        Some(words_of(bytes))
+    }
+
+    /// Every hash, in order, as words.
+    fn iter(&self) -> impl Iterator<Item = [u64; 4]> + '_ {
+        self.as_bytes().as_chunks::<32>().0.iter().map(words_of)
+    }
+}
+
+/// The words of a hash stored most significant byte first: those of
+/// [`PdqHash::from_bytes`].
+#[inline]
+fn words_of(bytes: &[u8; 32]) -> [u64; 4] {
+    let (be, _) = bytes.as_chunks::<8>();
+    let word = |i: usize| be.get(i).map_or(0, |b| u64::from_be_bytes(*b));
+    [word(3), word(2), word(1), word(0)]
+}
+
 /// A PDQ list indexed for near-neighbour queries, with or without the eight
 /// rotations and mirrors of the query.
 ///
@@ -178,7 +254,9 @@ fn radii(max_distance: u32) -> (u32, u32) {
 ///
 /// # Layout
 /// The hashes stay in list order, 32 bytes each, so checking a candidate is
-/// one read. Each table is an inverted index in compressed-sparse-row form:
+/// one read; they are a [`HashStore`], the loaded list's own bytes when a
+/// [`crate::check::Checker`] builds the index, so a list is held once. Each
+/// table is an inverted index in compressed-sparse-row form:
 /// an offset array of 65,537 `u32`s (one per chunk value and one past the
 /// end) and, for each chunk value in turn, the entries with that value in
 /// ascending list order; bucket `v` of table `k` is positions
@@ -190,8 +268,22 @@ fn radii(max_distance: u32) -> (u32, u32) {
 /// the entries with them are those of bucket `a` of the even table whose
 /// partner is `b`, found by scanning that bucket. (An odd table skips the
 /// candidates whose even chunk is within `r`: the even table finds them.)
-/// A list of a million costs 32 + 16 × 2 + 8 × 3 = 88 bytes per entry plus
-/// 4 MiB of offsets.
+/// A list of a million costs 16 × 2 + 8 × 3 = 56 bytes per entry plus 4 MiB
+/// of offsets (60 in all) beside the 32 of its hashes: 92, 2.9 times the
+/// hashes alone.
+///
+/// # Why not 2 times
+/// Any index that answers in well under a millisecond must find the
+/// entries near a query without reading them all, so it holds, beside the
+/// hashes, an inverted form of them: for 16 chunks probed at radius 1 (the
+/// coarsest split whose probes stay cheap at distance 31), 16 partitions of
+/// the entries by a 16-bit value, at least 16 × 16 bits = 32 bytes per
+/// entry of information whatever the encoding, plus the way back from a
+/// bucket to its entries' hashes (ids: 20 bits a table at a million
+/// entries). Hashes and tables together therefore exceed 64 bytes per
+/// entry; the partner filter spends 24 more bytes to make queries 4 times
+/// faster. Coarser splits (8 chunks of 32 bits at radius 3) need about as
+/// many bytes and 20 times the bucket reads.
 ///
 /// Measured against this, with a million random hashes (dihedral queries
 /// at distance 31): without the partner filter (ids in all 16 tables, every
@@ -204,8 +296,8 @@ fn radii(max_distance: u32) -> (u32, u32) {
 /// one-byte tag beside each id, were slower still (90 bytes per entry).
 #[derive(Debug, Clone, Default)]
 pub struct PdqIndex {
-    /// The hashes in list order.
-    hashes: Vec<[u64; 4]>,
+    /// The hashes in list order: read, never copied, from a loaded list.
+    hashes: HashStore,
     /// `CHUNKS` offset arrays of `OFFSETS_PER_TABLE` each, back to back.
     offsets: Vec<u32>,
     /// `CHUNKS` arrays of `hashes.len()` partner chunks each, back to back:
@@ -226,24 +318,39 @@ impl PdqIndex {
     pub fn new(hashes: Vec<PdqHash>) -> Result<Self> {
         let n = hashes.len();
         u32::try_from(n).map_err(|_| too_many(n))?;
-        let words: Vec<[u64; 4]> = hashes.iter().map(PdqHash::words).collect();
+        let bytes: Vec<u8> = hashes.iter().flat_map(PdqHash::to_bytes).collect();
         drop(hashes);
-        Ok(PdqIndex::build(words, id_width(n)))
+        PdqIndex::over(HashStore::owned(bytes)?)
     }
 
-    /// The index of `words` with ids of `width` bytes (enough for
-    /// `words.len()`, checked by the caller).
-    fn build(words: Vec<[u64; 4]>, width: usize) -> Self {
-        let n = words.len();
+    /// Indexes hashes stored as in a list: 32 bytes each, most significant
+    /// byte first, back to back (copied).
+    ///
+    /// # Errors
+    /// [`Error::ListMalformed`] when the length is not a multiple of 32;
+    /// [`Error::ListTooLarge`] for more than `u32::MAX` hashes.
+    pub fn from_be_bytes(bytes: &[u8]) -> Result<Self> {
+        PdqIndex::over(HashStore::owned(bytes.to_vec())?)
+    }
+
+    /// Indexes `hashes` in place: a query reads candidates from them, so a
+    /// store shared with a loaded list costs no copy.
+    ///
+    /// # Errors
+    /// [`Error::ListTooLarge`] for more than `u32::MAX` hashes.
+    pub fn over(hashes: HashStore) -> Result<Self> {
+        let n = hashes.len();
+        u32::try_from(n).map_err(|_| too_many(n))?;
+        Ok(PdqIndex::build(hashes, id_width(n)))
+    }
+
+    /// The index of `hashes` with ids of `width` bytes (enough for
+    /// `hashes.len()`, checked by the caller).
+    fn build(hashes: HashStore, width: usize) -> Self {
+        let n = hashes.len();
         if n == 0 {
             // No tables: every probe finds no bucket.
-            return PdqIndex {
-                hashes: words,
-                offsets: Vec::new(),
-                partners: Vec::new(),
-                ids: Vec::new(),
-                id_width: width,
-            };
+            return PdqIndex { hashes, offsets: Vec::new(), partners: Vec::new(), ids: Vec::new(), id_width: width };
         }
         let mut offsets = vec![0u32; CHUNKS * OFFSETS_PER_TABLE];
         let mut partners = vec![0u16; CHUNKS * n];
@@ -252,28 +359,9 @@ impl PdqIndex {
         let tables = offsets.chunks_exact_mut(OFFSETS_PER_TABLE).zip(partners.chunks_mut(n));
         for (k, (table_offsets, table_partners)) in tables.enumerate() {
             let table_ids = if k % 2 == 0 { id_tables.next() } else { None };
-            build_table(&words, k, table_offsets, table_partners, table_ids, width);
+            build_table(&hashes, k, table_offsets, table_partners, table_ids, width);
         }
-        PdqIndex { hashes: words, offsets, partners, ids, id_width: width }
-    }
-
-    /// Indexes hashes stored as in a list: 32 bytes each, most significant
-    /// byte first, back to back.
-    ///
-    /// # Errors
-    /// [`Error::ListMalformed`] when the length is not a multiple of 32;
-    /// [`Error::ListTooLarge`] for more than `u32::MAX` hashes.
-    pub fn from_be_bytes(bytes: &[u8]) -> Result<Self> {
-        check_keys("pdq", 32, bytes)?;
-        let hashes = bytes
-            .chunks_exact(32)
-            .map(|c| {
-                let mut b = [0u8; 32];
-                b.copy_from_slice(c);
-                PdqHash::from_bytes(b)
-            })
-            .collect();
-        PdqIndex::new(hashes)
+        PdqIndex { hashes, offsets, partners, ids, id_width: width }
     }
 
     /// Number of entries.
@@ -288,16 +376,22 @@ impl PdqIndex {
 
     /// The hash of entry `i`, if there is one.
     pub fn get(&self, i: usize) -> Option<PdqHash> {
-        self.hashes.get(i).map(|w| PdqHash::from_words(*w))
+        self.hashes.words(i).map(PdqHash::from_words)
     }
 
-    /// Heap bytes the index holds: the hashes, the offsets, the partners
-    /// and the ids, by the capacity of their vectors.
+    /// Heap bytes of the index's own structures: the offsets, the partners
+    /// and the ids, by the capacity of their vectors. The hashes it reads
+    /// are not counted: see [`PdqIndex::hash_bytes`].
     pub fn memory_bytes(&self) -> usize {
-        self.hashes.capacity() * std::mem::size_of::<[u64; 4]>()
-            + self.offsets.capacity() * std::mem::size_of::<u32>()
+        self.offsets.capacity() * std::mem::size_of::<u32>()
             + self.partners.capacity() * std::mem::size_of::<u16>()
             + self.ids.capacity()
+    }
+
+    /// Bytes of the hashes the index reads (32 per entry), whether they are
+    /// its own or a loaded list's.
+    pub fn hash_bytes(&self) -> usize {
+        self.hashes.as_bytes().len()
     }
 
     /// The entries within `max_distance` of `q`, sorted by distance, then
@@ -307,8 +401,8 @@ impl PdqIndex {
         let mut out = Vec::new();
         let (_, radius) = radii(max_distance);
         if radius > MAX_PROBE_RADIUS {
-            for (entry, h) in (0u32..).zip(&self.hashes) {
-                let distance = distance_words(h, &q);
+            for (entry, h) in (0u32..).zip(self.hashes.iter()) {
+                let distance = distance_words(&h, &q);
                 if distance <= max_distance {
                     out.push(PdqNeighbour { entry, distance });
                 }
@@ -330,7 +424,7 @@ impl PdqIndex {
     pub fn query_dihedral(&self, variants: &[PdqHash; 8], max_distance: u32) -> Vec<PdqMatch> {
         let (_, radius) = radii(max_distance);
         if radius > MAX_PROBE_RADIUS {
-            return scan_words(&self.hashes, variants, max_distance);
+            return scan_words(self.hashes.iter(), variants, max_distance);
         }
         let words: [[u64; 4]; 8] = std::array::from_fn(|v| variants.get(v).map(PdqHash::words).unwrap_or_default());
         // (entry, distance, variant index): sorting puts each entry's best
@@ -361,9 +455,9 @@ impl PdqIndex {
     pub fn nearest_dihedral(&self, variants: &[PdqHash; 8]) -> Option<PdqMatch> {
         let words: [[u64; 4]; 8] = std::array::from_fn(|v| variants.get(v).map(PdqHash::words).unwrap_or_default());
         let mut best: Option<PdqMatch> = None;
-        for (entry, h) in (0u32..).zip(&self.hashes) {
+        for (entry, h) in (0u32..).zip(self.hashes.iter()) {
             for (w, variant) in words.iter().zip(Dihedral::ALL) {
-                let distance = distance_words(h, w);
+                let distance = distance_words(&h, w);
                 if best.is_none_or(|b| distance < b.distance) {
                     best = Some(PdqMatch { entry, distance, variant });
                 }
@@ -431,8 +525,8 @@ impl PdqIndex {
             let limit = pair_radius.saturating_sub(probe.mask.count_ones());
             let verify = |at: usize, hit: &mut dyn FnMut(u32, u32, u8)| {
                 let id = ids.get(at * W..(at + 1) * W).map_or(u32::MAX, read_id::<W>);
-                if let Some(h) = self.hashes.get(id as usize) {
-                    let distance = distance_words(h, q);
+                if let Some(h) = self.hashes.words(id as usize) {
+                    let distance = distance_words(&h, q);
                     if distance <= max_distance {
                         hit(id, distance, probe.variant);
                     }
@@ -533,15 +627,15 @@ fn filter(bucket: &[u16], q: u16, limit: u32, mut pass: impl FnMut(usize, u32, u
 /// an even table, `ids` (`words.len()` ids of `width` bytes) in ascending
 /// entry order within each bucket.
 fn build_table(
-    words: &[[u64; 4]],
+    hashes: &HashStore,
     k: usize,
     offsets: &mut [u32],
     partners: &mut [u16],
     mut ids: Option<&mut [u8]>,
     width: usize,
 ) {
-    for h in words {
-        if let Some(c) = offsets.get_mut(chunk(h, k) + 1) {
+    for h in hashes.iter() {
+        if let Some(c) = offsets.get_mut(chunk(&h, k) + 1) {
             *c += 1;
         }
     }
@@ -553,11 +647,11 @@ fn build_table(
     // offsets[v] is now the start of bucket v; use it as a cursor and shift
     // back afterwards (cursor v ends at the start of v + 1).
     let partner_of = k ^ 1;
-    for (id, h) in (0u32..).zip(words) {
-        if let Some(cursor) = offsets.get_mut(chunk(h, k)) {
+    for (id, h) in (0u32..).zip(hashes.iter()) {
+        if let Some(cursor) = offsets.get_mut(chunk(&h, k)) {
             let at = *cursor as usize;
             if let Some(slot) = partners.get_mut(at) {
-                *slot = chunk(h, partner_of) as u16;
+                *slot = chunk(&h, partner_of) as u16;
             }
             if let Some(ids) = ids.as_deref_mut()
                 && let (Some(slot), Some(bytes)) =
@@ -589,11 +683,11 @@ pub fn pdq_linear_scan(hashes: &[PdqHash], variants: &[PdqHash; 8], max_distance
 }
 
 /// [`pdq_linear_scan`] over hashes already split into words.
-fn scan_words(hashes: &[[u64; 4]], variants: &[PdqHash; 8], max_distance: u32) -> Vec<PdqMatch> {
+fn scan_words(hashes: impl Iterator<Item = [u64; 4]>, variants: &[PdqHash; 8], max_distance: u32) -> Vec<PdqMatch> {
     let words: Vec<[u64; 4]> = variants.iter().map(PdqHash::words).collect();
     let mut out = Vec::new();
     for (entry, h) in (0u32..).zip(hashes) {
-        push_best(&mut out, entry, h, &words, max_distance);
+        push_best(&mut out, entry, &h, &words, max_distance);
     }
     out.sort_unstable_by_key(|m| (m.distance, m.entry));
     out
@@ -828,7 +922,9 @@ mod tests {
             x
         };
         let words: Vec<[u64; 4]> = (0..3000).map(|_| [next(), next(), next(), next()]).collect();
-        let indexes: Vec<PdqIndex> = [2, 3, 4].iter().map(|&w| PdqIndex::build(words.clone(), w)).collect();
+        let bytes: Vec<u8> = words.iter().flat_map(|w| PdqHash::from_words(*w).to_bytes()).collect();
+        let store = HashStore::owned(bytes).unwrap();
+        let indexes: Vec<PdqIndex> = [2, 3, 4].iter().map(|&w| PdqIndex::build(store.clone(), w)).collect();
         for (i, h) in words.iter().enumerate().step_by(37) {
             let mut variants = [PdqHash::from_words([next(), next(), next(), next()]); 8];
             // A variant 20 bits from entry i.
@@ -837,7 +933,7 @@ mod tests {
                 near[b % 4] ^= 1 << (b * 3);
             }
             variants[i % 8] = PdqHash::from_words(near);
-            let expected = scan_words(&words, &variants, 31);
+            let expected = scan_words(words.iter().copied(), &variants, 31);
             assert!(expected.iter().any(|m| m.entry as usize == i));
             for index in &indexes {
                 assert_eq!(index.query_dihedral(&variants, 31), expected);

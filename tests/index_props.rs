@@ -336,8 +336,42 @@ fn from_be_bytes_round_trips_and_refuses_ragged_input() {
     assert_eq!(index.get(50), None);
     assert!(matches!(PdqIndex::from_be_bytes(&bytes[..33]), Err(Error::ListMalformed(_))));
     assert!(matches!(PdqIndex::from_be_bytes(&[0u8; 31]), Err(Error::ListMalformed(_))));
-    // Memory is counted: at least the hashes and one id per table entry.
-    assert!(index.memory_bytes() >= 50 * 32 + 16 * 50 * 2);
+    // Memory is counted: the hashes apart, and a partner per table entry.
+    assert_eq!(index.hash_bytes(), 50 * 32);
+    assert!(index.memory_bytes() >= 16 * 50 * 2);
+}
+
+#[test]
+fn an_index_over_shared_bytes_reads_them_in_place() {
+    use prescan::index::HashStore;
+    use std::sync::Arc;
+
+    let mut rng = Rng(12);
+    let hashes = list(&mut rng, 300, true);
+    // The hashes in the middle of a larger buffer, as in a loaded list.
+    let mut buffer = vec![0xa5u8; 7];
+    buffer.extend(hashes.iter().flat_map(|h| h.to_bytes()));
+    buffer.extend([0x5a; 64]);
+    let shared = Arc::new(buffer);
+    let store = HashStore::shared(Arc::clone(&shared), 7..7 + 300 * 32).unwrap();
+    let index = PdqIndex::over(store).unwrap();
+    assert_eq!(Arc::strong_count(&shared), 2, "no copy: the index holds the same buffer");
+    assert_eq!(index.len(), 300);
+    let owned = PdqIndex::new(hashes.clone()).unwrap();
+    for _ in 0..50 {
+        let q = variants(&mut rng);
+        assert_eq!(index.query_dihedral(&q, 31), owned.query_dihedral(&q, 31));
+        assert_eq!(index.query_dihedral(&q, 31), naive_dihedral(&hashes, &q, 31));
+    }
+    for (i, h) in hashes.iter().enumerate() {
+        assert_eq!(index.get(i), Some(*h));
+        let near = index.query_dihedral(&[*h; 8], 0);
+        assert!(near.iter().any(|m| m.entry == i as u32 && m.distance == 0));
+    }
+    // Ranges outside the buffer or ragged are refused, not read.
+    assert!(matches!(HashStore::shared(Arc::clone(&shared), 7..7 + 301 * 32 + 64), Err(Error::ListMalformed(_))));
+    assert!(matches!(HashStore::shared(Arc::clone(&shared), 7..40), Err(Error::ListMalformed(_))));
+    assert!(matches!(HashStore::shared(shared, 9660..9692), Err(Error::ListMalformed(_))));
 }
 
 fn naive_exact(hash_len: usize, keys: &[u8], key: &[u8]) -> Vec<u32> {

@@ -17,6 +17,7 @@
 //! on any input.
 
 use std::ops::Range;
+use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::list::keys::{KeyId, PublicKey, SIGNATURE_LEN, SecretKey};
@@ -138,7 +139,9 @@ impl<'a> Section<'a> {
 /// A list that was verified and accepted by [`SignedList::load`].
 #[derive(Debug, Clone)]
 pub struct SignedList {
-    bytes: Vec<u8>,
+    /// Shared with the indexes that read their hashes in place
+    /// ([`SignedList::shared_hashes`]).
+    bytes: Arc<Vec<u8>>,
     meta: ListMeta,
     sections: Vec<SectionInfo>,
 }
@@ -175,7 +178,7 @@ impl SignedList {
         if meta.sequence < options.min_sequence {
             return Err(Error::Rollback { sequence: meta.sequence, minimum: options.min_sequence });
         }
-        Ok(SignedList { bytes, meta, sections })
+        Ok(SignedList { bytes: Arc::new(bytes), meta, sections })
     }
 
     /// The list's metadata.
@@ -206,6 +209,13 @@ impl SignedList {
     /// The list's bytes, as loaded.
     pub fn as_bytes(&self) -> &[u8] {
         &self.bytes
+    }
+
+    /// The list's bytes, shared, and the range of the hashes of its section
+    /// of `signal`, if it has one: for an index that reads them in place.
+    pub fn shared_hashes(&self, signal: SignalType) -> Option<(Arc<Vec<u8>>, Range<usize>)> {
+        let section = self.sections.iter().find(|s| s.signal == signal)?;
+        Some((Arc::clone(&self.bytes), section.hashes.clone()))
     }
 }
 
