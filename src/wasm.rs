@@ -25,6 +25,14 @@ use crate::list::format::{ListLimits, LoadOptions, SignedList};
 use crate::list::keys::PublicKey;
 use crate::pixels::{PixelLayout, Pixels};
 
+// The shapes of the objects below are declared once, in www/prescan.d.ts
+// (the package's types); the generated pkg/prescan.d.ts imports them, and
+// `unchecked_return_type` / `unchecked_param_type` name them.
+#[wasm_bindgen(typescript_custom_section)]
+const TS_IMPORTS: &'static str = r#"
+import type { CheckerOptions, FileHashes, ImageHashes, ListInfo, Verdict } from "../prescan.js";
+"#;
+
 /// A JS `Error` with the library error's message and `code`.
 fn js_error(e: &Error) -> JsValue {
     let err = js_sys::Error::new(&e.to_string());
@@ -66,7 +74,7 @@ fn file_hashes(h: &FileHashes) -> Object {
 /// Hashes an image file's bytes: `{ format, width, height, orientation,
 /// pdq, pdqQuality, pdqDihedral?, phash, dhash, ahash, blockhash, md5,
 /// sha1, sha256 }`, with the default decoding limits.
-#[wasm_bindgen(js_name = hashImage)]
+#[wasm_bindgen(js_name = hashImage, unchecked_return_type = "FileHashes")]
 pub fn hash_image(bytes: &[u8], dihedral: bool) -> Result<Object, JsValue> {
     let options = HashOptions { dihedral, ..HashOptions::default() };
     hash::hash_file(bytes, &options).map(|h| file_hashes(&h)).map_err(|e| js_error(&e))
@@ -74,7 +82,7 @@ pub fn hash_image(bytes: &[u8], dihedral: bool) -> Result<Object, JsValue> {
 
 /// Hashes RGBA pixels (an `ImageData`'s `data`): `{ pdq, pdqQuality,
 /// pdqDihedral?, phash, dhash, ahash, blockhash }`.
-#[wasm_bindgen(js_name = hashRgba)]
+#[wasm_bindgen(js_name = hashRgba, unchecked_return_type = "ImageHashes")]
 pub fn hash_rgba(rgba: &[u8], width: u32, height: u32, dihedral: bool) -> Result<Object, JsValue> {
     let pixels = Pixels::new(rgba, width, height, PixelLayout::Rgba).map_err(|e| js_error(&e))?;
     let hashes = hash::hash_pixels(pixels, dihedral).map_err(|e| js_error(&e))?;
@@ -134,7 +142,11 @@ impl Checker {
     /// maxEntries, maxWidth, maxHeight, maxPixels }`, all optional. Throws an `Error` with a
     /// `code` when the list is refused.
     #[wasm_bindgen(constructor)]
-    pub fn new(list_bytes: Vec<u8>, public_keys: Vec<String>, options: JsValue) -> Result<Checker, JsValue> {
+    pub fn new(
+        list_bytes: Vec<u8>,
+        public_keys: Vec<String>,
+        #[wasm_bindgen(unchecked_param_type = "CheckerOptions | undefined")] options: JsValue,
+    ) -> Result<Checker, JsValue> {
         let trusted_keys = public_keys
             .iter()
             .map(|k| PublicKey::from_hex(k))
@@ -177,14 +189,14 @@ impl Checker {
 
     /// Checks an image file's bytes. Never throws: an undecodable file
     /// gives a verdict with `decodeError` set (its digests still checked).
-    #[wasm_bindgen(js_name = checkBytes)]
+    #[wasm_bindgen(js_name = checkBytes, unchecked_return_type = "Verdict")]
     pub fn check_bytes(&self, bytes: &[u8]) -> Object {
         verdict(&self.inner.check_bytes(bytes))
     }
 
     /// Checks RGBA pixels (from the browser's own decoder), and the
     /// digests of the file's bytes when they are given.
-    #[wasm_bindgen(js_name = checkRgba)]
+    #[wasm_bindgen(js_name = checkRgba, unchecked_return_type = "Verdict")]
     pub fn check_rgba(
         &self,
         rgba: &[u8],
@@ -198,7 +210,7 @@ impl Checker {
 
     /// Checks an `ImageData` (from a canvas, or `createImageBitmap` drawn
     /// on one), and the digests of the file's bytes when they are given.
-    #[wasm_bindgen(js_name = checkImageData)]
+    #[wasm_bindgen(js_name = checkImageData, unchecked_return_type = "Verdict")]
     pub fn check_image_data(&self, image: &web_sys::ImageData, file_bytes: Option<Vec<u8>>) -> Result<Object, JsValue> {
         let rgba = image.data();
         self.check_rgba(&rgba, image.width(), image.height(), file_bytes)
@@ -207,7 +219,7 @@ impl Checker {
     /// Reads a `Blob` (a `File` from an `<input type="file">`) and checks
     /// its bytes: a promise of the verdict, as `checkBytes` gives it. It
     /// rejects only when the blob cannot be read.
-    #[wasm_bindgen(js_name = checkFile, unchecked_return_type = "Promise<any>")]
+    #[wasm_bindgen(js_name = checkFile, unchecked_return_type = "Promise<Verdict>")]
     pub fn check_file(&self, file: &web_sys::Blob) -> js_sys::Promise {
         let inner = Rc::clone(&self.inner);
         let read = JsFuture::from(file.array_buffer());
@@ -221,7 +233,7 @@ impl Checker {
     /// `{ id, sequence, created, expires, keyId, entries, sections:
     /// [{signal, count, threshold}] }`, each threshold the one matched
     /// under (the caller's override, or the list's).
-    #[wasm_bindgen(js_name = listInfo)]
+    #[wasm_bindgen(js_name = listInfo, unchecked_return_type = "ListInfo")]
     pub fn list_info(&self) -> Object {
         let list = self.inner.list();
         let m = list.meta();
