@@ -8,9 +8,11 @@
 //! the bytes, then decode under limits, then every image hash of the
 //! pixels.
 
+mod blockhash;
 pub mod digest;
 pub mod pdq;
 pub mod perceptual;
+mod resize;
 
 use crate::decode::{self, ImageFormat, Limits};
 use crate::error::Result;

@@ -12,19 +12,22 @@
 //! than [`MAX_SIDE`]; it refuses hex that is not exactly the length of the
 //! algorithm's hash.
 //!
-//! These hashes are this crate's own: other libraries' "phash" or "dhash"
-//! (Python `imagehash`, say) differ in grey conversion, resize filter or
-//! threshold, and their values are not comparable with these.
+//! These are `image_hasher` 3.1's values, computed here: image_hasher is
+//! the test oracle, not a dependency of the library (see "Why not call
+//! image_hasher" below); `tests/perceptual_oracle.rs` and
+//! `benches/perceptual.rs` hold every value to its own. Other libraries'
+//! "phash" or "dhash" (Python `imagehash`, say) differ in grey conversion,
+//! resize filter or threshold, and their values are not comparable with
+//! these.
 
 use std::cell::OnceCell;
 use std::fmt;
 
-use image::imageops::{self, FilterType};
-use image::{GrayImage, RgbImage};
-use image_hasher::{BitOrder, HashAlg, Hasher, HasherConfig};
+use image::GrayImage;
 use rustdct::Dct2;
 use rustdct::algorithm::type2and3_butterflies::Type2And3Butterfly16;
 
+use super::resize::Shrinker;
 use crate::error::{Error, Result};
 use crate::hex;
 use crate::pixels::{PixelLayout, Pixels};
@@ -97,18 +100,6 @@ impl PerceptualAlgorithm {
     /// Length of the hash in bytes.
     fn len(self) -> usize {
         self.bits() as usize / 8
-    }
-
-    /// The `image_hasher` configuration of blockhash, the one algorithm
-    /// computed by the crate itself. Every setter is called, so that a
-    /// change of default upstream cannot change it.
-    fn blockhash_hasher() -> Hasher {
-        HasherConfig::new()
-            .hash_alg(HashAlg::Blockhash)
-            .hash_size(16, 16)
-            .resize_filter(FilterType::Lanczos3)
-            .bit_order(BitOrder::MsbFirst)
-            .to_hasher()
     }
 }
 
@@ -198,53 +189,59 @@ pub fn hash_all(pixels: Pixels<'_>) -> Result<Vec<PerceptualHash>> {
 /// # Errors
 /// As [`hash`].
 pub fn hash_each(algorithms: &[PerceptualAlgorithm], pixels: Pixels<'_>) -> Result<Vec<PerceptualHash>> {
-    let image = to_rgb_image(pixels)?;
+    check_size(pixels)?;
     // Grey only when an algorithm needs it: a 12-megapixel conversion is
-    // not free.
-    let grey_cell = OnceCell::new();
-    let grey = || grey_cell.get_or_init(|| imageops::grayscale(&image));
+    // not free. The shrinker keeps the vertical passes dHash and aHash share.
+    let grey = OnceCell::new();
+    let shrinker_cell = OnceCell::new();
+    let shrinker = || shrinker_cell.get_or_init(|| Shrinker::new(grey.get_or_init(|| grey_image(pixels))));
     let mut out = Vec::with_capacity(algorithms.len());
     for &algorithm in algorithms {
         out.push(match algorithm {
-            PerceptualAlgorithm::Phash => phash(grey()),
-            PerceptualAlgorithm::Dhash => dhash(grey()),
-            PerceptualAlgorithm::Ahash => ahash(grey()),
-            PerceptualAlgorithm::Blockhash => blockhash(&image),
+            PerceptualAlgorithm::Phash => phash(shrinker()),
+            PerceptualAlgorithm::Dhash => dhash(shrinker()),
+            PerceptualAlgorithm::Ahash => ahash(shrinker()),
+            PerceptualAlgorithm::Blockhash => PerceptualHash { algorithm, bytes: super::blockhash::blockhash(pixels) },
         });
     }
     Ok(out)
 }
 
 // ---------------------------------------------------------------------------
-// pHash, dHash and aHash: image_hasher's computation, redone here
+// image_hasher's computation, redone here
 // ---------------------------------------------------------------------------
 //
-// Why not call image_hasher for these: its pHash plans its 16-point DCT with
-// rustdct's `DctPlanner`, which links all of rustfft into the Wasm module
-// (about 160 KB of its 1 MB) although a 16-point DCT never uses it; and each
-// of its hashers converts the whole image to grey again. The steps below are
-// image_hasher 3.1's, call for call: `imageops::grayscale` (what its
-// `Image::to_grayscale` does for an `RgbImage`), `imageops::resize` with
-// Lanczos3, for pHash rustdct's `Type2And3Butterfly16` (the algorithm the
-// planner picks for 16 points) on the rows, then on the columns, the top-left
-// 8 × 8 kept; the thresholds and the bit packing as its `alg` module does
-// them. `tests::same_as_image_hasher` compares every value with
-// image_hasher's own on a few hundred generated images, and the golden
-// values pin them.
+// Why not call image_hasher: its pHash plans its 16-point DCT with rustdct's
+// `DctPlanner`, which links all of rustfft into the Wasm module (160 KB of
+// its 1 MB) although a 16-point DCT never uses it; each of its hashers
+// converts the whole image to grey again; its resizing (`imageops::resize`)
+// and its blockhash go through a 12-megapixel image slowly (`super::resize`
+// and `super::blockhash` say why). Together, 7 times slower than the steps
+// below (`cargo bench --bench perceptual`).
+//
+// The steps are image_hasher 3.1's, call for call: grey as
+// `imageops::grayscale` makes it (what its `Image::to_grayscale` does for an
+// `RgbImage`), `imageops::resize` with Lanczos3 (redone to the byte by
+// `super::resize`), for pHash rustdct's `Type2And3Butterfly16` (the
+// algorithm the planner picks for 16 points) on the rows, then on the
+// columns, the top-left 8 × 8 kept; the thresholds and the bit packing as
+// its `alg` module does them; blockhash as its `alg::blockhash` does it
+// (`super::blockhash`). `tests/perceptual_oracle.rs` compares every value
+// with image_hasher's own on 300 generated images in three layouts and a
+// 6-megapixel one, and the golden values pin them.
 
 /// dHash: the grey image resized to 9 × 8; bit = the pixel is darker than
 /// its right neighbour, row by row.
-fn dhash(grey: &GrayImage) -> PerceptualHash {
-    let small = imageops::resize(grey, 9, 8, FilterType::Lanczos3);
-    let bits = small.as_raw().chunks_exact(9).flat_map(|row| row.windows(2).map(|w| w.first() < w.get(1)));
+fn dhash(grey: &Shrinker<'_>) -> PerceptualHash {
+    let small = grey.resize(9, 8);
+    let bits = small.chunks_exact(9).flat_map(|row| row.windows(2).map(|w| w.first() < w.get(1)));
     PerceptualHash { algorithm: PerceptualAlgorithm::Dhash, bytes: pack_msb_first(bits) }
 }
 
 /// aHash: the grey image resized to 8 × 8; bit = the pixel is at least the
 /// mean, the mean truncated to an integer.
-fn ahash(grey: &GrayImage) -> PerceptualHash {
-    let small = imageops::resize(grey, 8, 8, FilterType::Lanczos3);
-    let values = small.as_raw();
+fn ahash(grey: &Shrinker<'_>) -> PerceptualHash {
+    let values = grey.resize(8, 8);
     let mean = values.iter().map(|&v| u32::from(v)).sum::<u32>() / values.len().max(1) as u32;
     let bits = values.iter().map(|&v| u32::from(v) >= mean);
     PerceptualHash { algorithm: PerceptualAlgorithm::Ahash, bytes: pack_msb_first(bits) }
@@ -257,9 +254,9 @@ const DCT_SIDE: usize = 16;
 /// pHash's 64 bits: the grey image resized to 16 × 16, a 2-D DCT-II
 /// (unnormalised, rows then columns), the top-left 8 × 8 coefficients, each
 /// compared with their median (the mean of the middle two).
-fn phash(grey: &GrayImage) -> PerceptualHash {
-    let small = imageops::resize(grey, DCT_SIDE as u32, DCT_SIDE as u32, FilterType::Lanczos3);
-    let mut values: Vec<f32> = small.as_raw().iter().map(|&v| f32::from(v)).collect();
+fn phash(grey: &Shrinker<'_>) -> PerceptualHash {
+    let small = grey.resize(DCT_SIDE as u32, DCT_SIDE as u32);
+    let mut values: Vec<f32> = small.iter().map(|&v| f32::from(v)).collect();
     let dct = Type2And3Butterfly16::<f32>::new();
     let mut scratch: [f32; 0] = [];
     for _pass in 0..2 {
@@ -305,15 +302,9 @@ fn pack_msb_first(bits: impl Iterator<Item = bool>) -> Vec<u8> {
     bytes
 }
 
-/// Blockhash, by image_hasher, of the RGB image.
-fn blockhash(image: &RgbImage) -> PerceptualHash {
-    let hash = PerceptualAlgorithm::blockhash_hasher().hash_image(image);
-    PerceptualHash { algorithm: PerceptualAlgorithm::Blockhash, bytes: hash.as_bytes().to_vec() }
-}
-
-/// The one copy of the pixels that the hashers read: RGB, whatever the
-/// layout. Refuses what `image_hasher` cannot hash safely.
-fn to_rgb_image(pixels: Pixels<'_>) -> Result<RgbImage> {
+/// Refuses what the hashes cannot be computed for: no pixels, or a side
+/// past [`MAX_SIDE`].
+fn check_size(pixels: Pixels<'_>) -> Result<()> {
     let side = |limit, value: usize| match u32::try_from(value) {
         Ok(v) if v <= MAX_SIDE => Ok(v),
         _ => Err(Error::LimitExceeded { limit, requested: value as u64, max: u64::from(MAX_SIDE) }),
@@ -323,24 +314,23 @@ fn to_rgb_image(pixels: Pixels<'_>) -> Result<RgbImage> {
     if width == 0 || height == 0 {
         return Err(Error::EmptyImage);
     }
+    Ok(())
+}
+
+/// The grey image image_hasher starts from: `image`'s luma of the RGB
+/// pixels (alpha dropped, grey as it is), `(2126 R + 7152 G + 722 B) /
+/// 10000` in integers, as `imageops::grayscale` computes it.
+fn grey_image(pixels: Pixels<'_>) -> GrayImage {
     let data = pixels.data();
-    let mut rgb = Vec::with_capacity(pixels.width() * pixels.height() * 3);
-    match pixels.layout() {
-        PixelLayout::Rgb => rgb.extend_from_slice(data),
-        PixelLayout::Rgba => {
-            for &[r, g, b, _] in data.as_chunks::<4>().0 {
-                rgb.extend_from_slice(&[r, g, b]);
-            }
-        }
-        PixelLayout::Luma => {
-            for &v in data {
-                rgb.extend_from_slice(&[v, v, v]);
-            }
-        }
-    }
-    let actual = rgb.len() as u64;
-    RgbImage::from_raw(width, height, rgb)
-        .ok_or(Error::PixelBuffer { expected: u64::from(width) * u64::from(height) * 3, actual })
+    let luma =
+        |r: &u8, g: &u8, b: &u8| ((2126 * u32::from(*r) + 7152 * u32::from(*g) + 722 * u32::from(*b)) / 10000) as u8;
+    let grey: Vec<u8> = match pixels.layout() {
+        PixelLayout::Luma => data.to_vec(),
+        PixelLayout::Rgb => data.as_chunks::<3>().0.iter().map(|[r, g, b]| luma(r, g, b)).collect(),
+        PixelLayout::Rgba => data.as_chunks::<4>().0.iter().map(|[r, g, b, _]| luma(r, g, b)).collect(),
+    };
+    // Width and height checked by `check_size`; the length is theirs.
+    GrayImage::from_raw(pixels.width() as u32, pixels.height() as u32, grey).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -402,79 +392,6 @@ mod tests {
                 "6969696996969696696969699696969669696969969696966969696996969696",
             ]
         );
-    }
-
-    /// Hashes with image_hasher's own configurations, the ones this module
-    /// redoes (pHash, dHash, aHash) and the one it calls (blockhash).
-    fn image_hasher_hexes(image: &RgbImage) -> Vec<String> {
-        let config = |alg, side| {
-            HasherConfig::new()
-                .hash_alg(alg)
-                .hash_size(side, side)
-                .resize_filter(FilterType::Lanczos3)
-                .bit_order(BitOrder::MsbFirst)
-        };
-        let hashers = [
-            config(HashAlg::Median, 8).preproc_dct().to_hasher(),
-            config(HashAlg::Gradient, 8).to_hasher(),
-            config(HashAlg::Mean, 8).to_hasher(),
-            config(HashAlg::Blockhash, 16).to_hasher(),
-        ];
-        hashers.iter().map(|h| hex::to_hex(h.hash_image(image).as_bytes())).collect()
-    }
-
-    /// The values computed here are image_hasher's, bit for bit, on images
-    /// of every kind: noise, smooth fields, flat (every DCT coefficient but
-    /// one zero: the median ties), stripes, tiny and thin.
-    #[test]
-    fn same_as_image_hasher() {
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
-        let mut compared = 0;
-        for case in 0..300u32 {
-            let (w, h) = match case % 6 {
-                0 => (1 + (next() % 4) as u32, 1 + (next() % 4) as u32),
-                1 => (1 + (next() % 40) as u32, 1 + (next() % 3) as u32),
-                _ => (1 + (next() % 300) as u32, 1 + (next() % 300) as u32),
-            };
-            let (a, b, c) = (next(), next(), next());
-            let data: Vec<u8> = (0..h)
-                .flat_map(|y| (0..w).map(move |x| (x, y)))
-                .flat_map(|(x, y)| {
-                    let noise = u64::from(x * 31 + y * 17).wrapping_mul(a).rotate_left(y % 64) ^ b;
-                    match case % 5 {
-                        0 => [(noise >> 8) as u8, (noise >> 16) as u8, (noise >> 24) as u8],
-                        1 => {
-                            let v = ((x * (a % 7 + 1) as u32 + y * (b % 5) as u32) % 256) as u8; // small factors: no overflow
-                            [v, v.wrapping_add(c as u8), 255 - v]
-                        }
-                        2 => [c as u8, (c >> 8) as u8, (c >> 16) as u8],
-                        3 => {
-                            let stripe = (x / (1 + (a % 9) as u32) + y / (1 + (b % 9) as u32)).is_multiple_of(2);
-                            if stripe { [250, 240, 10] } else { [5, 20, 200] }
-                        }
-                        _ => {
-                            let d = (x as i64 - w as i64 / 2).pow(2) + (y as i64 - h as i64 / 3).pow(2);
-                            [(d % 251) as u8, (d / 7 % 256) as u8, (noise % 16) as u8]
-                        }
-                    }
-                })
-                .collect();
-            let image = RgbImage::from_raw(w, h, data.clone()).unwrap();
-            assert_eq!(hexes(rgb(&data, w, h)), image_hasher_hexes(&image), "case {case}: {w}×{h}");
-            compared += 1;
-        }
-        assert_eq!(compared, 300);
-        // And the two fixed images of the golden test.
-        for (data, w, h) in [(gradient(), 97, 61), (checker(), 300, 200)] {
-            let image = RgbImage::from_raw(w, h, data.clone()).unwrap();
-            assert_eq!(hexes(rgb(&data, w, h)), image_hasher_hexes(&image));
-        }
     }
 
     #[test]

@@ -258,3 +258,26 @@ pub fn flip(rng: &mut Rng, h: &PdqHash, bits: u32) -> PdqHash {
     }
     PdqHash::from_words(w)
 }
+
+/// The perceptual hashes (pHash, dHash, aHash, blockhash, in
+/// `PerceptualAlgorithm::ALL` order) of `image` by image_hasher's own
+/// `Hasher`s, configured as `prescan::hash::perceptual` names them: the
+/// oracle of those hashes.
+pub fn image_hasher_hashes(image: &image::RgbImage) -> Vec<Vec<u8>> {
+    use image::imageops::FilterType;
+    use image_hasher::{BitOrder, HashAlg, HasherConfig};
+    let config = |alg, side| {
+        HasherConfig::new()
+            .hash_alg(alg)
+            .hash_size(side, side)
+            .resize_filter(FilterType::Lanczos3)
+            .bit_order(BitOrder::MsbFirst)
+    };
+    let hashers = [
+        config(HashAlg::Median, 8).preproc_dct().to_hasher(),
+        config(HashAlg::Gradient, 8).to_hasher(),
+        config(HashAlg::Mean, 8).to_hasher(),
+        config(HashAlg::Blockhash, 16).to_hasher(),
+    ];
+    hashers.iter().map(|h| h.hash_image(image).as_bytes().to_vec()).collect()
+}
