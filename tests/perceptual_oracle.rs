@@ -90,3 +90,31 @@ fn same_as_image_hasher_on_a_6_megapixel_image() {
     let expected = common::image_hasher_hashes(&RgbImage::from_raw(w, h, data.clone()).unwrap());
     assert_eq!(ours(&data, w, h, PixelLayout::Rgb), expected);
 }
+
+/// `image`'s pixels as the RGB image image_hasher is given: alpha dropped,
+/// grey expanded.
+fn to_rgb(f: &common::Fixture) -> RgbImage {
+    let data: Vec<u8> = match f.layout {
+        PixelLayout::Rgb => f.data.clone(),
+        PixelLayout::Rgba => f.data.chunks_exact(4).flat_map(|p| [p[0], p[1], p[2]]).collect(),
+        PixelLayout::Luma => f.data.iter().flat_map(|&v| [v, v, v]).collect(),
+    };
+    RgbImage::from_raw(f.width, f.height, data).unwrap()
+}
+
+/// The values `tests/wasm.rs` holds the Wasm build to are image_hasher's.
+#[test]
+fn golden_perceptual_values_are_image_hashers() {
+    let fixtures = common::golden_set();
+    assert_eq!(fixtures.len(), common::GOLDEN_PERCEPTUAL.len());
+    for (f, golden) in fixtures.iter().zip(common::GOLDEN_PERCEPTUAL) {
+        let theirs: Vec<String> = common::image_hasher_hashes(&to_rgb(f)).iter().map(|h| hex(h)).collect();
+        let ours: Vec<String> = ours(&f.data, f.width, f.height, f.layout).iter().map(|h| hex(h)).collect();
+        assert_eq!(theirs, golden, "{}: image_hasher gives {theirs:?}", f.name);
+        assert_eq!(ours, golden, "{}", f.name);
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -188,3 +188,16 @@ fn js_checker_checks_image_data() {
     assert_eq!(get(&v, "matched").as_bool(), Some(true));
     assert!(get(&v, "md5").is_undefined());
 }
+
+#[wasm_bindgen_test]
+fn perceptual_in_wasm_equals_image_hasher() {
+    // Wasm's f32 `sin` (in the Lanczos weights) is Rust's libm, not the C
+    // library's: the values must still be the ones image_hasher gives
+    // natively (`tests/perceptual_oracle.rs`).
+    for (f, golden) in common::golden_set().iter().zip(common::GOLDEN_PERCEPTUAL) {
+        let pixels = Pixels::new(&f.data, f.width, f.height, f.layout).unwrap();
+        let got: Vec<String> =
+            prescan::hash::perceptual::hash_all(pixels).unwrap().iter().map(|h| h.to_hex()).collect();
+        assert_eq!(got, golden, "{}", f.name);
+    }
+}

@@ -281,3 +281,38 @@ pub fn image_hasher_hashes(image: &image::RgbImage) -> Vec<Vec<u8>> {
     ];
     hashers.iter().map(|h| h.hash_image(image).as_bytes().to_vec()).collect()
 }
+
+/// pHash, dHash, aHash and blockhash hex of each image of [`golden_set`], as
+/// image_hasher computes them (checked by `tests/perceptual_oracle.rs`).
+pub const GOLDEN_PERCEPTUAL: [[&str; 4]; 5] = [
+    [
+        "c0cd193b666436e7",
+        "94f2c6c7c585838c",
+        "007efff1e0000046",
+        "00000180fbfcffff3fc07f04ff007f00ff01fe01fe00fc0120007000f87effff",
+    ], // Scene 640x480 Rgb seed 1
+    [
+        "b154ea08d2ccb3e7",
+        "a58e0ab89ad54349",
+        "f042efde6e6f73ef",
+        "f7ff8200adef9010ff4f8006f7fe80008000fffd8002fb7f9902dfffc8328423",
+    ], // Noise 257x311 Rgba seed 2
+    [
+        "ff7fff7fff7fff7f",
+        "0000000000000000",
+        "00000000ffffffff",
+        "0000aaaa0000ffff0000ffff0000ffffffff0000ffff0000ffff0000ffff0000",
+    ], // Gradient 1000x9 Luma seed 3
+    [
+        "ffffffffffffffff",
+        "5aa55aa55aa55aa5",
+        "aa55aa55aa55aa55",
+        "cccccccc33333333cccccccc33333333cccccccc33333333cccccccc33333333",
+    ], // Checker 64x64 Rgb seed 4
+    [
+        "c0cd193b666436e7",
+        "94f2c6c7c585838c",
+        "007efff1e0000046",
+        "00000180fbfcffff3fc07f00ff00ff00fe01fe01fe01fc0120007000f87effff",
+    ], // Scene 1201x797 Rgba seed 5
+];
