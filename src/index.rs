@@ -218,6 +218,23 @@ impl HashStore {
     fn iter(&self) -> impl Iterator<Item = [u64; 4]> + '_ {
         self.as_bytes().as_chunks::<32>().0.iter().map(words_of)
     }
+
+    /// Chunks `k` and `j` ([`chunk`]'s numbering) of every hash, in order,
+    /// read as two-byte loads: building the tables reads only these.
+    fn chunk_pairs(&self, k: usize, j: usize) -> impl Iterator<Item = (usize, usize)> + '_ {
+        // Chunk k is bits 16 (k % 4) up of word k / 4, the word stored
+        // big-endian at byte 8 (3 - k / 4): its two bytes end 2 (k % 4)
+        // bytes before the word's end.
+        let at = |k: usize| (3 - k / 4 % 4) * 8 + 6 - 2 * (k % 4);
+        let (ak, aj) = (at(k), at(j));
+        self.as_bytes().as_chunks::<32>().0.iter().map(move |h| {
+            let read = |a: usize| match h.get(a..a + 2) {
+                Some(&[hi, lo]) => usize::from(hi) << 8 | usize::from(lo),
+                _ => 0,
+            };
+            (read(ak), read(aj))
+        })
+    }
 }
 
 /// The words of a hash stored most significant byte first: those of
@@ -634,8 +651,9 @@ fn build_table(
     mut ids: Option<&mut [u8]>,
     width: usize,
 ) {
-    for h in hashes.iter() {
-        if let Some(c) = offsets.get_mut(chunk(&h, k) + 1) {
+    let partner_of = k ^ 1;
+    for (value, _) in hashes.chunk_pairs(k, partner_of) {
+        if let Some(c) = offsets.get_mut(value + 1) {
             *c += 1;
         }
     }
@@ -646,12 +664,11 @@ fn build_table(
     }
     // offsets[v] is now the start of bucket v; use it as a cursor and shift
     // back afterwards (cursor v ends at the start of v + 1).
-    let partner_of = k ^ 1;
-    for (id, h) in (0u32..).zip(hashes.iter()) {
-        if let Some(cursor) = offsets.get_mut(chunk(&h, k)) {
+    for (id, (value, partner)) in (0u32..).zip(hashes.chunk_pairs(k, partner_of)) {
+        if let Some(cursor) = offsets.get_mut(value) {
             let at = *cursor as usize;
             if let Some(slot) = partners.get_mut(at) {
-                *slot = chunk(&h, partner_of) as u16;
+                *slot = partner as u16;
             }
             if let Some(ids) = ids.as_deref_mut()
                 && let (Some(slot), Some(bytes)) =

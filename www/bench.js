@@ -136,10 +136,10 @@ async function listLoads(cfg, status) {
   return { url: cfg.list, entries: info?.entries ?? null, runsMs: runs, medianMs: median(runs), stages, blocks };
 }
 
-async function checks(cfg, file, decode, status) {
+async function checks(cfg, file, decode, status, list = { url: cfg.list, key: cfg.key }) {
   status(`decode ${decode}: loading the list`);
   const t0 = performance.now();
-  const checker = await createChecker({ list: cfg.list, publicKeys: [cfg.key], decode });
+  const checker = await createChecker({ list: list.url, publicKeys: [list.key], decode });
   const readyMs = performance.now() - t0;
   const runs = [];
   const probe = blockProbe();
@@ -204,6 +204,11 @@ async function run(config = {}) {
     results.list = await listLoads(cfg, status);
     results.checks = {};
     for (const decode of cfg.decodes) results.checks[decode] = await checks(cfg, file, decode, status);
+    // A list with every signal type (PDQ, digests, the four perceptual
+    // hashes), such as the demo's: what the perceptual hashes add.
+    if (cfg.allSignalsList && cfg.allSignalsKey) {
+      results.allSignals = await checks(cfg, file, "wasm", status, { url: cfg.allSignalsList, key: cfg.allSignalsKey });
+    }
     results.checkBlocks = Object.values(results.checks).map((c) => c.blocks).reduce(mergeBlocks);
     status("done");
   } catch (e) {
