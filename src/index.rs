@@ -96,6 +96,11 @@ const OFFSETS_PER_TABLE: usize = BUCKETS + 1;
 /// 16 × 137 buckets, about 3% of the list, still less work than reading all
 /// of it; at radius 3 it would be 17%.
 const MAX_PROBE_RADIUS: u32 = 2;
+/// Lists shorter than this are scanned, not indexed: the tables' offsets
+/// alone take 4 MiB, 256 bytes an entry at 16,384 entries, while a scan of
+/// that many (all eight variants) takes about 0.25 ms, a small part of
+/// hashing the image it matches.
+pub const SCAN_BELOW: usize = 1 << 14;
 
 /// Chunk `k` (0 to 15) of a hash: bits `16k` to `16k + 15`.
 #[inline]
@@ -287,7 +292,9 @@ fn words_of(bytes: &[u8; 32]) -> [u64; 4] {
 /// candidates whose even chunk is within `r`: the even table finds them.)
 /// A list of a million costs 16 × 2 + 8 × 3 = 56 bytes per entry plus 4 MiB
 /// of offsets (60 in all) beside the 32 of its hashes: 92, 2.9 times the
-/// hashes alone.
+/// hashes alone. A list of fewer than [`SCAN_BELOW`] entries gets no tables
+/// (the offsets alone would cost more than 256 bytes an entry): its queries
+/// scan it, with the same answers.
 ///
 /// # Why not 2 times
 /// Any index that answers in well under a millisecond must find the
@@ -328,7 +335,7 @@ pub struct PdqIndex {
 }
 
 impl PdqIndex {
-    /// Indexes `hashes`, given in list order.
+    /// Indexes `hashes`, given in list order, as [`PdqIndex::over`] does.
     ///
     /// # Errors
     /// [`Error::ListTooLarge`] for more than `u32::MAX` hashes.
@@ -341,7 +348,7 @@ impl PdqIndex {
     }
 
     /// Indexes hashes stored as in a list: 32 bytes each, most significant
-    /// byte first, back to back (copied).
+    /// byte first, back to back (copied), as [`PdqIndex::over`] does.
     ///
     /// # Errors
     /// [`Error::ListMalformed`] when the length is not a multiple of 32;
@@ -355,10 +362,36 @@ impl PdqIndex {
     ///
     /// # Errors
     /// [`Error::ListTooLarge`] for more than `u32::MAX` hashes.
+    /// A list of fewer than [`SCAN_BELOW`] entries gets no tables: its
+    /// queries scan it.
     pub fn over(hashes: HashStore) -> Result<Self> {
+        if hashes.len() < SCAN_BELOW {
+            return Ok(PdqIndex::scanned(hashes));
+        }
+        PdqIndex::with_tables(hashes)
+    }
+
+    /// Indexes `hashes` with the tables whatever their number (for tests,
+    /// benchmarks, and callers who prefer table speed to memory on short
+    /// lists).
+    ///
+    /// # Errors
+    /// [`Error::ListTooLarge`] for more than `u32::MAX` hashes.
+    pub fn with_tables(hashes: HashStore) -> Result<Self> {
         let n = hashes.len();
         u32::try_from(n).map_err(|_| too_many(n))?;
         Ok(PdqIndex::build(hashes, id_width(n)))
+    }
+
+    /// No tables: every query scans `hashes` (fewer than `u32::MAX`, as
+    /// [`SCAN_BELOW`] is).
+    fn scanned(hashes: HashStore) -> Self {
+        PdqIndex { hashes, offsets: Vec::new(), partners: Vec::new(), ids: Vec::new(), id_width: 4 }
+    }
+
+    /// Whether queries go through the tables (else they scan).
+    pub fn has_tables(&self) -> bool {
+        !self.offsets.is_empty()
     }
 
     /// The index of `hashes` with ids of `width` bytes (enough for
@@ -366,8 +399,7 @@ impl PdqIndex {
     fn build(hashes: HashStore, width: usize) -> Self {
         let n = hashes.len();
         if n == 0 {
-            // No tables: every probe finds no bucket.
-            return PdqIndex { hashes, offsets: Vec::new(), partners: Vec::new(), ids: Vec::new(), id_width: width };
+            return PdqIndex::scanned(hashes);
         }
         let mut offsets = vec![0u32; CHUNKS * OFFSETS_PER_TABLE];
         let mut partners = vec![0u16; CHUNKS * n];
@@ -417,7 +449,7 @@ impl PdqIndex {
         let q = q.words();
         let mut out = Vec::new();
         let (_, radius) = radii(max_distance);
-        if radius > MAX_PROBE_RADIUS {
+        if radius > MAX_PROBE_RADIUS || !self.has_tables() {
             for (entry, h) in (0u32..).zip(self.hashes.iter()) {
                 let distance = distance_words(&h, &q);
                 if distance <= max_distance {
@@ -440,7 +472,7 @@ impl PdqIndex {
     /// by distance, then entry. The same as [`pdq_linear_scan`], faster.
     pub fn query_dihedral(&self, variants: &[PdqHash; 8], max_distance: u32) -> Vec<PdqMatch> {
         let (_, radius) = radii(max_distance);
-        if radius > MAX_PROBE_RADIUS {
+        if radius > MAX_PROBE_RADIUS || !self.has_tables() {
             return scan_words(self.hashes.iter(), variants, max_distance);
         }
         let words: [[u64; 4]; 8] = std::array::from_fn(|v| variants.get(v).map(PdqHash::words).unwrap_or_default());

@@ -13,7 +13,16 @@ mod common;
 use common::{Rng, flip};
 use prescan::Error;
 use prescan::hash::pdq::{Dihedral, PdqHash};
-use prescan::index::{ExactSet, HammingSet, Neighbour, PdqIndex, PdqMatch, PdqNeighbour, pdq_linear_scan};
+use prescan::index::{ExactSet, HammingSet, HashStore, Neighbour, PdqIndex, PdqMatch, PdqNeighbour, pdq_linear_scan};
+
+/// The index of `hashes` with its tables, whatever the list's length: the
+/// lists here are short, and `PdqIndex::new` would scan them.
+fn indexed(hashes: &[PdqHash]) -> PdqIndex {
+    let index =
+        PdqIndex::with_tables(HashStore::owned(hashes.iter().flat_map(|h| h.to_bytes()).collect()).unwrap()).unwrap();
+    assert_eq!(index.has_tables(), !hashes.is_empty());
+    index
+}
 
 /// Eight related variants: a base hash and seven others, some near it (as
 /// rotations of a symmetric image are), some random.
@@ -107,7 +116,7 @@ fn query_dihedral_matches_linear_scan() {
                 let queries: Vec<[PdqHash; 8]> = (0..12).map(|_| variants(&mut rng)).collect();
                 let mut hashes = list(&mut rng, n, clustered);
                 plant(&mut rng, &mut hashes, &queries, d);
-                let index = PdqIndex::new(hashes.clone()).unwrap();
+                let index = indexed(&hashes);
                 assert_eq!(index.len(), n);
                 for (qi, q) in queries.iter().enumerate() {
                     for distance in [d.saturating_sub(1), d, d + 1] {
@@ -137,7 +146,7 @@ fn query_matches_naive() {
                 let queries: Vec<[PdqHash; 8]> = (0..12).map(|_| variants(&mut rng)).collect();
                 let mut hashes = list(&mut rng, n, clustered);
                 plant(&mut rng, &mut hashes, &queries, d);
-                let index = PdqIndex::new(hashes.clone()).unwrap();
+                let index = indexed(&hashes);
                 for q in &queries {
                     for v in [q[0], q[3]] {
                         for distance in [d.saturating_sub(1), d, d + 1] {
@@ -167,7 +176,7 @@ fn a_list_past_65536_entries() {
         let v = q[rng.below(8)];
         hashes[at] = flip(&mut rng, &v, 25);
     }
-    let index = PdqIndex::new(hashes.clone()).unwrap();
+    let index = indexed(&hashes);
     for q in &queries {
         for d in [15, 31, 32] {
             let expected = naive_dihedral(&hashes, q, d);
@@ -232,7 +241,7 @@ fn neighbours_found_through_one_pair_only() {
                 }
             }
         }
-        let index = PdqIndex::new(hashes.clone()).unwrap();
+        let index = indexed(&hashes);
         for q in &queries {
             for distance in [d.saturating_sub(1), d, d + 1, 8 * pair_radius + 7] {
                 let expected = naive_dihedral(&hashes, q, distance);
@@ -249,7 +258,7 @@ fn neighbours_found_through_one_pair_only() {
 fn every_threshold_on_a_clustered_list() {
     let mut rng = Rng(77);
     let hashes = list(&mut rng, 300, true);
-    let index = PdqIndex::new(hashes.clone()).unwrap();
+    let index = indexed(&hashes);
     let q = variants(&mut rng);
     for d in 0..=260 {
         assert_eq!(index.query_dihedral(&q, d), naive_dihedral(&hashes, &q, d), "d {d}");
@@ -280,7 +289,7 @@ fn duplicates_and_all_zero_hashes() {
     let mut rng = Rng(5);
     let other = rng.hash();
     let hashes = vec![zero, other, zero, zero, other, flip(&mut rng, &zero, 3)];
-    let index = PdqIndex::new(hashes.clone()).unwrap();
+    let index = indexed(&hashes);
     let got = index.query(&zero, 0);
     assert_eq!(got.iter().map(|n| n.entry).collect::<Vec<_>>(), vec![0, 2, 3]);
     let got = index.query(&zero, 3);
@@ -307,7 +316,7 @@ fn duplicates_and_all_zero_hashes() {
 fn distance_256_and_more_returns_everything() {
     let mut rng = Rng(9);
     let hashes = list(&mut rng, 2000, false);
-    let index = PdqIndex::new(hashes.clone()).unwrap();
+    let index = indexed(&hashes);
     let q = variants(&mut rng);
     for d in [256, 300, u32::MAX] {
         let got = index.query_dihedral(&q, d);
@@ -336,9 +345,11 @@ fn from_be_bytes_round_trips_and_refuses_ragged_input() {
     assert_eq!(index.get(50), None);
     assert!(matches!(PdqIndex::from_be_bytes(&bytes[..33]), Err(Error::ListMalformed(_))));
     assert!(matches!(PdqIndex::from_be_bytes(&[0u8; 31]), Err(Error::ListMalformed(_))));
-    // Memory is counted: the hashes apart, and a partner per table entry.
+    // Memory is counted: the hashes apart, and a partner per table entry
+    // (50 entries are scanned, so no tables).
     assert_eq!(index.hash_bytes(), 50 * 32);
-    assert!(index.memory_bytes() >= 16 * 50 * 2);
+    assert_eq!(index.memory_bytes(), 0);
+    assert!(indexed(&hashes).memory_bytes() >= 16 * 50 * 2);
 }
 
 #[test]
@@ -354,10 +365,10 @@ fn an_index_over_shared_bytes_reads_them_in_place() {
     buffer.extend([0x5a; 64]);
     let shared = Arc::new(buffer);
     let store = HashStore::shared(Arc::clone(&shared), 7..7 + 300 * 32).unwrap();
-    let index = PdqIndex::over(store).unwrap();
+    let index = PdqIndex::with_tables(store).unwrap();
     assert_eq!(Arc::strong_count(&shared), 2, "no copy: the index holds the same buffer");
     assert_eq!(index.len(), 300);
-    let owned = PdqIndex::new(hashes.clone()).unwrap();
+    let owned = indexed(&hashes);
     for _ in 0..50 {
         let q = variants(&mut rng);
         assert_eq!(index.query_dihedral(&q, 31), owned.query_dihedral(&q, 31));
@@ -472,4 +483,26 @@ fn hamming_set_matches_naive() {
     }
     assert!(matches!(HammingSet::from_entries(8, &[0u8; 9]), Err(Error::ListMalformed(_))));
     assert!(matches!(HammingSet::from_entries(0, &[]), Err(Error::ListMalformed(_))));
+}
+
+#[test]
+fn short_lists_are_scanned_with_the_same_answers() {
+    use prescan::index::SCAN_BELOW;
+    let mut rng = Rng(13);
+    let mut hashes = list(&mut rng, 3000, true);
+    let queries: Vec<[PdqHash; 8]> = (0..20).map(|_| variants(&mut rng)).collect();
+    plant(&mut rng, &mut hashes, &queries, 31);
+    let scanned = PdqIndex::new(hashes.clone()).unwrap();
+    assert!(!scanned.has_tables(), "{} entries < {SCAN_BELOW}: no tables", hashes.len());
+    assert_eq!(scanned.memory_bytes(), 0);
+    let tables = indexed(&hashes);
+    for q in &queries {
+        for d in [0, 10, 31, 47, 80] {
+            assert_eq!(scanned.query_dihedral(q, d), tables.query_dihedral(q, d));
+            assert_eq!(scanned.query(&q[0], d), tables.query(&q[0], d));
+        }
+    }
+    // At the threshold, tables.
+    let long: Vec<PdqHash> = (0..SCAN_BELOW).map(|_| rng.hash()).collect();
+    assert!(PdqIndex::new(long).unwrap().has_tables());
 }
