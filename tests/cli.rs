@@ -169,6 +169,27 @@ fn key_list_check_round_trip_with_grep_like_statuses() {
     let miss = check(&d("other.png"));
     assert_eq!(miss.status.code(), Some(0), "{miss:?}");
     assert!(stdout(&miss).starts_with("clear "));
+    assert!(!stdout(&miss).contains("pdq_nearest"), "no distance unless asked");
+    // --pdq-nearest: how far an unlisted image is from the list.
+    let audit =
+        prescan(&["check", "--list", &d("test.list"), "--public", &d("issuer.pub"), "--pdq-nearest", &d("other.png")]);
+    assert_eq!(audit.status.code(), Some(0), "{audit:?}");
+    let line = stdout(&audit);
+    let distance: u32 = line.split(" pdq_nearest=").nth(1).and_then(|r| r.split(' ').next()).unwrap().parse().unwrap();
+    assert!(distance > 31 && line.contains(" threshold=31 variant="), "{line}");
+    let audit_json = prescan(&[
+        "check",
+        "--list",
+        &d("test.list"),
+        "--public",
+        &d("issuer.pub"),
+        "--pdq-nearest",
+        "--json",
+        &d("listed.png"),
+    ]);
+    let v: serde_json::Value = serde_json::from_str(stdout(&audit_json).trim()).unwrap();
+    assert_eq!(v["pdq_nearest"]["distance"], 0, "{v}");
+    assert_eq!(v["pdq_nearest"]["variant"], "original");
     std::fs::write(d("broken.jpg"), b"\xff\xd8\xff\xe0 broken").unwrap();
     assert_eq!(check(&d("broken.jpg")).status.code(), Some(2), "an undecodable file is an error");
 

@@ -26,6 +26,10 @@ pub struct CheckArgs {
     /// Print one JSON verdict per file per line.
     #[arg(long)]
     json: bool,
+    /// Also report each file's PDQ distance to the nearest list entry,
+    /// matched or not (an audit aid: it reads the whole PDQ section).
+    #[arg(long)]
+    pdq_nearest: bool,
     /// Image files, or directories to walk recursively.
     #[arg(required = true)]
     paths: Vec<PathBuf>,
@@ -33,7 +37,8 @@ pub struct CheckArgs {
 
 pub fn run(args: &CheckArgs) -> Result<Outcome, String> {
     let list = load_list(&args.list, &args.public, args.min_sequence)?;
-    let checker = Checker::new(list, CheckOptions::default()).map_err(|e| e.to_string())?;
+    let options = CheckOptions { report_pdq_nearest: args.pdq_nearest, ..CheckOptions::default() };
+    let checker = Checker::new(list, options).map_err(|e| e.to_string())?;
 
     let files = walk::files(&args.paths);
     let (mut matched, mut failed) = (false, false);
@@ -77,7 +82,10 @@ fn plain(path: &Path, v: &Verdict) -> String {
     let p = path.display();
     if !v.matched {
         let note = if v.pdq_skipped_low_quality { " (PDQ quality below the floor: not matched by PDQ)" } else { "" };
-        return format!("clear {p}{note}\n");
+        let nearest = v.pdq_nearest.map_or(String::new(), |n| {
+            format!(" pdq_nearest={} threshold={} variant={}", n.distance, n.threshold, n.variant.name())
+        });
+        return format!("clear {p}{nearest}{note}\n");
     }
     let mut out = String::new();
     for m in &v.matches {
@@ -119,6 +127,10 @@ fn json_line(path: &Path, v: &Verdict) -> String {
         obj.insert("pdq_quality".into(), json!(p.quality));
     }
     obj.insert("pdq_skipped_low_quality".into(), json!(v.pdq_skipped_low_quality));
+    if let Some(n) = &v.pdq_nearest {
+        let nearest = json!({ "distance": n.distance, "threshold": n.threshold, "variant": n.variant.name() });
+        obj.insert("pdq_nearest".into(), nearest);
+    }
     for h in &v.hashes.perceptual {
         obj.insert(h.algorithm().name().into(), json!(h.to_hex()));
     }
