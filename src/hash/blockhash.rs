@@ -38,21 +38,13 @@ fn row_sums<'a>(pixels: &Pixels<'a>, y: usize) -> impl Iterator<Item = u32> + 'a
     })
 }
 
-/// The 256 bits, packed most significant first.
-pub(crate) fn blockhash(pixels: Pixels<'_>) -> Vec<u8> {
-    let (width, height) = (pixels.width(), pixels.height());
-    let bits = if width.is_multiple_of(SIDE) && height.is_multiple_of(SIDE) {
+/// The 256 bits, block by block, row-major.
+pub(crate) fn blockhash_bits(pixels: Pixels<'_>) -> Vec<bool> {
+    if pixels.width().is_multiple_of(SIDE) && pixels.height().is_multiple_of(SIDE) {
         exact_blocks(&pixels)
     } else {
         weighted_blocks(&pixels)
-    };
-    let mut bytes = vec![0u8; SIDE * SIDE / 8];
-    for (i, bit) in bits.into_iter().enumerate() {
-        if let Some(byte) = bytes.get_mut(i / 8) {
-            *byte |= u8::from(bit) << (7 - i % 8);
-        }
     }
-    bytes
 }
 
 /// Sides that divide by 16: whole pixels per block, integer sums.

@@ -27,6 +27,7 @@ use image::GrayImage;
 use rustdct::Dct2;
 use rustdct::algorithm::type2and3_butterflies::Type2And3Butterfly16;
 
+use super::blockhash::blockhash_bits;
 use super::resize::Shrinker;
 use crate::error::{Error, Result};
 use crate::hex;
@@ -201,7 +202,9 @@ pub fn hash_each(algorithms: &[PerceptualAlgorithm], pixels: Pixels<'_>) -> Resu
             PerceptualAlgorithm::Phash => phash(shrinker()),
             PerceptualAlgorithm::Dhash => dhash(shrinker()),
             PerceptualAlgorithm::Ahash => ahash(shrinker()),
-            PerceptualAlgorithm::Blockhash => PerceptualHash { algorithm, bytes: super::blockhash::blockhash(pixels) },
+            PerceptualAlgorithm::Blockhash => {
+                PerceptualHash { algorithm, bytes: pack_msb_first(blockhash_bits(pixels).into_iter()) }
+            }
         });
     }
     Ok(out)

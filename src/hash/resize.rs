@@ -81,7 +81,7 @@ fn horizontal(columns: &[f32], width: u32, new_width: u32) -> Vec<u8> {
     let mut out = vec![0u8; new_width as usize * rows.len()];
     for x in 0..new_width {
         let (left, ws) = weights(width, new_width, x);
-        for (row, out_row) in rows.iter().zip(out.chunks_exact_mut(new_width as usize)) {
+        for (row, out_row) in rows.iter().zip(out.chunks_exact_mut(new_width.max(1) as usize)) {
             let sum = row.iter().skip(left).zip(&ws).fold(0.0f32, |sum, (&v, &w)| sum + v * w);
             if let Some(o) = out_row.get_mut(x as usize) {
                 // `as` saturates; `image` rounds half away from zero too.
