@@ -14,7 +14,7 @@ use crate::decode::{self, Limits};
 use crate::error::{Error, Result};
 use crate::hash::digest::FileDigests;
 use crate::hash::pdq::{self, Dihedral, PdqDihedral, PdqHash, PdqResult};
-use crate::hash::perceptual::{self, PerceptualHash};
+use crate::hash::perceptual::{self, PerceptualAlgorithm, PerceptualHash};
 use crate::index::{ExactSet, HammingSet, HashStore, PdqIndex};
 use crate::list::SignalType;
 use crate::list::format::{Section, SignedList};
@@ -149,7 +149,7 @@ pub struct Checker {
     options: CheckOptions,
     pdq: Option<(PdqIndex, u32)>,
     exact: Vec<(SignalType, ExactSet)>,
-    perceptual: Vec<(SignalType, HammingSet, u32)>,
+    perceptual: Vec<(SignalType, PerceptualAlgorithm, HammingSet, u32)>,
 }
 
 impl Checker {
@@ -177,11 +177,12 @@ impl Checker {
                 SignalType::Md5 | SignalType::Sha1 | SignalType::Sha256 => {
                     exact.push((section.signal, ExactSet::from_entries(section.signal.hash_len(), section.hashes)?))
                 }
-                _ => perceptual.push((
-                    section.signal,
-                    HammingSet::from_entries(section.signal.hash_len(), section.hashes)?,
-                    threshold,
-                )),
+                signal => {
+                    // Every other signal type is a perceptual hash.
+                    let Some(algorithm) = signal.perceptual() else { continue };
+                    let set = HammingSet::from_entries(signal.hash_len(), section.hashes)?;
+                    perceptual.push((signal, algorithm, set, threshold));
+                }
             }
         }
         Ok(Checker { list, options, pdq, exact, perceptual })
@@ -225,7 +226,7 @@ impl Checker {
     pub fn thresholds(&self) -> Vec<(SignalType, u32)> {
         let mut out: Vec<(SignalType, u32)> = self.exact.iter().map(|(s, _)| (*s, 0)).collect();
         out.extend(self.pdq.as_ref().map(|(_, t)| (SignalType::Pdq, *t)));
-        out.extend(self.perceptual.iter().map(|(s, _, t)| (*s, *t)));
+        out.extend(self.perceptual.iter().map(|(s, _, _, t)| (*s, *t)));
         out.sort();
         out
     }
@@ -303,12 +304,11 @@ impl Checker {
             }
         }
         // The perceptual hashes the list has sections for, computed together
-        // (one RGB copy, one grey conversion). An image the perceptual
-        // hasher refuses (no pixels) cannot match; PDQ above has handled it.
-        let algorithms: Vec<_> = self.perceptual.iter().filter_map(|(signal, _, _)| signal.perceptual()).collect();
+        // (one grey conversion). An image the perceptual hasher refuses (no
+        // pixels) cannot match; PDQ above has handled it.
+        let algorithms: Vec<_> = self.perceptual.iter().map(|(_, algorithm, _, _)| *algorithm).collect();
         if let Ok(computed) = perceptual::hash_each(&algorithms, pixels) {
-            let sets = self.perceptual.iter().filter(|(signal, _, _)| signal.perceptual().is_some());
-            for ((signal, set, threshold), hash) in sets.zip(computed) {
+            for ((signal, _, set, threshold), hash) in self.perceptual.iter().zip(computed) {
                 for n in set.query(hash.as_bytes(), *threshold) {
                     matches.push(self.matched(*signal, n.entry, n.distance, *threshold, None));
                 }

@@ -505,17 +505,16 @@ impl PdqIndex {
     /// reports of how far an image is from the list when nothing matched,
     /// not matching.
     pub fn nearest_dihedral(&self, variants: &[PdqHash; 8]) -> Option<PdqMatch> {
-        let words: [[u64; 4]; 8] = std::array::from_fn(|v| variants.get(v).map(PdqHash::words).unwrap_or_default());
-        let mut best: Option<PdqMatch> = None;
+        let words: Vec<[u64; 4]> = variants.iter().map(PdqHash::words).collect();
+        let mut nearest: Option<PdqMatch> = None;
         for (entry, h) in (0u32..).zip(self.hashes.iter()) {
-            for (w, variant) in words.iter().zip(Dihedral::ALL) {
-                let distance = distance_words(&h, w);
-                if best.is_none_or(|b| distance < b.distance) {
-                    best = Some(PdqMatch { entry, distance, variant });
-                }
+            if let Some(m) = best_variant(entry, &h, &words)
+                && nearest.is_none_or(|n| m.distance < n.distance)
+            {
+                nearest = Some(m);
             }
         }
-        best
+        nearest
     }
 
     /// Calls `hit(entry, distance, v)` for every entry within
@@ -725,42 +724,33 @@ fn build_table(
 ///
 /// Only the first `u32::MAX` hashes are searched (an index refuses more).
 pub fn pdq_linear_scan(hashes: &[PdqHash], variants: &[PdqHash; 8], max_distance: u32) -> Vec<PdqMatch> {
-    let words: Vec<[u64; 4]> = variants.iter().map(PdqHash::words).collect();
-    let mut out = Vec::new();
-    for (entry, h) in (0u32..).zip(hashes) {
-        push_best(&mut out, entry, &h.words(), &words, max_distance);
-    }
-    out.sort_unstable_by_key(|m| (m.distance, m.entry));
-    out
+    scan_words(hashes.iter().map(PdqHash::words), variants, max_distance)
 }
 
 /// [`pdq_linear_scan`] over hashes already split into words.
 fn scan_words(hashes: impl Iterator<Item = [u64; 4]>, variants: &[PdqHash; 8], max_distance: u32) -> Vec<PdqMatch> {
     let words: Vec<[u64; 4]> = variants.iter().map(PdqHash::words).collect();
-    let mut out = Vec::new();
-    for (entry, h) in (0u32..).zip(hashes) {
-        push_best(&mut out, entry, &h, &words, max_distance);
-    }
+    let mut out: Vec<PdqMatch> = (0u32..)
+        .zip(hashes)
+        .filter_map(|(entry, h)| best_variant(entry, &h, &words))
+        .filter(|m| m.distance <= max_distance)
+        .collect();
     out.sort_unstable_by_key(|m| (m.distance, m.entry));
     out
 }
 
-/// Pushes entry `entry` with hash `h` when some variant is within
-/// `max_distance`, with the first variant at the smallest distance.
+/// Entry `entry` (hash `h`) at its smallest distance to `variants`, with
+/// the first variant at it; `None` without variants.
 #[inline]
-fn push_best(out: &mut Vec<PdqMatch>, entry: u32, h: &[u64; 4], variants: &[[u64; 4]], max_distance: u32) {
-    let mut best: Option<(u32, Dihedral)> = None;
+fn best_variant(entry: u32, h: &[u64; 4], variants: &[[u64; 4]]) -> Option<PdqMatch> {
+    let mut best: Option<PdqMatch> = None;
     for (v, variant) in variants.iter().zip(Dihedral::ALL) {
         let distance = distance_words(h, v);
-        if best.is_none_or(|(d, _)| distance < d) {
-            best = Some((distance, variant));
+        if best.is_none_or(|b| distance < b.distance) {
+            best = Some(PdqMatch { entry, distance, variant });
         }
     }
-    if let Some((distance, variant)) = best
-        && distance <= max_distance
-    {
-        out.push(PdqMatch { entry, distance, variant });
-    }
+    best
 }
 
 // ---------------------------------------------------------------------------

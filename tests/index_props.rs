@@ -105,6 +105,16 @@ fn plant(rng: &mut Rng, hashes: &mut [PdqHash], queries: &[[PdqHash; 8]], d: u32
     }
 }
 
+/// Twelve queries and a list of `n` hashes (clustered or not) with
+/// neighbours of the queries planted around distance `d`, from `seed`.
+fn planted_case(seed: u64, n: usize, d: u32, clustered: bool) -> (Vec<[PdqHash; 8]>, Vec<PdqHash>) {
+    let mut rng = Rng(seed);
+    let queries: Vec<[PdqHash; 8]> = (0..12).map(|_| variants(&mut rng)).collect();
+    let mut hashes = list(&mut rng, n, clustered);
+    plant(&mut rng, &mut hashes, &queries, d);
+    (queries, hashes)
+}
+
 #[test]
 fn query_dihedral_matches_linear_scan() {
     let mut seed = 1u64;
@@ -112,10 +122,7 @@ fn query_dihedral_matches_linear_scan() {
         for &d in &THRESHOLDS {
             for clustered in [false, true] {
                 seed += 1;
-                let mut rng = Rng(seed);
-                let queries: Vec<[PdqHash; 8]> = (0..12).map(|_| variants(&mut rng)).collect();
-                let mut hashes = list(&mut rng, n, clustered);
-                plant(&mut rng, &mut hashes, &queries, d);
+                let (queries, hashes) = planted_case(seed, n, d, clustered);
                 let index = indexed(&hashes);
                 assert_eq!(index.len(), n);
                 for (qi, q) in queries.iter().enumerate() {
@@ -142,10 +149,7 @@ fn query_matches_naive() {
         for &d in &THRESHOLDS {
             for clustered in [false, true] {
                 seed += 1;
-                let mut rng = Rng(seed);
-                let queries: Vec<[PdqHash; 8]> = (0..12).map(|_| variants(&mut rng)).collect();
-                let mut hashes = list(&mut rng, n, clustered);
-                plant(&mut rng, &mut hashes, &queries, d);
+                let (queries, hashes) = planted_case(seed, n, d, clustered);
                 let index = indexed(&hashes);
                 for q in &queries {
                     for v in [q[0], q[3]] {

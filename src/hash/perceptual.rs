@@ -185,7 +185,7 @@ pub fn hash_all(pixels: Pixels<'_>) -> Result<Vec<PerceptualHash>> {
 }
 
 /// Hashes `pixels` with each of `algorithms`, in that order, converting the
-/// pixels to RGB once and to grey at most once.
+/// pixels to grey at most once and resizing each grey height once.
 ///
 /// # Errors
 /// As [`hash`].
