@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::hash::digest::FileDigests;
 use crate::hash::pdq::{self, Dihedral, PdqDihedral, PdqHash, PdqResult};
 use crate::hash::perceptual::{self, PerceptualAlgorithm, PerceptualHash};
-use crate::index::{ExactSet, HammingSet, HashStore, PdqIndex};
+use crate::index::{ExactSet, HammingSet, HashStore, MAX_INDEXED_DISTANCE, PdqIndex};
 use crate::list::SignalType;
 use crate::list::format::{Section, SignedList};
 use crate::pixels::Pixels;
@@ -167,12 +167,20 @@ impl Checker {
                 options.thresholds.iter().find(|(s, _)| *s == section.signal).map_or(section.threshold, |(_, t)| *t);
             match section.signal {
                 SignalType::Pdq => {
-                    // Over the list's own bytes: the hashes are held once.
+                    // Over the list's own bytes, not a copy. An index with
+                    // tables holds the hashes in them, so it lets these go
+                    // unless a query will read every hash: a report of the
+                    // nearest entry, or a threshold past the tables'.
                     let store = match list.shared_hashes(SignalType::Pdq) {
                         Some((bytes, range)) => HashStore::shared(bytes, range)?,
                         None => HashStore::default(),
                     };
-                    pdq = Some((PdqIndex::over(store)?, threshold));
+                    let index = if options.report_pdq_nearest || threshold > MAX_INDEXED_DISTANCE {
+                        PdqIndex::over_keeping_hashes(store)?
+                    } else {
+                        PdqIndex::over(store)?
+                    };
+                    pdq = Some((index, threshold));
                 }
                 SignalType::Md5 | SignalType::Sha1 | SignalType::Sha256 => {
                     exact.push((section.signal, ExactSet::from_entries(section.signal.hash_len(), section.hashes)?))
@@ -185,12 +193,34 @@ impl Checker {
                 }
             }
         }
+        // When the index let the list's PDQ hashes go, the checker keeps
+        // the rest of the list (metadata, labels) without them: the hashes
+        // are then held once, in the tables.
+        let list = match &pdq {
+            Some((index, _)) if !index.holds_hashes() => list.without_hashes(SignalType::Pdq),
+            _ => list,
+        };
         Ok(Checker { list, options, pdq, exact, perceptual })
     }
 
     /// The list checked against.
     pub fn list(&self) -> &SignedList {
         &self.list
+    }
+
+    /// The PDQ index, when the list has a PDQ section.
+    pub fn pdq_index(&self) -> Option<&PdqIndex> {
+        self.pdq.as_ref().map(|(index, _)| index)
+    }
+
+    /// Heap bytes the checker holds for its list: the list's bytes it keeps
+    /// and every index. (Hashes an index reads from the list's bytes are
+    /// counted once, with the list.)
+    pub fn memory_bytes(&self) -> usize {
+        self.list.memory_bytes()
+            + self.pdq.as_ref().map_or(0, |(index, _)| index.memory_bytes())
+            + self.exact.iter().map(|(_, set)| set.memory_bytes()).sum::<usize>()
+            + self.perceptual.iter().map(|(_, _, set, _)| set.memory_bytes()).sum::<usize>()
     }
 
     /// Checks a file's bytes: its digests, and if it decodes, its image

@@ -96,6 +96,11 @@ const OFFSETS_PER_TABLE: usize = BUCKETS + 1;
 /// 16 × 137 buckets, about 3% of the list, still less work than reading all
 /// of it; at radius 3 it would be 17%.
 const MAX_PROBE_RADIUS: u32 = 2;
+/// The largest distance an indexed query answers through the tables: the
+/// last whose chunk radius is [`MAX_PROBE_RADIUS`]. Past it a query reads
+/// every hash, which an index without its hashes puts back together from
+/// the tables, slowly (see [`PdqIndex::over_keeping_hashes`]).
+pub const MAX_INDEXED_DISTANCE: u32 = (2 * MAX_PROBE_RADIUS + 2) * PAIRS as u32 - 1;
 /// Lists shorter than this are scanned, not indexed: the tables' offsets
 /// alone take 4 MiB, 256 bytes an entry at 16,384 entries, while a scan of
 /// that many (all eight variants) takes about 0.25 ms, a small part of
@@ -130,26 +135,59 @@ fn masks(radius: u32) -> Vec<u16> {
     out
 }
 
-/// Bytes per stored id for a list of `n` entries: the fewest that hold
-/// `n - 1`, at least 2.
-fn id_width(n: usize) -> usize {
-    if n <= 1 << 16 {
-        2
-    } else if n <= 1 << 24 {
-        3
-    } else {
-        4
-    }
+/// Bits per stored position or entry for a list of `n` entries: the fewest
+/// that hold `n - 1`, at least 1 (20 for a million).
+fn bits_for(n: usize) -> u32 {
+    (usize::BITS - n.saturating_sub(1).leading_zeros()).max(1)
 }
 
-/// The id stored little-endian in `bytes` (`W` of them).
-#[inline]
-fn read_id<const W: usize>(bytes: &[u8]) -> u32 {
-    let mut le = [0u8; 4];
-    for (d, s) in le.iter_mut().zip(bytes.iter().take(W)) {
-        *d = *s;
+/// Unsigned integers of `bits` bits each (1 to 32), packed back to back,
+/// least significant bit first: the positions and entries of a
+/// [`PdqIndex`], 20 bits each at a million entries where a `u32` would
+/// take 32.
+#[derive(Debug, Clone, Default)]
+struct Packed {
+    /// The bits, and 8 bytes of padding so that every read is one `u64`.
+    bytes: Vec<u8>,
+    bits: u32,
+}
+
+impl Packed {
+    /// `len` zeros of `bits` bits (1 to 32).
+    fn zeros(len: usize, bits: u32) -> Self {
+        Packed { bytes: vec![0; (len * bits as usize).div_ceil(8) + 8], bits }
     }
-    u32::from_le_bytes(le)
+
+    /// The mask of one value.
+    #[inline]
+    fn mask(&self) -> u64 {
+        (1u64 << self.bits) - 1
+    }
+
+    /// Value `i`; `None` past the end of the bytes.
+    #[inline]
+    fn get(&self, i: usize) -> Option<usize> {
+        let bit = i * self.bits as usize;
+        let bytes: [u8; 8] = self.bytes.get(bit / 8..bit / 8 + 8)?.try_into().ok()?;
+        Some(((u64::from_le_bytes(bytes) >> (bit % 8)) & self.mask()) as usize)
+    }
+
+    /// Sets value `i` to the low `bits` bits of `value`.
+    fn set(&mut self, i: usize, value: usize) {
+        let bit = i * self.bits as usize;
+        let mask = self.mask() << (bit % 8);
+        if let Some(bytes) = self.bytes.get_mut(bit / 8..bit / 8 + 8)
+            && let Ok(word) = <[u8; 8]>::try_from(&*bytes)
+        {
+            let word = (u64::from_le_bytes(word) & !mask) | ((value as u64) << (bit % 8) & mask);
+            bytes.copy_from_slice(&word.to_le_bytes());
+        }
+    }
+
+    /// Heap bytes held.
+    fn memory_bytes(&self) -> usize {
+        self.bytes.capacity()
+    }
 }
 
 /// The radii a query at `max_distance` probes with: `(pair, chunk)`, the
@@ -267,74 +305,80 @@ fn words_of(bytes: &[u8; 32]) -> [u64; 4] {
 /// So a query looks, in each of the 16 tables (one per chunk), at the
 /// bucket of its chunk and of the values within `r` of it (17 buckets at
 /// `r = 1`). Beside each entry, a table keeps the entry's other chunk of the
-/// pair (its *partner*), so the pair distance is known without reading the
-/// hash: an entry whose pair is more than `R` away is skipped, and only the
-/// others (about 1% of a random list's candidates at `R = 3`) have their
-/// full distance computed from the hash array. Every match is found (it is
-/// within `R` in some pair, and within `r` in a chunk of that pair) and
-/// nothing else is reported.
+/// pair (its *partner*), so the pair distance is known without reading
+/// anything else: an entry whose pair is more than `R` away is skipped, and
+/// only the others (about 1% of a random list's candidates at `R = 3`) are
+/// checked whole. Every match is found (it is within `R` in some pair, and
+/// within `r` in a chunk of that pair) and nothing else is reported.
 ///
-/// # Layout
-/// The hashes stay in list order, 32 bytes each, so checking a candidate is
-/// one read; they are a [`HashStore`], the loaded list's own bytes when a
-/// [`crate::check::Checker`] builds the index, so a list is held once. Each
-/// table is an inverted index in compressed-sparse-row form:
-/// an offset array of 65,537 `u32`s (one per chunk value and one past the
-/// end) and, for each chunk value in turn, the entries with that value in
-/// ascending list order; bucket `v` of table `k` is positions
-/// `offsets[k][v]..offsets[k][v + 1]`. Every table keeps the partner chunk
-/// (a `u16`) of each position; only the even tables (chunk `2p`) keep the
-/// entry's id, stored little-endian in as few bytes as the list needs (2
-/// up to 65,536 entries, 3 up to 16,777,216, else 4). An odd table's
-/// candidate that passes the filter knows both chunks of its pair, `(a, b)`:
-/// the entries with them are those of bucket `a` of the even table whose
-/// partner is `b`, found by scanning that bucket. (An odd table skips the
-/// candidates whose even chunk is within `r`: the even table finds them.)
-/// A list of a million costs 16 × 2 + 8 × 3 = 56 bytes per entry plus 4 MiB
-/// of offsets (60 in all) beside the 32 of its hashes: 92, 2.9 times the
-/// hashes alone. A list of fewer than [`SCAN_BELOW`] entries gets no tables
-/// (the offsets alone would cost more than 256 bytes an entry): its queries
-/// scan it, with the same answers.
+/// # Layout: the tables are the hashes
+/// Each table is an inverted index in compressed-sparse-row form: an offset
+/// array of 65,537 `u32`s (one per chunk value and one past the end) and,
+/// for each chunk value in turn, the entries with that value; bucket `v` of
+/// table `k` is positions `offsets[k][v]..offsets[k][v + 1]`. Every table
+/// keeps the partner (a `u16`) of each position. A position of an even
+/// table (chunk `2p`) therefore holds a whole pair of its entry: chunk
+/// `2p` is the bucket it is in, chunk `2p + 1` its partner. The eight even
+/// tables together hold the whole hash, and each of their positions also
+/// keeps a link: the position of the same entry in the next even table
+/// (table 14 links back to table 0). Checking a candidate found in pair `p`
+/// follows the links through the other seven pairs, adding each pair's
+/// distance, and stops as soon as the sum is over the threshold: a random
+/// candidate is usually dropped after one or two links, and a match ends
+/// its round in table 0, whose positions keep the entry's number in list
+/// order.
 ///
-/// # Why not 2 times
-/// Any index that answers in well under a millisecond must find the
-/// entries near a query without reading them all, so it holds, beside the
-/// hashes, an inverted form of them: for 16 chunks probed at radius 1 (the
-/// coarsest split whose probes stay cheap at distance 31), 16 partitions of
-/// the entries by a 16-bit value, at least 16 × 16 bits = 32 bytes per
-/// entry of information whatever the encoding, plus the way back from a
-/// bucket to its entries' hashes (ids: 20 bits a table at a million
-/// entries). Hashes and tables together therefore exceed 64 bytes per
-/// entry; the partner filter spends 24 more bytes to make queries 4 times
-/// faster. The coarser split whose tables could fit in 32 bytes an entry, 8
-/// chunks of 32 bits probed at radius 3 (697 buckets of a 16-bit directory
-/// per table and variant, a 16-bit tag and a 20-bit id per entry and
-/// table), measured 3.5 ms p50 and 5.0 ms p99 a query at a million entries
-/// (a prototype, same machine and queries): five times the target.
+/// An odd table's candidate that passes the filter knows both chunks of its
+/// pair, `(a, b)`: its positions in the even table are those of bucket `a`
+/// whose partner is `b`, found by scanning that bucket. (An odd table skips
+/// the candidates whose even chunk is within `r`: the even table finds
+/// them.)
+///
+/// Links and entry numbers are packed in as few bits as the list needs (20
+/// up to 1,048,576 entries, 24 up to 16,777,216). A list of a million costs
+/// 16 × 2 bytes of partners, 8 × 20 bits of links, 20 bits of entry
+/// numbers and 4 MiB of offsets: about 59 bytes per entry, *with* the
+/// hashes, which the index does not keep (1.8 times the 32 bytes of the
+/// hashes alone). A list of fewer than [`SCAN_BELOW`] entries gets no
+/// tables (the offsets alone would cost more than 256 bytes an entry): its
+/// queries scan its hashes, with the same answers.
+///
+/// # What it costs and what was measured against it
+/// A checked candidate costs a few dependent reads (a link, a partner, a
+/// search of the bucket offsets) per pair instead of one read of a hash
+/// array, so queries are slower than with the hashes beside the tables
+/// (by about a tenth of a millisecond at a million entries), for 32 bytes
+/// an entry less. A query at a distance past [`MAX_INDEXED_DISTANCE`], and
+/// [`PdqIndex::nearest_dihedral`], read every hash: an index built by
+/// [`PdqIndex::over_keeping_hashes`] reads them from the list, others put
+/// them back together from the tables (about a second for a million).
 ///
 /// Measured against this, with a million random hashes (dihedral queries
-/// at distance 31): without the partner filter (ids in all 16 tables, every
-/// candidate's hash read: about 35,000 random reads of the hash array per
-/// query) queries were about 4 times slower (84 bytes per entry); sorting
-/// those candidates by address before reading them was no faster; ids in
-/// both tables of a pair (no look-up through the even table) were no
-/// faster (116 bytes per entry); 11 chunks of 23–24 bits
-/// probed at radius 2, with buckets on 16 bits and the other 7–8 kept as a
-/// one-byte tag beside each id, were slower still (90 bytes per entry).
+/// at distance 31): ids in all 16 tables and no partner filter (every
+/// candidate's hash read: about 35,000 random reads a query) was about 4
+/// times slower; sorting those candidates by address before reading them
+/// was no faster; 11 chunks of 23–24 bits probed at radius 2 were slower
+/// still; 8 chunks of 32 bits probed at radius 3 (697 buckets of a 16-bit
+/// directory per table and variant), which fit in the same memory, took
+/// 3.5 ms p50 and 5.0 ms p99 a query.
 #[derive(Debug, Clone, Default)]
 pub struct PdqIndex {
-    /// The hashes in list order: read, never copied, from a loaded list.
-    hashes: HashStore,
+    /// Number of entries.
+    len: usize,
+    /// The hashes in list order, when held: always when the index has no
+    /// tables, and when built by [`PdqIndex::over_keeping_hashes`].
+    hashes: Option<HashStore>,
     /// `CHUNKS` offset arrays of `OFFSETS_PER_TABLE` each, back to back.
     offsets: Vec<u32>,
-    /// `CHUNKS` arrays of `hashes.len()` partner chunks each, back to back:
-    /// the other chunk of the pair of the entry at each position.
+    /// `CHUNKS` arrays of `len` partner chunks each, back to back: the
+    /// other chunk of the pair of the entry at each position.
     partners: Vec<u16>,
-    /// `PAIRS` id arrays (of the even tables) of `hashes.len()` ids each,
-    /// back to back, each id `id_width` bytes, little-endian.
-    ids: Vec<u8>,
-    /// Bytes per id: 2, 3 or 4.
-    id_width: usize,
+    /// `PAIRS` arrays of `len` links: `links[p]` at a position of even table
+    /// `2p` is the position of the same entry in even table `2p + 2` (table
+    /// 0 after the last).
+    links: Vec<Packed>,
+    /// The entry (its index in list order) at each position of table 0.
+    entries: Packed,
 }
 
 impl PdqIndex {
@@ -351,7 +395,7 @@ impl PdqIndex {
     }
 
     /// Indexes hashes stored as in a list: 32 bytes each, most significant
-    /// byte first, back to back (copied), as [`PdqIndex::over`] does.
+    /// byte first, back to back, as [`PdqIndex::over`] does.
     ///
     /// # Errors
     /// [`Error::ListMalformed`] when the length is not a multiple of 32;
@@ -360,13 +404,13 @@ impl PdqIndex {
         PdqIndex::over(HashStore::owned(bytes.to_vec())?)
     }
 
-    /// Indexes `hashes` in place: a query reads candidates from them, so a
-    /// store shared with a loaded list costs no copy.
+    /// Indexes `hashes`. A list of fewer than [`SCAN_BELOW`] entries gets no
+    /// tables and keeps `hashes` (shared, not copied) to scan them; a longer
+    /// one gets the tables, which hold the hashes in another form, and lets
+    /// `hashes` go.
     ///
     /// # Errors
     /// [`Error::ListTooLarge`] for more than `u32::MAX` hashes.
-    /// A list of fewer than [`SCAN_BELOW`] entries gets no tables: its
-    /// queries scan it.
     pub fn over(hashes: HashStore) -> Result<Self> {
         if hashes.len() < SCAN_BELOW {
             return Ok(PdqIndex::scanned(hashes));
@@ -374,22 +418,40 @@ impl PdqIndex {
         PdqIndex::with_tables(hashes)
     }
 
-    /// Indexes `hashes` with the tables whatever their number (for tests,
-    /// benchmarks, and callers who prefer table speed to memory on short
-    /// lists).
+    /// As [`PdqIndex::over`], but an index with tables keeps `hashes` too
+    /// (32 bytes an entry, none if they are a loaded list's own) for the
+    /// queries that read every hash: [`PdqIndex::nearest_dihedral`] and
+    /// distances past [`MAX_INDEXED_DISTANCE`].
+    ///
+    /// # Errors
+    /// [`Error::ListTooLarge`] for more than `u32::MAX` hashes.
+    pub fn over_keeping_hashes(hashes: HashStore) -> Result<Self> {
+        if hashes.len() < SCAN_BELOW {
+            return Ok(PdqIndex::scanned(hashes));
+        }
+        let n = hashes.len();
+        u32::try_from(n).map_err(|_| too_many(n))?;
+        let mut index = PdqIndex::build(&hashes);
+        index.hashes = Some(hashes);
+        Ok(index)
+    }
+
+    /// Indexes `hashes` with the tables whatever their number, and lets
+    /// them go (for tests, benchmarks, and callers who prefer table speed
+    /// to memory on short lists).
     ///
     /// # Errors
     /// [`Error::ListTooLarge`] for more than `u32::MAX` hashes.
     pub fn with_tables(hashes: HashStore) -> Result<Self> {
         let n = hashes.len();
         u32::try_from(n).map_err(|_| too_many(n))?;
-        Ok(PdqIndex::build(hashes, id_width(n)))
+        Ok(PdqIndex::build(&hashes))
     }
 
     /// No tables: every query scans `hashes` (fewer than `u32::MAX`, as
     /// [`SCAN_BELOW`] is).
     fn scanned(hashes: HashStore) -> Self {
-        PdqIndex { hashes, offsets: Vec::new(), partners: Vec::new(), ids: Vec::new(), id_width: 4 }
+        PdqIndex { len: hashes.len(), hashes: Some(hashes), ..PdqIndex::default() }
     }
 
     /// Whether queries go through the tables (else they scan).
@@ -397,53 +459,85 @@ impl PdqIndex {
         !self.offsets.is_empty()
     }
 
-    /// The index of `hashes` with ids of `width` bytes (enough for
-    /// `hashes.len()`, checked by the caller).
-    fn build(hashes: HashStore, width: usize) -> Self {
+    /// Whether the index holds the hashes it was built from (see
+    /// [`PdqIndex::over`]).
+    pub fn holds_hashes(&self) -> bool {
+        self.hashes.is_some()
+    }
+
+    /// The tables of `hashes` (at most `u32::MAX`, checked by the caller),
+    /// without the hashes.
+    fn build(hashes: &HashStore) -> Self {
         let n = hashes.len();
         if n == 0 {
-            return PdqIndex::scanned(hashes);
+            return PdqIndex::default();
         }
+        let bits = bits_for(n);
         let mut offsets = vec![0u32; CHUNKS * OFFSETS_PER_TABLE];
         let mut partners = vec![0u16; CHUNKS * n];
-        let mut ids = vec![0u8; PAIRS * n * width];
-        let mut id_tables = ids.chunks_mut(n * width);
+        let mut links = Vec::with_capacity(PAIRS);
+        let mut entries = Packed::zeros(n, bits);
+        // Each entry's position in table 0, in the last even table built,
+        // and in the even table being built.
+        let mut first = vec![0u32; n];
+        let mut previous = vec![0u32; n];
+        let mut current = vec![0u32; n];
         let tables = offsets.chunks_exact_mut(OFFSETS_PER_TABLE).zip(partners.chunks_mut(n));
         for (k, (table_offsets, table_partners)) in tables.enumerate() {
-            let table_ids = if k % 2 == 0 { id_tables.next() } else { None };
-            build_table(&hashes, k, table_offsets, table_partners, table_ids, width);
+            let even = k % 2 == 0;
+            build_table(hashes, k, table_offsets, table_partners, even.then_some(&mut current[..]));
+            if !even {
+                continue;
+            }
+            if k == 0 {
+                for (entry, &at) in current.iter().enumerate() {
+                    entries.set(at as usize, entry);
+                }
+                first.copy_from_slice(&current);
+            } else {
+                links.push(link(&previous, &current, bits));
+            }
+            std::mem::swap(&mut previous, &mut current);
         }
-        PdqIndex { hashes, offsets, partners, ids, id_width: width }
+        links.push(link(&previous, &first, bits));
+        PdqIndex { len: n, hashes: None, offsets, partners, links, entries }
     }
 
     /// Number of entries.
     pub fn len(&self) -> usize {
-        self.hashes.len()
+        self.len
     }
 
     /// Whether the index holds no entry.
     pub fn is_empty(&self) -> bool {
-        self.hashes.is_empty()
+        self.len == 0
     }
 
-    /// The hash of entry `i`, if there is one.
+    /// The hash of entry `i`, if there is one: read from the hashes when
+    /// the index holds them, else put back together from the tables (after
+    /// a search of table 0 for the entry: this reads every entry number).
     pub fn get(&self, i: usize) -> Option<PdqHash> {
-        self.hashes.words(i).map(PdqHash::from_words)
+        if let Some(hashes) = &self.hashes {
+            return hashes.words(i).map(PdqHash::from_words);
+        }
+        let at = (0..self.len).find(|&at| self.entries.get(at) == Some(i))?;
+        self.hash_at(at).map(PdqHash::from_words)
     }
 
-    /// Heap bytes of the index's own structures: the offsets, the partners
-    /// and the ids, by the capacity of their vectors. The hashes it reads
-    /// are not counted: see [`PdqIndex::hash_bytes`].
+    /// Heap bytes of the index's own structures: the offsets, the partners,
+    /// the links and the entry numbers, by the capacity of their vectors.
+    /// The hashes it holds are not counted: see [`PdqIndex::hash_bytes`].
     pub fn memory_bytes(&self) -> usize {
         self.offsets.capacity() * std::mem::size_of::<u32>()
             + self.partners.capacity() * std::mem::size_of::<u16>()
-            + self.ids.capacity()
+            + self.links.iter().map(Packed::memory_bytes).sum::<usize>()
+            + self.entries.memory_bytes()
     }
 
-    /// Bytes of the hashes the index reads (32 per entry), whether they are
-    /// its own or a loaded list's.
+    /// Bytes of the hashes the index holds (32 per entry, 0 when it lets
+    /// them go), whether they are its own or a loaded list's.
     pub fn hash_bytes(&self) -> usize {
-        self.hashes.as_bytes().len()
+        self.hashes.as_ref().map_or(0, |h| h.as_bytes().len())
     }
 
     /// The entries within `max_distance` of `q`, sorted by distance, then
@@ -451,14 +545,13 @@ impl PdqIndex {
     pub fn query(&self, q: &PdqHash, max_distance: u32) -> Vec<PdqNeighbour> {
         let q = q.words();
         let mut out = Vec::new();
-        let (_, radius) = radii(max_distance);
-        if radius > MAX_PROBE_RADIUS || !self.has_tables() {
-            for (entry, h) in (0u32..).zip(self.hashes.iter()) {
+        if max_distance > MAX_INDEXED_DISTANCE || !self.has_tables() {
+            self.each_hash(|entry, h| {
                 let distance = distance_words(&h, &q);
                 if distance <= max_distance {
                     out.push(PdqNeighbour { entry, distance });
                 }
-            }
+            });
         } else {
             self.probe(&[q], max_distance, &mut |entry, distance, _| out.push(PdqNeighbour { entry, distance }));
             out.sort_unstable_by_key(|n| (n.entry, n.distance));
@@ -474,11 +567,17 @@ impl PdqIndex {
     /// entry, with its smallest distance and the first variant at it, sorted
     /// by distance, then entry. The same as [`pdq_linear_scan`], faster.
     pub fn query_dihedral(&self, variants: &[PdqHash; 8], max_distance: u32) -> Vec<PdqMatch> {
-        let (_, radius) = radii(max_distance);
-        if radius > MAX_PROBE_RADIUS || !self.has_tables() {
-            return scan_words(self.hashes.iter(), variants, max_distance);
-        }
         let words: [[u64; 4]; 8] = std::array::from_fn(|v| variants.get(v).map(PdqHash::words).unwrap_or_default());
+        if max_distance > MAX_INDEXED_DISTANCE || !self.has_tables() {
+            let mut out = Vec::new();
+            self.each_hash(|entry, h| {
+                if let Some(m) = best_variant(entry, &h, &words).filter(|m| m.distance <= max_distance) {
+                    out.push(m);
+                }
+            });
+            out.sort_unstable_by_key(|m| (m.distance, m.entry));
+            return out;
+        }
         // (entry, distance, variant index): sorting puts each entry's best
         // hit first.
         let mut hits: Vec<(u32, u32, u8)> = Vec::new();
@@ -501,51 +600,115 @@ impl PdqIndex {
     /// smallest distance, the lowest entry among those at it, the first
     /// variant at it; `None` for an empty index.
     ///
-    /// This reads every entry (about 15 ms for a million): it serves
-    /// reports of how far an image is from the list when nothing matched,
-    /// not matching.
+    /// This reads every hash (about 15 ms for a million held hashes, about
+    /// a second when put back together from the tables): it serves reports
+    /// of how far an image is from the list when nothing matched, not
+    /// matching.
     pub fn nearest_dihedral(&self, variants: &[PdqHash; 8]) -> Option<PdqMatch> {
         let words: Vec<[u64; 4]> = variants.iter().map(PdqHash::words).collect();
         let mut nearest: Option<PdqMatch> = None;
-        for (entry, h) in (0u32..).zip(self.hashes.iter()) {
+        self.each_hash(|entry, h| {
             if let Some(m) = best_variant(entry, &h, &words)
-                && nearest.is_none_or(|n| m.distance < n.distance)
+                && nearest.is_none_or(|n| (m.distance, m.entry) < (n.distance, n.entry))
             {
                 nearest = Some(m);
             }
-        }
+        });
         nearest
     }
 
-    /// Calls `hit(entry, distance, v)` for every entry within
-    /// `max_distance` (whose chunk radius is at most [`MAX_PROBE_RADIUS`])
-    /// of `queries[v]` (some more than once); `queries` has at most 256
-    /// hashes.
-    fn probe(&self, queries: &[[u64; 4]], max_distance: u32, hit: &mut dyn FnMut(u32, u32, u8)) {
-        match self.id_width {
-            2 => self.probe_width::<2>(queries, max_distance, hit),
-            3 => self.probe_width::<3>(queries, max_distance, hit),
-            _ => self.probe_width::<4>(queries, max_distance, hit),
+    /// Calls `each(entry, hash)` for every entry: in list order from the
+    /// hashes when the index holds them, else in table 0's order, each hash
+    /// put back together from the tables.
+    fn each_hash(&self, mut each: impl FnMut(u32, [u64; 4])) {
+        if let Some(hashes) = &self.hashes {
+            for (entry, h) in (0u32..).zip(hashes.iter()) {
+                each(entry, h);
+            }
+            return;
         }
+        for at in 0..self.len {
+            if let (Some(entry), Some(h)) = (self.entries.get(at), self.hash_at(at)) {
+                each(entry as u32, h);
+            }
+        }
+    }
+
+    /// The hash of the entry at position `at` of table 0, from its pairs in
+    /// the eight even tables.
+    fn hash_at(&self, mut at: usize) -> Option<[u64; 4]> {
+        let mut words = [0u64; 4];
+        for (p, links) in self.links.iter().enumerate() {
+            let (even, odd) = self.pair_at(p, at)?;
+            for (k, value) in [(2 * p, even), (2 * p + 1, odd)] {
+                let word = words.get_mut(k / 4)?;
+                *word |= (value as u64) << (CHUNK_BITS as usize * (k % 4));
+            }
+            at = links.get(at)?;
+        }
+        Some(words)
+    }
+
+    /// Pair `p` of the entry at position `at` of even table `2p`: its chunk
+    /// `2p` (the bucket that holds the position) and its chunk `2p + 1`
+    /// (the partner kept there).
+    #[inline]
+    fn pair_at(&self, p: usize, at: usize) -> Option<(usize, usize)> {
+        let (offsets, partners) = self.table(2 * p);
+        let partner = *partners.get(at)?;
+        // The last bucket starting at or before `at` holds it (the empty
+        // buckets before it start there too, but come first).
+        let even = offsets.partition_point(|&start| start as usize <= at).checked_sub(1)?;
+        Some((even, usize::from(partner)))
+    }
+
+    /// The entry at position `at` of even table `2p`, whose pair `p` is
+    /// `pair_distance` from `q`, with its distance from `q`, if that is at
+    /// most `max_distance`: follows the entry's links through the other
+    /// seven pairs, adding their distances, and gives up as soon as the sum
+    /// is over `max_distance`.
+    #[inline]
+    fn walk(&self, p: usize, mut at: usize, pair_distance: u32, q: &[u64; 4], max_distance: u32) -> Option<(u32, u32)> {
+        let mut distance = pair_distance;
+        let mut in_table_0 = (p == 0).then_some(at);
+        for step in 1..PAIRS {
+            if distance > max_distance {
+                return None;
+            }
+            at = self.links.get((p + step - 1) % PAIRS)?.get(at)?;
+            let t = (p + step) % PAIRS;
+            let (even, odd) = self.pair_at(t, at)?;
+            distance += (even ^ chunk(q, 2 * t)).count_ones() + (odd ^ chunk(q, 2 * t + 1)).count_ones();
+            if t == 0 {
+                in_table_0 = Some(at);
+            }
+        }
+        if distance > max_distance {
+            return None;
+        }
+        let entry = self.entries.get(in_table_0?)?;
+        Some((entry as u32, distance))
     }
 
     /// Table `k`: its offsets and its partners.
     #[inline]
     fn table(&self, k: usize) -> (&[u32], &[u16]) {
-        let n = self.hashes.len();
+        let n = self.len;
         let offsets = self.offsets.get(k * OFFSETS_PER_TABLE..(k + 1) * OFFSETS_PER_TABLE).unwrap_or(&[]);
         let partners = self.partners.get(k * n..(k + 1) * n).unwrap_or(&[]);
         (offsets, partners)
     }
 
-    /// [`PdqIndex::probe`] for ids of `W` bytes.
+    /// Calls `hit(entry, distance, v)` for every entry within
+    /// `max_distance` (at most [`MAX_INDEXED_DISTANCE`]) of `queries[v]`
+    /// (some more than once); `queries` has at most 256 hashes.
     ///
     /// In two passes: first the range of every bucket to read (all
     /// variants, tables and masks), then the scans of those ranges. The
     /// offset reads of the first pass do not wait on each other, nor do the
     /// scans of the second: the memory latencies overlap (about 1.2 times
     /// faster than reading each bucket as soon as its range is known).
-    fn probe_width<const W: usize>(&self, queries: &[[u64; 4]], max_distance: u32, hit: &mut dyn FnMut(u32, u32, u8)) {
+    fn probe(&self, queries: &[[u64; 4]], max_distance: u32, hit: &mut dyn FnMut(u32, u32, u8)) {
         let (pair_radius, radius) = radii(max_distance);
         let masks = masks(radius);
         let mut probes = Vec::with_capacity(queries.len() * CHUNKS * masks.len());
@@ -563,46 +726,52 @@ impl PdqIndex {
                 }
             }
         }
-        let id_table_len = self.hashes.len() * W;
         for probe in &probes {
             let Some(q) = queries.get(usize::from(probe.variant)) else { continue };
             let k = usize::from(probe.table);
             let (partner_k, even_k) = (k ^ 1, k & !1);
             let (_, partners) = self.table(k);
             let (even_offsets, even_partners) = self.table(even_k);
-            let ids = self.ids.get(even_k / 2 * id_table_len..(even_k / 2 + 1) * id_table_len).unwrap_or(&[]);
             let q_partner = chunk(q, partner_k) as u16;
             let value = chunk(q, k) ^ usize::from(probe.mask);
-            let limit = pair_radius.saturating_sub(probe.mask.count_ones());
-            let verify = |at: usize, hit: &mut dyn FnMut(u32, u32, u8)| {
-                let id = ids.get(at * W..(at + 1) * W).map_or(u32::MAX, read_id::<W>);
-                if let Some(h) = self.hashes.words(id as usize) {
-                    let distance = distance_words(&h, q);
-                    if distance <= max_distance {
-                        hit(id, distance, probe.variant);
-                    }
+            let chunk_distance = probe.mask.count_ones();
+            let limit = pair_radius.saturating_sub(chunk_distance);
+            let verify = |at: usize, pair_distance: u32, hit: &mut dyn FnMut(u32, u32, u8)| {
+                if let Some((entry, distance)) = self.walk(even_k / 2, at, pair_distance, q, max_distance) {
+                    hit(entry, distance, probe.variant);
                 }
             };
             let start = probe.start as usize;
             let bucket = partners.get(start..probe.end as usize).unwrap_or(&[]);
             filter(bucket, q_partner, limit, |i, partner_distance, partner| {
                 if k == even_k {
-                    verify(start + i, hit);
+                    verify(start + i, chunk_distance + partner_distance, hit);
                 } else if partner_distance > radius {
                     // An odd table's candidate: its even chunk is `partner`
                     // (within the chunk radius, the even table has found
-                    // it), its odd chunk `value`. Its entries are those of
-                    // the even table's bucket `partner` with partner `value`.
+                    // it), its odd chunk `value`. Its positions in the even
+                    // table are those of bucket `partner` with partner
+                    // `value`.
                     let (at, candidates) = bucket_of(even_offsets, even_partners, usize::from(partner));
                     for (j, &p) in candidates.iter().enumerate() {
                         if usize::from(p) == value {
-                            verify(at + j, hit);
+                            verify(at + j, chunk_distance + partner_distance, hit);
                         }
                     }
                 }
             });
         }
     }
+}
+
+/// The links of one even table to the next: `from[e]` and `to[e]` are
+/// entry `e`'s positions in the two tables.
+fn link(from: &[u32], to: &[u32], bits: u32) -> Packed {
+    let mut out = Packed::zeros(from.len(), bits);
+    for (&a, &b) in from.iter().zip(to) {
+        out.set(a as usize, b as usize);
+    }
+    out
 }
 
 /// One bucket a query reads: positions `start..end` of table `table`, for
@@ -674,16 +843,15 @@ fn filter(bucket: &[u16], q: u16, limit: u32, mut pass: impl FnMut(usize, u32, u
 }
 
 /// Fills table `k` by counting sort: `offsets` (65,537 long) from the counts
-/// of chunk `k`'s values, then `partners` (`words.len()` of them) and, for
-/// an even table, `ids` (`words.len()` ids of `width` bytes) in ascending
-/// entry order within each bucket.
+/// of chunk `k`'s values, then `partners` (one per entry) in ascending
+/// entry order within each bucket; and `positions`, when given, with each
+/// entry's position in the table.
 fn build_table(
     hashes: &HashStore,
     k: usize,
     offsets: &mut [u32],
     partners: &mut [u16],
-    mut ids: Option<&mut [u8]>,
-    width: usize,
+    mut positions: Option<&mut [u32]>,
 ) {
     let partner_of = k ^ 1;
     for (value, _) in hashes.chunk_pairs(k, partner_of) {
@@ -698,17 +866,14 @@ fn build_table(
     }
     // offsets[v] is now the start of bucket v; use it as a cursor and shift
     // back afterwards (cursor v ends at the start of v + 1).
-    for (id, (value, partner)) in (0u32..).zip(hashes.chunk_pairs(k, partner_of)) {
+    for (entry, (value, partner)) in hashes.chunk_pairs(k, partner_of).enumerate() {
         if let Some(cursor) = offsets.get_mut(value) {
-            let at = *cursor as usize;
-            if let Some(slot) = partners.get_mut(at) {
+            let at = *cursor;
+            if let Some(slot) = partners.get_mut(at as usize) {
                 *slot = partner as u16;
             }
-            if let Some(ids) = ids.as_deref_mut()
-                && let (Some(slot), Some(bytes)) =
-                    (ids.get_mut(at * width..(at + 1) * width), id.to_le_bytes().get(..width))
-            {
-                slot.copy_from_slice(bytes);
+            if let Some(position) = positions.as_deref_mut().and_then(|p| p.get_mut(entry)) {
+                *position = at;
             }
             *cursor += 1;
         }
@@ -952,34 +1117,27 @@ fn push_words(out: &mut Vec<u64>, key: &[u8]) {
 mod tests {
     use super::*;
 
-    /// Ids of 2, 3 and 4 bytes give the same answers (the public
-    /// constructor picks 4 only past 16,777,216 entries).
+    /// Every width keeps every value, whatever its neighbours hold.
     #[test]
-    fn every_id_width_agrees() {
-        let mut x = 0x1234_5678_9abc_def0u64;
-        let mut next = || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
-        let words: Vec<[u64; 4]> = (0..3000).map(|_| [next(), next(), next(), next()]).collect();
-        let bytes: Vec<u8> = words.iter().flat_map(|w| PdqHash::from_words(*w).to_bytes()).collect();
-        let store = HashStore::owned(bytes).unwrap();
-        let indexes: Vec<PdqIndex> = [2, 3, 4].iter().map(|&w| PdqIndex::build(store.clone(), w)).collect();
-        for (i, h) in words.iter().enumerate().step_by(37) {
-            let mut variants = [PdqHash::from_words([next(), next(), next(), next()]); 8];
-            // A variant 20 bits from entry i.
-            let mut near = *h;
-            for b in 0..20 {
-                near[b % 4] ^= 1 << (b * 3);
+    fn packed_values_round_trip() {
+        for bits in 1..=32u32 {
+            let n = 1000;
+            let mut packed = Packed::zeros(n, bits);
+            let mask = (1u64 << bits) - 1;
+            let value = |i: usize| ((i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 17 & mask) as usize;
+            for i in 0..n {
+                packed.set(i, usize::MAX);
             }
-            variants[i % 8] = PdqHash::from_words(near);
-            let expected = scan_words(words.iter().copied(), &variants, 31);
-            assert!(expected.iter().any(|m| m.entry as usize == i));
-            for index in &indexes {
-                assert_eq!(index.query_dihedral(&variants, 31), expected);
+            for i in (0..n).rev() {
+                packed.set(i, value(i));
             }
+            for i in 0..n {
+                assert_eq!(packed.get(i), Some(value(i)), "bits {bits} i {i}");
+            }
+            assert_eq!(bits_for(1 << bits), bits);
+            assert_eq!(bits_for((1 << bits) + 1), bits + 1);
         }
+        assert_eq!(bits_for(0), 1);
+        assert_eq!(bits_for(1_000_000), 20);
     }
 }

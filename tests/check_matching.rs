@@ -4,6 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
+mod common;
+
 use image::{ImageEncoder, RgbImage, imageops};
 use prescan::check::{CheckOptions, Checker};
 use prescan::hash::{HashOptions, hash_file};
@@ -69,7 +71,15 @@ fn checker(listed: &[RgbImage]) -> Checker {
 }
 
 fn checker_with(listed: &[RgbImage], check_options: CheckOptions) -> Checker {
-    let mut entries = Vec::new();
+    checker_padded(listed, 0, check_options)
+}
+
+/// A checker for `listed`, their PDQ entries after `padding` random ones.
+fn checker_padded(listed: &[RgbImage], padding: usize, check_options: CheckOptions) -> Checker {
+    let mut rng = common::Rng(padding as u64);
+    let mut entries: Vec<Entry> = (0..padding)
+        .map(|_| Entry { signal: SignalType::Pdq, hash: rng.hash().to_bytes().to_vec(), label: None })
+        .collect();
     for (i, img) in listed.iter().enumerate() {
         let h = hash_file(&png(img), &HashOptions::default()).unwrap();
         let label = Some(format!("listed-{i}"));
@@ -185,4 +195,50 @@ fn nearest_pdq_distance_is_reported_when_asked_and_equals_a_full_scan() {
         assert_eq!(plain.check_bytes(&bytes).pdq_nearest, None);
     }
     assert!(reported >= 8, "only {reported} of 12 images had a matchable PDQ");
+}
+
+#[test]
+fn a_long_list_is_held_once_in_its_tables_and_still_found() {
+    use prescan::hash::pdq::PdqHash;
+    use prescan::index::{SCAN_BELOW, pdq_linear_scan};
+
+    let listed: Vec<RgbImage> = (0..3).map(|i| picture(500 + i, 320, 240)).collect();
+    let plain = checker_padded(&listed, SCAN_BELOW, CheckOptions::default());
+    let reporting =
+        checker_padded(&listed, SCAN_BELOW, CheckOptions { report_pdq_nearest: true, ..CheckOptions::default() });
+    let entries = SCAN_BELOW + listed.len();
+    // The plain checker's index has tables and no hashes, and its list has
+    // given its PDQ hashes up: they are held once, in the tables.
+    let index = plain.pdq_index().unwrap();
+    assert!(index.has_tables() && !index.holds_hashes());
+    let section = plain.list().section(SignalType::Pdq).unwrap();
+    assert_eq!((section.count, section.hashes.len()), (entries, 0));
+    // The reporting checker holds the hashes beyond what the plain one does.
+    assert!(plain.memory_bytes() + entries * 32 <= reporting.memory_bytes());
+    // The reporting one keeps the list's hashes for its scans.
+    let kept = reporting.pdq_index().unwrap();
+    assert!(kept.has_tables() && kept.holds_hashes());
+    let section = reporting.list().section(SignalType::Pdq).unwrap();
+    assert_eq!(section.hashes.len(), entries * 32);
+    let all_pdq: Vec<PdqHash> =
+        (0..entries).map(|i| PdqHash::from_bytes(section.hash(i).unwrap().try_into().unwrap())).collect();
+
+    for (i, img) in listed.iter().enumerate() {
+        let label = format!("listed-{i}");
+        for bytes in [png(img), png(&imageops::rotate270(img)), jpeg(&imageops::flip_horizontal(img), 85)] {
+            for checker in [&plain, &reporting] {
+                let v = checker.check_bytes(&bytes);
+                let pdq: Vec<_> = v.matches.iter().filter(|m| m.signal == SignalType::Pdq).collect();
+                assert!(pdq.iter().any(|m| m.label.as_deref() == Some(&label)), "image {i}: {:?}", v.matches);
+                let variants = v.hashes.pdq_dihedral.unwrap().hashes;
+                assert_eq!(pdq.len(), pdq_linear_scan(&all_pdq, &variants, 31).len());
+            }
+        }
+    }
+    // Nearest entry of an unrelated image, from the kept hashes.
+    let bytes = jpeg(&picture(2100, 400, 300), 85);
+    let v = reporting.check_bytes(&bytes);
+    let variants = v.hashes.pdq_dihedral.unwrap().hashes;
+    let scan = pdq_linear_scan(&all_pdq, &variants, 256);
+    assert_eq!(v.pdq_nearest.map(|n| n.distance), scan.first().map(|m| m.distance));
 }

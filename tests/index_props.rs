@@ -357,7 +357,7 @@ fn from_be_bytes_round_trips_and_refuses_ragged_input() {
 }
 
 #[test]
-fn an_index_over_shared_bytes_reads_them_in_place() {
+fn an_index_over_shared_bytes_reads_them_in_place_or_lets_them_go() {
     use prescan::index::HashStore;
     use std::sync::Arc;
 
@@ -369,24 +369,64 @@ fn an_index_over_shared_bytes_reads_them_in_place() {
     buffer.extend([0x5a; 64]);
     let shared = Arc::new(buffer);
     let store = HashStore::shared(Arc::clone(&shared), 7..7 + 300 * 32).unwrap();
-    let index = PdqIndex::with_tables(store).unwrap();
-    assert_eq!(Arc::strong_count(&shared), 2, "no copy: the index holds the same buffer");
-    assert_eq!(index.len(), 300);
-    let owned = indexed(&hashes);
+    // 300 entries are scanned, in place.
+    let scanned = PdqIndex::over(store.clone()).unwrap();
+    assert!(scanned.holds_hashes() && !scanned.has_tables());
+    assert_eq!(Arc::strong_count(&shared), 3, "no copy: the index holds the same buffer");
+    // Tables hold the hashes in another form and let the buffer go.
+    let tables = PdqIndex::with_tables(store).unwrap();
+    drop(scanned);
+    assert_eq!(Arc::strong_count(&shared), 1, "the tables keep no reference to the buffer");
+    assert!(!tables.holds_hashes());
+    assert_eq!(tables.hash_bytes(), 0);
+    assert_eq!(tables.len(), 300);
     for _ in 0..50 {
         let q = variants(&mut rng);
-        assert_eq!(index.query_dihedral(&q, 31), owned.query_dihedral(&q, 31));
-        assert_eq!(index.query_dihedral(&q, 31), naive_dihedral(&hashes, &q, 31));
+        assert_eq!(tables.query_dihedral(&q, 31), naive_dihedral(&hashes, &q, 31));
     }
+    // Every hash can be put back together from the tables.
     for (i, h) in hashes.iter().enumerate() {
-        assert_eq!(index.get(i), Some(*h));
-        let near = index.query_dihedral(&[*h; 8], 0);
+        assert_eq!(tables.get(i), Some(*h));
+        let near = tables.query_dihedral(&[*h; 8], 0);
         assert!(near.iter().any(|m| m.entry == i as u32 && m.distance == 0));
     }
+    assert_eq!(tables.get(300), None);
     // Ranges outside the buffer or ragged are refused, not read.
     assert!(matches!(HashStore::shared(Arc::clone(&shared), 7..7 + 301 * 32 + 64), Err(Error::ListMalformed(_))));
     assert!(matches!(HashStore::shared(Arc::clone(&shared), 7..40), Err(Error::ListMalformed(_))));
     assert!(matches!(HashStore::shared(shared, 9660..9692), Err(Error::ListMalformed(_))));
+}
+
+#[test]
+fn an_index_keeping_its_hashes_answers_as_one_without() {
+    use prescan::index::{HashStore, MAX_INDEXED_DISTANCE, SCAN_BELOW};
+    use std::sync::Arc;
+
+    let mut rng = Rng(14);
+    let mut hashes = list(&mut rng, SCAN_BELOW, true);
+    let queries: Vec<[PdqHash; 8]> = (0..6).map(|_| variants(&mut rng)).collect();
+    plant(&mut rng, &mut hashes, &queries, 60);
+    let shared = Arc::new(hashes.iter().flat_map(|h| h.to_bytes()).collect::<Vec<u8>>());
+    let store = HashStore::shared(Arc::clone(&shared), 0..shared.len()).unwrap();
+    let kept = PdqIndex::over_keeping_hashes(store.clone()).unwrap();
+    let dropped = PdqIndex::over(store).unwrap();
+    assert!(kept.has_tables() && kept.holds_hashes() && dropped.has_tables() && !dropped.holds_hashes());
+    assert_eq!(Arc::strong_count(&shared), 2, "only the index that keeps them holds the hashes");
+    assert_eq!(kept.hash_bytes(), shared.len());
+    assert_eq!(kept.memory_bytes(), dropped.memory_bytes());
+    for q in &queries {
+        // Through the tables, and past them (every hash read or put back
+        // together).
+        for d in [31, MAX_INDEXED_DISTANCE, MAX_INDEXED_DISTANCE + 1, 70] {
+            let want = naive_dihedral(&hashes, q, d);
+            assert_eq!(kept.query_dihedral(q, d), want, "d {d}");
+            assert_eq!(dropped.query_dihedral(q, d), want, "d {d}");
+        }
+        let nearest = kept.nearest_dihedral(q).unwrap();
+        assert_eq!(dropped.nearest_dihedral(q), Some(nearest));
+        let all = naive_dihedral(&hashes, q, 256);
+        assert_eq!((nearest.distance, nearest.entry), (all[0].distance, all[0].entry));
+    }
 }
 
 fn naive_exact(hash_len: usize, keys: &[u8], key: &[u8]) -> Vec<u32> {
@@ -505,6 +545,7 @@ fn short_lists_are_scanned_with_the_same_answers() {
             assert_eq!(scanned.query_dihedral(q, d), tables.query_dihedral(q, d));
             assert_eq!(scanned.query(&q[0], d), tables.query(&q[0], d));
         }
+        assert_eq!(scanned.nearest_dihedral(q), tables.nearest_dihedral(q));
     }
     // At the threshold, tables.
     let long: Vec<PdqHash> = (0..SCAN_BELOW).map(|_| rng.hash()).collect();

@@ -144,7 +144,34 @@ fn loaded_list_reads_entries_and_labels_in_place() {
             assert_eq!(section.label(i), e.label.as_deref());
         }
         // In place: the hashes are a slice of the list's own bytes.
-        let base = list.as_bytes().as_ptr_range();
-        assert!(base.contains(&section.hashes.as_ptr()));
+        let (bytes, range) = list.shared_hashes(signal).unwrap();
+        assert_eq!(section.hashes.as_ptr(), bytes[range].as_ptr());
     }
+}
+
+#[test]
+fn a_list_without_its_pdq_hashes_keeps_the_rest() {
+    let key = SecretKey::from_seed([3; 32]);
+    let list = SignedList::load(signed(&key, 5, None), &options(&key)).unwrap();
+    let all = entries();
+    let slim = list.clone().without_hashes(SignalType::Pdq);
+    assert_eq!(slim.meta(), list.meta());
+    assert_eq!(slim.len(), list.len());
+    let pdq = slim.section(SignalType::Pdq).unwrap();
+    assert!(pdq.hashes.is_empty());
+    assert_eq!(pdq.hash(0), None);
+    for signal in [SignalType::Pdq, SignalType::Md5, SignalType::Sha1, SignalType::Phash] {
+        let (before, after) = (list.section(signal).unwrap(), slim.section(signal).unwrap());
+        assert_eq!((after.count, after.threshold), (before.count, before.threshold));
+        let want: Vec<&Entry> = all.iter().filter(|e| e.signal == signal).collect();
+        for (i, e) in want.iter().enumerate() {
+            assert_eq!(after.label(i), e.label.as_deref(), "{signal:?} {i}");
+            if signal != SignalType::Pdq {
+                assert_eq!(after.hash(i).unwrap(), e.hash.as_slice());
+            }
+        }
+    }
+    let (bytes, _) = slim.shared_hashes(SignalType::Md5).unwrap();
+    let (full, pdq_range) = list.shared_hashes(SignalType::Pdq).unwrap();
+    assert_eq!(bytes.len(), full.len() - pdq_range.len());
 }

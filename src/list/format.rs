@@ -106,7 +106,8 @@ pub struct Section<'a> {
     pub threshold: u32,
     /// Number of entries.
     pub count: usize,
-    /// The hashes, `count * signal.hash_len()` bytes, in entry order.
+    /// The hashes, `count * signal.hash_len()` bytes, in entry order; empty
+    /// in a list the holder took them out of ([`SignedList::without_hashes`]).
     pub hashes: &'a [u8],
     labels: Option<(&'a [u8], &'a [u8])>,
 }
@@ -206,9 +207,38 @@ impl SignedList {
         self.len() == 0
     }
 
-    /// The list's bytes, as loaded.
-    pub fn as_bytes(&self) -> &[u8] {
-        &self.bytes
+    /// The list without the hashes of its section of `signal` (the section
+    /// keeps its count, threshold and labels; its hashes are then empty):
+    /// for a holder whose index keeps them in another form. The bytes are
+    /// copied without them, so the list's own are freed once nothing else
+    /// shares them.
+    #[must_use]
+    pub fn without_hashes(self, signal: SignalType) -> Self {
+        let Some(dropped) = self.sections.iter().find(|s| s.signal == signal).map(|s| s.hashes.clone()) else {
+            return self;
+        };
+        let mut bytes = Vec::with_capacity(self.bytes.len() - dropped.len());
+        bytes.extend_from_slice(self.bytes.get(..dropped.start).unwrap_or(&[]));
+        bytes.extend_from_slice(self.bytes.get(dropped.end..).unwrap_or(&[]));
+        let shift = |r: &Range<usize>| {
+            if r.start >= dropped.end { r.start - dropped.len()..r.end - dropped.len() } else { r.clone() }
+        };
+        let sections = self
+            .sections
+            .iter()
+            .map(|s| SectionInfo {
+                hashes: if s.signal == signal { dropped.start..dropped.start } else { shift(&s.hashes) },
+                labels: s.labels.as_ref().map(|(offsets, blob)| (shift(offsets), shift(blob))),
+                ..s.clone()
+            })
+            .collect();
+        SignedList { bytes: Arc::new(bytes), meta: self.meta, sections }
+    }
+
+    /// Heap bytes of the list's bytes (shared with the indexes that read
+    /// them in place).
+    pub fn memory_bytes(&self) -> usize {
+        self.bytes.capacity()
     }
 
     /// The list's bytes, shared, and the range of the hashes of its section
