@@ -101,6 +101,10 @@ const MAX_PROBE_RADIUS: u32 = 2;
 /// every hash, which an index without its hashes puts back together from
 /// the tables, slowly (see [`PdqIndex::over_keeping_hashes`]).
 pub const MAX_INDEXED_DISTANCE: u32 = (2 * MAX_PROBE_RADIUS + 2) * PAIRS as u32 - 1;
+/// Positions of an even table between two samples of its bucket
+/// directory ([`PdqIndex`]'s `samples`): a query finds the bucket that
+/// holds a position from the sample before it, a few buckets on at most.
+const SAMPLE_EVERY: usize = 64;
 /// Lists shorter than this are scanned, not indexed: the tables' offsets
 /// alone take 4 MiB, 256 bytes an entry at 16,384 entries, while a scan of
 /// that many (all eight variants) takes about 0.25 ms, a small part of
@@ -379,6 +383,10 @@ pub struct PdqIndex {
     links: Vec<Packed>,
     /// The entry (its index in list order) at each position of table 0.
     entries: Packed,
+    /// `PAIRS` arrays, one per even table, of the bucket that holds every
+    /// [`SAMPLE_EVERY`]-th position: the start of the search for the bucket
+    /// of a position (a quarter of a byte an entry, all eight together).
+    samples: Vec<u16>,
 }
 
 impl PdqIndex {
@@ -477,6 +485,7 @@ impl PdqIndex {
         let mut partners = vec![0u16; CHUNKS * n];
         let mut links = Vec::with_capacity(PAIRS);
         let mut entries = Packed::zeros(n, bits);
+        let mut samples = Vec::with_capacity(PAIRS * n.div_ceil(SAMPLE_EVERY));
         // Each entry's position in table 0, in the last even table built,
         // and in the even table being built.
         let mut first = vec![0u32; n];
@@ -489,6 +498,7 @@ impl PdqIndex {
             if !even {
                 continue;
             }
+            sample_buckets(table_offsets, n, &mut samples);
             if k == 0 {
                 for (entry, &at) in current.iter().enumerate() {
                     entries.set(at as usize, entry);
@@ -500,7 +510,7 @@ impl PdqIndex {
             std::mem::swap(&mut previous, &mut current);
         }
         links.push(link(&previous, &first, bits));
-        PdqIndex { len: n, hashes: None, offsets, partners, links, entries }
+        PdqIndex { len: n, hashes: None, offsets, partners, links, entries, samples }
     }
 
     /// Number of entries.
@@ -532,6 +542,7 @@ impl PdqIndex {
             + self.partners.capacity() * std::mem::size_of::<u16>()
             + self.links.iter().map(Packed::memory_bytes).sum::<usize>()
             + self.entries.memory_bytes()
+            + self.samples.capacity() * std::mem::size_of::<u16>()
     }
 
     /// Bytes of the hashes the index holds (32 per entry, 0 when it lets
@@ -657,9 +668,16 @@ impl PdqIndex {
         let (offsets, partners) = self.table(2 * p);
         let partner = *partners.get(at)?;
         // The last bucket starting at or before `at` holds it (the empty
-        // buckets before it start there too, but come first).
-        let even = offsets.partition_point(|&start| start as usize <= at).checked_sub(1)?;
-        Some((even, usize::from(partner)))
+        // buckets before it start there too, but come first). The sampled
+        // bucket starts at or before `at`; usually one of the next few
+        // starts is past it, else a binary search finds it.
+        let sampled = usize::from(*self.samples.get(p * self.len.div_ceil(SAMPLE_EVERY) + at / SAMPLE_EVERY)?);
+        let later = offsets.get(sampled + 1..)?;
+        let more = match later.iter().take(8).position(|&start| start as usize > at) {
+            Some(more) => more,
+            None => later.partition_point(|&start| start as usize <= at),
+        };
+        Some((sampled + more, usize::from(partner)))
     }
 
     /// The entry at position `at` of even table `2p`, whose pair `p` is
@@ -761,6 +779,18 @@ impl PdqIndex {
                 }
             });
         }
+    }
+}
+
+/// Appends to `samples` the bucket that holds every [`SAMPLE_EVERY`]-th
+/// position of a table of `n` entries with these `offsets`.
+fn sample_buckets(offsets: &[u32], n: usize, samples: &mut Vec<u16>) {
+    let mut bucket = 0;
+    for at in (0..n).step_by(SAMPLE_EVERY) {
+        while offsets.get(bucket + 1).is_some_and(|&start| start as usize <= at) {
+            bucket += 1;
+        }
+        samples.push(bucket as u16);
     }
 }
 
