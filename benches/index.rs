@@ -11,20 +11,22 @@
 //!   (Lists under `index::SCAN_BELOW`, 16,384 entries, get no tables: the
 //!   10k row measures the scan the checker does for them.)
 //! * every size is timed by hand, one `Instant` per query, for the table
-//!   printed at the end: build time, memory (bytes per entry and the ratio
-//!   to the raw 32 bytes), query p50/p99 for the index and for the linear
-//!   scan (fewer scan queries on big lists), and the speed-up. The index's
-//!   answers are checked against the scan's on every query both ran.
+//!   printed at the end: build time, memory (the bytes per entry the index
+//!   holds, hashes included, and the ratio to the raw 32 bytes; an index
+//!   with tables holds the hashes in them, a scanned one holds the hashes
+//!   only), query p50/p99 for the index and for the linear scan (fewer
+//!   scan queries on big lists), and the speed-up. The index's answers are
+//!   checked against the scan's on every query both ran.
 //! * then, per size, the list as a whole, for the second table: a signed
 //!   list of the same hashes built and signed with `ListBuilder::build`
 //!   (test key from `SecretKey::from_seed`), loaded and verified with
 //!   `SignedList::load`, indexed with `Checker::new`; each step timed once,
-//!   with the list's size and the memory the checker holds for it: the
-//!   list's bytes (which it keeps, and its PDQ index reads in place) plus
-//!   the index's own tables (measured on an index built over the loaded
-//!   list's bytes, as `Checker::new` builds it; resident-memory growth is
-//!   no measure here, the allocator reusing freed pages).
-//!   Peak memory stays near 3 GB at 10M entries (the entries, the list and
+//!   with the list's size and `Checker::memory_bytes`, all the checker
+//!   holds for it: the list's bytes it keeps (without the PDQ hashes once
+//!   its index has tables) and the index (heap bytes by capacity;
+//!   resident-memory growth is no measure here, the allocator reusing
+//!   freed pages).
+//!   Peak memory stays near 2 GB at 10M entries (the entries, the list and
 //!   its copy, one index at a time).
 //!
 //! `cargo test --benches` runs only a quick smoke pass (10k entries, 20
@@ -101,6 +103,8 @@ struct Row {
     planted_found: usize,
     planted: usize,
     list: ListRow,
+    /// One `nearest_dihedral` without the hashes, for lists with tables.
+    nearest_ms: Option<f64>,
 }
 
 /// The list-level figures of one size.
@@ -217,6 +221,13 @@ fn measure(c: &mut Criterion, size: usize, test_mode: bool) -> Row {
     }
     let planted = queries.iter().step_by(100).count();
     let planted_found = index_results.iter().step_by(100).filter(|r| !r.is_empty()).count();
+    // One look for the nearest entry, every hash put back together from
+    // the tables (the checker keeps the hashes when it reports it).
+    let nearest_ms = index.has_tables().then(|| {
+        let start = Instant::now();
+        black_box(index.nearest_dihedral(&queries[0]));
+        start.elapsed().as_secs_f64() * 1e3
+    });
     drop(index);
     let planted_queries: Vec<[PdqHash; 8]> = queries.iter().step_by(100).copied().collect();
     let list = measure_list(&hashes, &planted_queries);
@@ -235,6 +246,7 @@ fn measure(c: &mut Criterion, size: usize, test_mode: bool) -> Row {
         planted_found,
         planted,
         list,
+        nearest_ms,
     }
 }
 
@@ -266,7 +278,9 @@ fn main() {
     println!(
         "\nPDQ query_dihedral at distance {MAX_DISTANCE}: PdqIndex vs pdq_linear_scan (µs per query, one Instant each)"
     );
-    println!("B/entry: the hashes the index reads (32) and its tables; tables: the tables alone");
+    println!(
+        "B/entry: all the index holds, hashes included (a scanned list: its hashes; tables: in them); tables: the tables"
+    );
     println!(
         "{:>10} {:>9} {:>8} {:>6} {:>8} {:>10} {:>10} {:>6} {:>11} {:>11} {:>5} {:>9} {:>8}",
         "entries",
@@ -301,6 +315,11 @@ fn main() {
             r.planted_found,
             r.planted
         );
+    }
+    for r in &rows {
+        if let Some(ms) = r.nearest_ms {
+            println!("{:>10} nearest_dihedral, every hash put back together from the tables: {ms:.0} ms", r.size);
+        }
     }
     println!(
         "\nThe list: ListBuilder::build (build + sign), SignedList::load (verify), Checker::new (index); ms, once each"

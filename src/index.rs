@@ -338,33 +338,44 @@ fn words_of(bytes: &[u8; 32]) -> [u64; 4] {
 /// the candidates whose even chunk is within `r`: the even table finds
 /// them.)
 ///
+/// The bucket that holds a linked position is found from a sampled
+/// directory: the bucket of every 64th position of each even table, from
+/// which the right one is a step or two on.
+///
 /// Links and entry numbers are packed in as few bits as the list needs (20
 /// up to 1,048,576 entries, 24 up to 16,777,216). A list of a million costs
 /// 16 × 2 bytes of partners, 8 × 20 bits of links, 20 bits of entry
-/// numbers and 4 MiB of offsets: about 59 bytes per entry, *with* the
-/// hashes, which the index does not keep (1.8 times the 32 bytes of the
-/// hashes alone). A list of fewer than [`SCAN_BELOW`] entries gets no
-/// tables (the offsets alone would cost more than 256 bytes an entry): its
-/// queries scan its hashes, with the same answers.
+/// numbers, a quarter of a byte of directory and 4 MiB of offsets: 58.9
+/// bytes per entry, *with* the hashes, which the index does not keep (1.84
+/// times the 32 bytes of the hashes alone). A list of fewer than
+/// [`SCAN_BELOW`] entries gets no tables (the offsets alone would cost more
+/// than 256 bytes an entry): its queries scan its hashes, with the same
+/// answers.
 ///
-/// # What it costs and what was measured against it
-/// A checked candidate costs a few dependent reads (a link, a partner, a
-/// search of the bucket offsets) per pair instead of one read of a hash
-/// array, so queries are slower than with the hashes beside the tables
-/// (by about a tenth of a millisecond at a million entries), for 32 bytes
-/// an entry less. A query at a distance past [`MAX_INDEXED_DISTANCE`], and
+/// # What it costs, and what was measured against it
+/// A checked candidate costs a few dependent reads per pair (a link, a
+/// partner, a directory entry and a line of offsets) instead of one read
+/// of a hash array, for 32 bytes an entry less. At a million random hashes
+/// on the 2-core machine, queries take about 260–360 µs p50 and 330–480 µs
+/// p99 (runs vary), against about 180–330 and 260–400 µs with the hashes
+/// kept beside the tables and ids in place of the links (92 bytes an
+/// entry). Taking all the candidates of a query round the tables together,
+/// one link a round so that their reads overlap, was no faster. A query at
+/// a distance past [`MAX_INDEXED_DISTANCE`], and
 /// [`PdqIndex::nearest_dihedral`], read every hash: an index built by
-/// [`PdqIndex::over_keeping_hashes`] reads them from the list, others put
-/// them back together from the tables (about a second for a million).
+/// [`PdqIndex::over_keeping_hashes`] reads them from the list (about 15 ms
+/// for a million), others put them back together from the tables (about a
+/// second).
 ///
-/// Measured against this, with a million random hashes (dihedral queries
-/// at distance 31): ids in all 16 tables and no partner filter (every
+/// Also measured, with a million random hashes and dihedral queries at
+/// distance 31: ids in all 16 tables and no partner filter (every
 /// candidate's hash read: about 35,000 random reads a query) was about 4
-/// times slower; sorting those candidates by address before reading them
-/// was no faster; 11 chunks of 23–24 bits probed at radius 2 were slower
-/// still; 8 chunks of 32 bits probed at radius 3 (697 buckets of a 16-bit
-/// directory per table and variant), which fit in the same memory, took
-/// 3.5 ms p50 and 5.0 ms p99 a query.
+/// times slower than the pair filter; sorting those candidates by address
+/// before reading them was no faster; 11 chunks of 23–24 bits probed at
+/// radius 2 were slower still; 8 chunks of 32 bits probed at radius 3 (697
+/// buckets of a 16-bit directory per table and variant), whose tables fit
+/// in about 32 bytes an entry beside the hashes, took 3.5 ms p50 and 5.0 ms
+/// p99 a query.
 #[derive(Debug, Clone, Default)]
 pub struct PdqIndex {
     /// Number of entries.

@@ -179,6 +179,9 @@ impl SignedList {
         if meta.sequence < options.min_sequence {
             return Err(Error::Rollback { sequence: meta.sequence, minimum: options.min_sequence });
         }
+        // Held for the checker's life: no spare capacity.
+        let mut bytes = bytes;
+        bytes.shrink_to_fit();
         Ok(SignedList { bytes: Arc::new(bytes), meta, sections })
     }
 
