@@ -38,9 +38,11 @@ pub struct CheckOptions {
     pub clock: Option<fn() -> f64>,
     /// Report the PDQ distance to the nearest list entry when nothing is
     /// within the threshold ([`Verdict::pdq_nearest`]). Off by default: it
-    /// reads the whole PDQ section (about 15 ms per million entries), and a
-    /// page that shows it hands its users a distance oracle against the
-    /// list. For demonstrations and audits.
+    /// reads the whole PDQ section (about 15 ms per million entries), for
+    /// which the checker keeps the list's PDQ hashes (32 bytes an entry
+    /// more, on lists long enough for index tables), and a page that shows
+    /// it hands its users a distance oracle against the list. For
+    /// demonstrations and audits.
     pub report_pdq_nearest: bool,
 }
 

@@ -105,6 +105,12 @@ pub const MAX_INDEXED_DISTANCE: u32 = (2 * MAX_PROBE_RADIUS + 2) * PAIRS as u32 
 /// directory ([`PdqIndex`]'s `samples`): a query finds the bucket that
 /// holds a position from the sample before it, a few buckets on at most.
 const SAMPLE_EVERY: usize = 64;
+/// A query that has checked this many times as many candidates as the list
+/// has entries stops and scans the list instead: the bound on a list
+/// crowded into a few buckets (many entries sharing chunks), where every
+/// bucket read would hold much of the list. (A random list of a million
+/// has about 300 candidates checked a dihedral query.)
+const SCAN_ABOVE_CANDIDATES: usize = 4;
 /// Lists shorter than this are scanned, not indexed: the tables' offsets
 /// alone take 4 MiB, 256 bytes an entry at 16,384 entries, while a scan of
 /// that many (all eight variants) takes about 0.25 ms, a small part of
@@ -356,16 +362,16 @@ fn words_of(bytes: &[u8; 32]) -> [u64; 4] {
 /// A checked candidate costs a few dependent reads per pair (a link, a
 /// partner, a directory entry and a line of offsets) instead of one read
 /// of a hash array, for 32 bytes an entry less. At a million random hashes
-/// on the 2-core machine, queries take about 260–360 µs p50 and 330–480 µs
-/// p99 (runs vary), against about 180–330 and 260–400 µs with the hashes
-/// kept beside the tables and ids in place of the links (92 bytes an
-/// entry). Taking all the candidates of a query round the tables together,
+/// on the 2-core machine, queries take about 235–360 µs p50 and 310–480 µs
+/// p99 (235 and 310 idle; runs vary), against about 180–330 and 260–400 µs
+/// with the hashes kept beside the tables and ids in place of the links (92
+/// bytes an entry). Taking all the candidates of a query round the tables together,
 /// one link a round so that their reads overlap, was no faster. A query at
 /// a distance past [`MAX_INDEXED_DISTANCE`], and
 /// [`PdqIndex::nearest_dihedral`], read every hash: an index built by
 /// [`PdqIndex::over_keeping_hashes`] reads them from the list (about 15 ms
-/// for a million), others put them back together from the tables (about a
-/// second).
+/// for a million), others put them back together from the tables (0.7 to 1.1
+/// s).
 ///
 /// Also measured, with a million random hashes and dihedral queries at
 /// distance 31: ids in all 16 tables and no partner filter (every
@@ -575,7 +581,9 @@ impl PdqIndex {
                 }
             });
         } else {
-            self.probe(&[q], max_distance, &mut |entry, distance, _| out.push(PdqNeighbour { entry, distance }));
+            out.extend(
+                self.probe(&[q], max_distance).into_iter().map(|(entry, distance, _)| PdqNeighbour { entry, distance }),
+            );
             out.sort_unstable_by_key(|n| (n.entry, n.distance));
             out.dedup_by_key(|n| n.entry);
         }
@@ -602,8 +610,7 @@ impl PdqIndex {
         }
         // (entry, distance, variant index): sorting puts each entry's best
         // hit first.
-        let mut hits: Vec<(u32, u32, u8)> = Vec::new();
-        self.probe(&words, max_distance, &mut |entry, distance, v| hits.push((entry, distance, v)));
+        let mut hits = self.probe(&words, max_distance);
         hits.sort_unstable();
         hits.dedup_by_key(|h| h.0);
         let mut out: Vec<PdqMatch> = hits
@@ -728,16 +735,17 @@ impl PdqIndex {
         (offsets, partners)
     }
 
-    /// Calls `hit(entry, distance, v)` for every entry within
-    /// `max_distance` (at most [`MAX_INDEXED_DISTANCE`]) of `queries[v]`
-    /// (some more than once); `queries` has at most 256 hashes.
+    /// `(entry, distance, v)` for every entry within `max_distance` (at most
+    /// [`MAX_INDEXED_DISTANCE`]) of `queries[v]` (some more than once);
+    /// `queries` has at most 256 hashes. Past [`SCAN_ABOVE_CANDIDATES`]
+    /// times the entries in candidates, the same by a scan.
     ///
     /// In two passes: first the range of every bucket to read (all
     /// variants, tables and masks), then the scans of those ranges. The
     /// offset reads of the first pass do not wait on each other, nor do the
     /// scans of the second: the memory latencies overlap (about 1.2 times
     /// faster than reading each bucket as soon as its range is known).
-    fn probe(&self, queries: &[[u64; 4]], max_distance: u32, hit: &mut dyn FnMut(u32, u32, u8)) {
+    fn probe(&self, queries: &[[u64; 4]], max_distance: u32) -> Vec<(u32, u32, u8)> {
         let (pair_radius, radius) = radii(max_distance);
         let masks = masks(radius);
         let mut probes = Vec::with_capacity(queries.len() * CHUNKS * masks.len());
@@ -755,7 +763,12 @@ impl PdqIndex {
                 }
             }
         }
+        let mut hits = Vec::new();
+        let mut budget = self.len.saturating_mul(SCAN_ABOVE_CANDIDATES);
         for probe in &probes {
+            if budget == 0 {
+                return self.scan(queries, max_distance);
+            }
             let Some(q) = queries.get(usize::from(probe.variant)) else { continue };
             let k = usize::from(probe.table);
             let (partner_k, even_k) = (k ^ 1, k & !1);
@@ -765,16 +778,17 @@ impl PdqIndex {
             let value = chunk(q, k) ^ usize::from(probe.mask);
             let chunk_distance = probe.mask.count_ones();
             let limit = pair_radius.saturating_sub(chunk_distance);
-            let verify = |at: usize, pair_distance: u32, hit: &mut dyn FnMut(u32, u32, u8)| {
+            let verify = |at: usize, pair_distance: u32, hits: &mut Vec<(u32, u32, u8)>, budget: &mut usize| {
+                *budget = budget.saturating_sub(1);
                 if let Some((entry, distance)) = self.walk(even_k / 2, at, pair_distance, q, max_distance) {
-                    hit(entry, distance, probe.variant);
+                    hits.push((entry, distance, probe.variant));
                 }
             };
             let start = probe.start as usize;
             let bucket = partners.get(start..probe.end as usize).unwrap_or(&[]);
             filter(bucket, q_partner, limit, |i, partner_distance, partner| {
                 if k == even_k {
-                    verify(start + i, chunk_distance + partner_distance, hit);
+                    verify(start + i, chunk_distance + partner_distance, &mut hits, &mut budget);
                 } else if partner_distance > radius {
                     // An odd table's candidate: its even chunk is `partner`
                     // (within the chunk radius, the even table has found
@@ -784,12 +798,30 @@ impl PdqIndex {
                     let (at, candidates) = bucket_of(even_offsets, even_partners, usize::from(partner));
                     for (j, &p) in candidates.iter().enumerate() {
                         if usize::from(p) == value {
-                            verify(at + j, chunk_distance + partner_distance, hit);
+                            verify(at + j, chunk_distance + partner_distance, &mut hits, &mut budget);
                         }
                     }
                 }
             });
         }
+        if budget == 0 {
+            return self.scan(queries, max_distance);
+        }
+        hits
+    }
+
+    /// What [`PdqIndex::probe`] finds, by reading every hash.
+    fn scan(&self, queries: &[[u64; 4]], max_distance: u32) -> Vec<(u32, u32, u8)> {
+        let mut hits = Vec::new();
+        self.each_hash(|entry, h| {
+            for (v, q) in (0u8..).zip(queries) {
+                let distance = distance_words(&h, q);
+                if distance <= max_distance {
+                    hits.push((entry, distance, v));
+                }
+            }
+        });
+        hits
     }
 }
 

@@ -551,3 +551,23 @@ fn short_lists_are_scanned_with_the_same_answers() {
     let long: Vec<PdqHash> = (0..SCAN_BELOW).map(|_| rng.hash()).collect();
     assert!(PdqIndex::new(long).unwrap().has_tables());
 }
+
+#[test]
+fn a_list_crowded_into_a_few_buckets_gives_the_same_answers() {
+    use prescan::index::SCAN_BELOW;
+    // Every entry within 3 bits of one hash: every bucket a query reads
+    // holds most of the list, and so does every answer.
+    let mut rng = Rng(15);
+    let base = rng.hash();
+    let hashes: Vec<PdqHash> = (0..SCAN_BELOW + 100).map(|i| flip(&mut rng, &base, (i % 4) as u32)).collect();
+    let index = PdqIndex::new(hashes.clone()).unwrap();
+    assert!(index.has_tables());
+    let near = [flip(&mut rng, &base, 20); 8];
+    let far = variants(&mut rng);
+    for q in [near, far] {
+        for d in [0, 23, 31, 47] {
+            assert_eq!(index.query_dihedral(&q, d), naive_dihedral(&hashes, &q, d), "d {d}");
+        }
+    }
+    assert_eq!(index.query_dihedral(&near, 31).len(), hashes.len());
+}

@@ -22,8 +22,10 @@ export interface CheckerOptions {
   /**
    * Report `pdqNearest`, the PDQ distance to the nearest entry, when nothing
    * matched too. Default false: it reads the whole PDQ section (about 15 ms a
-   * million entries), and a page that shows it gives its users a distance
-   * oracle against the list. For demonstrations and audits.
+   * million entries natively), for which the checker keeps the list's PDQ
+   * hashes (32 bytes an entry more on long lists), and a page that shows it
+   * gives its users a distance oracle against the list. For demonstrations
+   * and audits.
    */
   pdqNearest?: boolean;
   maxListBytes?: number;
