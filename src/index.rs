@@ -454,9 +454,8 @@ impl PdqIndex {
         if hashes.len() < SCAN_BELOW {
             return Ok(PdqIndex::scanned(hashes));
         }
-        let n = hashes.len();
-        u32::try_from(n).map_err(|_| too_many(n))?;
-        let mut index = PdqIndex::build(&hashes);
+        // The store is an `Arc`: the clone shares the bytes.
+        let mut index = PdqIndex::with_tables(hashes.clone())?;
         index.hashes = Some(hashes);
         Ok(index)
     }
@@ -571,22 +570,14 @@ impl PdqIndex {
     /// The entries within `max_distance` of `q`, sorted by distance, then
     /// entry. A `max_distance` of 256 or more returns every entry.
     pub fn query(&self, q: &PdqHash, max_distance: u32) -> Vec<PdqNeighbour> {
-        let q = q.words();
-        let mut out = Vec::new();
-        if max_distance > MAX_INDEXED_DISTANCE || !self.has_tables() {
-            self.each_hash(|entry, h| {
-                let distance = distance_words(&h, &q);
-                if distance <= max_distance {
-                    out.push(PdqNeighbour { entry, distance });
-                }
-            });
-        } else {
-            out.extend(
-                self.probe(&[q], max_distance).into_iter().map(|(entry, distance, _)| PdqNeighbour { entry, distance }),
-            );
-            out.sort_unstable_by_key(|n| (n.entry, n.distance));
-            out.dedup_by_key(|n| n.entry);
-        }
+        let mut out: Vec<PdqNeighbour> = self
+            .hits(&[q.words()], max_distance)
+            .into_iter()
+            .map(|(entry, distance, _)| PdqNeighbour { entry, distance })
+            .collect();
+        // The tables may find an entry more than once.
+        out.sort_unstable_by_key(|n| (n.entry, n.distance));
+        out.dedup_by_key(|n| n.entry);
         out.sort_unstable_by_key(|n| (n.distance, n.entry));
         out
     }
@@ -598,19 +589,9 @@ impl PdqIndex {
     /// by distance, then entry. The same as [`pdq_linear_scan`], faster.
     pub fn query_dihedral(&self, variants: &[PdqHash; 8], max_distance: u32) -> Vec<PdqMatch> {
         let words: [[u64; 4]; 8] = std::array::from_fn(|v| variants.get(v).map(PdqHash::words).unwrap_or_default());
-        if max_distance > MAX_INDEXED_DISTANCE || !self.has_tables() {
-            let mut out = Vec::new();
-            self.each_hash(|entry, h| {
-                if let Some(m) = best_variant(entry, &h, &words).filter(|m| m.distance <= max_distance) {
-                    out.push(m);
-                }
-            });
-            out.sort_unstable_by_key(|m| (m.distance, m.entry));
-            return out;
-        }
         // (entry, distance, variant index): sorting puts each entry's best
         // hit first.
-        let mut hits = self.probe(&words, max_distance);
+        let mut hits = self.hits(&words, max_distance);
         hits.sort_unstable();
         hits.dedup_by_key(|h| h.0);
         let mut out: Vec<PdqMatch> = hits
@@ -735,6 +716,17 @@ impl PdqIndex {
         (offsets, partners)
     }
 
+    /// `(entry, distance, v)` for every entry within `max_distance` of
+    /// `queries[v]` (some more than once): through the tables when the
+    /// index has them and the distance is at most [`MAX_INDEXED_DISTANCE`],
+    /// else by a scan.
+    fn hits(&self, queries: &[[u64; 4]], max_distance: u32) -> Vec<(u32, u32, u8)> {
+        if max_distance > MAX_INDEXED_DISTANCE || !self.has_tables() {
+            return self.scan(queries, max_distance);
+        }
+        self.probe(queries, max_distance)
+    }
+
     /// `(entry, distance, v)` for every entry within `max_distance` (at most
     /// [`MAX_INDEXED_DISTANCE`]) of `queries[v]` (some more than once);
     /// `queries` has at most 256 hashes. Past [`SCAN_ABOVE_CANDIDATES`]
@@ -810,7 +802,8 @@ impl PdqIndex {
         hits
     }
 
-    /// What [`PdqIndex::probe`] finds, by reading every hash.
+    /// What [`PdqIndex::probe`] finds, by reading every hash (each entry
+    /// once).
     fn scan(&self, queries: &[[u64; 4]], max_distance: u32) -> Vec<(u32, u32, u8)> {
         let mut hits = Vec::new();
         self.each_hash(|entry, h| {
@@ -962,15 +955,10 @@ fn build_table(
 ///
 /// Only the first `u32::MAX` hashes are searched (an index refuses more).
 pub fn pdq_linear_scan(hashes: &[PdqHash], variants: &[PdqHash; 8], max_distance: u32) -> Vec<PdqMatch> {
-    scan_words(hashes.iter().map(PdqHash::words), variants, max_distance)
-}
-
-/// [`pdq_linear_scan`] over hashes already split into words.
-fn scan_words(hashes: impl Iterator<Item = [u64; 4]>, variants: &[PdqHash; 8], max_distance: u32) -> Vec<PdqMatch> {
     let words: Vec<[u64; 4]> = variants.iter().map(PdqHash::words).collect();
     let mut out: Vec<PdqMatch> = (0u32..)
         .zip(hashes)
-        .filter_map(|(entry, h)| best_variant(entry, &h, &words))
+        .filter_map(|(entry, h)| best_variant(entry, &h.words(), &words))
         .filter(|m| m.distance <= max_distance)
         .collect();
     out.sort_unstable_by_key(|m| (m.distance, m.entry));

@@ -10,7 +10,7 @@
 
 mod common;
 
-use common::{Rng, flip};
+use common::{Rng, flip, flip_within};
 use prescan::Error;
 use prescan::hash::pdq::{Dihedral, PdqHash};
 use prescan::index::{ExactSet, HammingSet, HashStore, Neighbour, PdqIndex, PdqMatch, PdqNeighbour, pdq_linear_scan};
@@ -196,17 +196,7 @@ fn a_list_past_65536_entries() {
 fn flip_chunks(rng: &mut Rng, q: &PdqHash, distances: &[u32; 16]) -> PdqHash {
     let mut w = q.words();
     for (k, &d) in distances.iter().enumerate() {
-        let mut chosen = [false; 16];
-        let mut left = d.min(16);
-        while left > 0 {
-            let b = rng.below(16);
-            if !chosen[b] {
-                chosen[b] = true;
-                let bit = 16 * k + b;
-                w[bit / 64] ^= 1 << (bit % 64);
-                left -= 1;
-            }
-        }
+        flip_within(rng, &mut w, 16 * k, 16, d);
     }
     PdqHash::from_words(w)
 }

@@ -246,17 +246,24 @@ impl Rng {
 /// `h` with exactly `bits` distinct bits flipped.
 pub fn flip(rng: &mut Rng, h: &PdqHash, bits: u32) -> PdqHash {
     let mut w = h.words();
+    flip_within(rng, &mut w, 0, 256, bits);
+    PdqHash::from_words(w)
+}
+
+/// Flips exactly `count` distinct bits of `w` (as many as fit) among bits
+/// `first..first + width` (bit `i` being bit `i % 64` of word `i / 64`).
+pub fn flip_within(rng: &mut Rng, w: &mut [u64; 4], first: usize, width: usize, count: u32) {
     let mut chosen = [false; 256];
-    let mut left = bits.min(256);
+    let mut left = (count as usize).min(width);
     while left > 0 {
-        let k = rng.below(256);
-        if !chosen[k] {
-            chosen[k] = true;
-            w[k / 64] ^= 1 << (k % 64);
+        let b = rng.below(width);
+        if !chosen[b] {
+            chosen[b] = true;
+            let bit = first + b;
+            w[bit / 64] ^= 1 << (bit % 64);
             left -= 1;
         }
     }
-    PdqHash::from_words(w)
 }
 
 /// The perceptual hashes (pHash, dHash, aHash, blockhash, in
