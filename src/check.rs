@@ -6,19 +6,34 @@
 //! the CLI and the browser build call.
 //!
 //! What it refuses to match: a PDQ hash whose quality is below the floor
-//! (the verdict says PDQ was skipped), and nothing else. A file that cannot
-//! be decoded is still checked by its digests, and the verdict carries the
+//! (the verdict says PDQ was skipped), and the perceptual hashes of an
+//! image too flat to carry information — one whose PDQ quality is below
+//! the same floor, or whose perceptual hash lies within its threshold of a
+//! constant hash, which is what featureless images hash to (the verdict
+//! says so in [`Verdict::perceptual_skipped`]). A file that cannot be
+//! decoded is still checked by its digests, and the verdict carries the
 //! decode error so the host can apply its own policy.
+//!
+//! A verdict carries at most [`MAX_MATCHES`] matches, the nearest; it
+//! counts the rest ([`Verdict::matches_truncated`]), so that a list built to
+//! match everything cannot make verdicts huge.
 
 use crate::decode::{self, Limits};
 use crate::error::{Error, Result};
+use crate::hash::bits_from_constant;
 use crate::hash::digest::FileDigests;
 use crate::hash::pdq::{self, Dihedral, PdqDihedral, PdqHash, PdqResult};
 use crate::hash::perceptual::{self, PerceptualAlgorithm, PerceptualHash};
 use crate::index::{ExactSet, HammingSet, HashStore, MAX_INDEXED_DISTANCE, PdqIndex};
 use crate::list::SignalType;
-use crate::list::format::{Section, SignedList};
+use crate::list::format::{Label, SignedList};
 use crate::pixels::Pixels;
+
+/// The most matches a verdict carries: the nearest ones, in verdict order.
+/// The rest are counted in [`Verdict::matches_truncated`]. A real list
+/// gives a file one match or a handful; a hundred is room for lists with
+/// many entries of one picture and still a small verdict.
+pub const MAX_MATCHES: usize = 100;
 
 /// How a [`Checker`] matches.
 #[derive(Debug, Clone)]
@@ -83,8 +98,9 @@ pub struct Match {
     pub threshold: u32,
     /// Index of the entry in its section.
     pub entry: u32,
-    /// The entry's label, if the list gives one.
-    pub label: Option<String>,
+    /// The entry's label, if the list gives one (shared with the list, not
+    /// copied).
+    pub label: Option<Label>,
     /// The id of the list.
     pub list_id: String,
     /// For PDQ: which rotation or mirror of the image matched.
@@ -116,11 +132,23 @@ pub struct PdqNearest {
     pub variant: Dihedral,
 }
 
-/// What the PDQ step of a check found besides its matches.
+/// What the image step of a check found besides its matches.
 #[derive(Debug, Clone, Copy, Default)]
-struct PdqOutcome {
-    skipped_low_quality: bool,
+struct ImageOutcome {
+    pdq_skipped_low_quality: bool,
+    perceptual_skipped: bool,
     nearest: Option<PdqNearest>,
+}
+
+/// A match before its label and list id are attached: what is collected,
+/// sorted and cut to [`MAX_MATCHES`].
+#[derive(Debug, Clone, Copy)]
+struct Hit {
+    signal: SignalType,
+    distance: u32,
+    threshold: u32,
+    entry: u32,
+    variant: Option<Dihedral>,
 }
 
 /// The outcome of one check.
@@ -128,12 +156,20 @@ struct PdqOutcome {
 pub struct Verdict {
     /// Whether anything matched.
     pub matched: bool,
-    /// Every match, PDQ first, then by signal type, distance and entry.
+    /// The matches, PDQ first, then by signal type, distance and entry: at
+    /// most [`MAX_MATCHES`] of them.
     pub matches: Vec<Match>,
+    /// How many more matches there were than [`Verdict::matches`] holds.
+    pub matches_truncated: usize,
     /// What was computed.
     pub hashes: ComputedHashes,
     /// PDQ was computed but not matched: its quality is below the floor.
     pub pdq_skipped_low_quality: bool,
+    /// Some or all of the list's perceptual hashes were computed but not
+    /// matched: the image is too flat to carry information (its PDQ
+    /// quality is below the floor, or the hash is within its threshold of
+    /// a constant hash).
+    pub perceptual_skipped: bool,
     /// The PDQ distance to the nearest entry (the best match when there is
     /// one), with [`CheckOptions::report_pdq_nearest`] and a PDQ section;
     /// no entry is named.
@@ -158,9 +194,22 @@ impl Checker {
     /// Indexes every section of `list`.
     ///
     /// # Errors
-    /// Those of the index builders (a list section whose size does not
-    /// match its hashes), which a verified list does not produce.
+    /// [`Error::BadOption`] for a threshold override above its type's
+    /// [`SignalType::max_threshold`]; those of the index builders (a list
+    /// section whose size does not match its hashes), which a verified list
+    /// does not produce.
     pub fn new(list: SignedList, options: CheckOptions) -> Result<Self> {
+        for (signal, threshold) in &options.thresholds {
+            if *threshold > signal.max_threshold() {
+                return Err(Error::BadOption {
+                    option: format!("thresholds.{signal}"),
+                    reason: format!(
+                        "{threshold} is over the largest threshold accepted for {signal}, {} bits",
+                        signal.max_threshold()
+                    ),
+                });
+            }
+        }
         let mut pdq = None;
         let mut exact = Vec::new();
         let mut perceptual = Vec::new();
@@ -230,27 +279,45 @@ impl Checker {
     /// with [`Verdict::decode_error`] set, its digests still checked.
     pub fn check_bytes(&self, bytes: &[u8]) -> Verdict {
         let start = self.now();
-        let mut matches = Vec::new();
+        let mut hits = Vec::new();
         let mut hashes = ComputedHashes::default();
-        self.check_digests(bytes, &mut hashes, &mut matches);
-        let (decode_error, pdq) = match decode::decode(bytes, &self.options.limits) {
-            Ok(image) => (None, self.check_image(image.pixels(), &mut hashes, &mut matches)),
-            Err(e) => (Some(e), PdqOutcome::default()),
+        self.check_digests_into(bytes, &mut hashes, &mut hits);
+        let (decode_error, outcome) = match decode::decode(bytes, &self.options.limits) {
+            Ok(image) => (None, self.check_image(image.pixels(), &mut hashes, &mut hits)),
+            Err(e) => (Some(e), ImageOutcome::default()),
         };
-        self.verdict(start, matches, hashes, pdq, decode_error)
+        self.verdict(start, hits, hashes, outcome, decode_error)
+    }
+
+    /// Checks only the digests of a file's bytes, without decoding them:
+    /// for a file whose pixels were to come from elsewhere (a browser's
+    /// decoder) and could not, so that its digests are checked all the
+    /// same. The verdict's [`Verdict::decode_error`] is `None`; the caller
+    /// knows why the pixels are missing.
+    pub fn check_digests(&self, bytes: &[u8]) -> Verdict {
+        let start = self.now();
+        let mut hits = Vec::new();
+        let mut hashes = ComputedHashes::default();
+        self.check_digests_into(bytes, &mut hashes, &mut hits);
+        self.verdict(start, hits, hashes, ImageOutcome::default(), None)
     }
 
     /// Checks pixels decoded elsewhere (by a browser), and, when the file's
     /// bytes are given, their digests.
     pub fn check_pixels(&self, pixels: Pixels<'_>, file_bytes: Option<&[u8]>) -> Verdict {
         let start = self.now();
-        let mut matches = Vec::new();
+        let mut hits = Vec::new();
         let mut hashes = ComputedHashes::default();
         if let Some(bytes) = file_bytes {
-            self.check_digests(bytes, &mut hashes, &mut matches);
+            self.check_digests_into(bytes, &mut hashes, &mut hits);
         }
-        let pdq = self.check_image(pixels, &mut hashes, &mut matches);
-        self.verdict(start, matches, hashes, pdq, None)
+        let outcome = self.check_image(pixels, &mut hashes, &mut hits);
+        self.verdict(start, hits, hashes, outcome, None)
+    }
+
+    /// The decoding limits of the checks.
+    pub fn limits(&self) -> &Limits {
+        &self.options.limits
     }
 
     /// The threshold each section is matched under: the caller's override,
@@ -263,7 +330,7 @@ impl Checker {
         out
     }
 
-    fn check_digests(&self, bytes: &[u8], hashes: &mut ComputedHashes, matches: &mut Vec<Match>) {
+    fn check_digests_into(&self, bytes: &[u8], hashes: &mut ComputedHashes, hits: &mut Vec<Hit>) {
         if self.exact.is_empty() {
             return;
         }
@@ -275,7 +342,7 @@ impl Checker {
                 _ => &digests.sha256,
             };
             for entry in set.get(key) {
-                matches.push(self.matched(*signal, entry, 0, 0, None));
+                hits.push(Hit { signal: *signal, distance: 0, threshold: 0, entry, variant: None });
             }
         }
         hashes.digests = Some(digests);
@@ -288,26 +355,32 @@ impl Checker {
     fn verdict(
         &self,
         start: Option<f64>,
-        mut matches: Vec<Match>,
+        mut hits: Vec<Hit>,
         hashes: ComputedHashes,
-        pdq: PdqOutcome,
+        outcome: ImageOutcome,
         decode_error: Option<Error>,
     ) -> Verdict {
-        matches.sort_by_key(|m| (m.signal, m.distance, m.entry));
+        hits.sort_unstable_by_key(|h| (h.signal, h.distance, h.entry));
+        let matched = !hits.is_empty();
+        let matches_truncated = hits.len().saturating_sub(MAX_MATCHES);
+        hits.truncate(MAX_MATCHES);
+        let matches = hits.into_iter().map(|h| self.matched(h)).collect();
         let elapsed_ms = start.zip(self.now()).map(|(a, b)| b - a);
         Verdict {
-            matched: !matches.is_empty(),
+            matched,
             matches,
+            matches_truncated,
             hashes,
-            pdq_skipped_low_quality: pdq.skipped_low_quality,
-            pdq_nearest: pdq.nearest,
+            pdq_skipped_low_quality: outcome.pdq_skipped_low_quality,
+            perceptual_skipped: outcome.perceptual_skipped,
+            pdq_nearest: outcome.nearest,
             decode_error,
             elapsed_ms,
         }
     }
 
     /// PDQ and perceptual look-ups.
-    fn check_image(&self, pixels: Pixels<'_>, hashes: &mut ComputedHashes, matches: &mut Vec<Match>) -> PdqOutcome {
+    fn check_image(&self, pixels: Pixels<'_>, hashes: &mut ComputedHashes, hits: &mut Vec<Hit>) -> ImageOutcome {
         let dihedral = pdq::hash_dihedral(pixels);
         // The reference's plain hash skips the blur for 64×64 images; match
         // with that one as the original.
@@ -322,43 +395,59 @@ impl Checker {
         }
         hashes.pdq = Some(plain);
         hashes.pdq_dihedral = Some(dihedral);
-        let skipped = plain.quality < self.options.pdq_quality_floor;
+        let flat = plain.quality < self.options.pdq_quality_floor;
         let mut nearest = None;
-        if let (Some((index, threshold)), false) = (&self.pdq, skipped) {
+        if let (Some((index, threshold)), false) = (&self.pdq, flat) {
             let found = index.query_dihedral(&variants, *threshold);
             if self.options.report_pdq_nearest {
                 // The best match is the nearest entry; only a miss scans.
                 let best = found.first().copied().or_else(|| index.nearest_dihedral(&variants));
                 nearest = best.map(|m| PdqNearest { distance: m.distance, threshold: *threshold, variant: m.variant });
             }
-            for m in found {
-                matches.push(self.matched(SignalType::Pdq, m.entry, m.distance, *threshold, Some(m.variant)));
-            }
+            hits.extend(found.into_iter().map(|m| Hit {
+                signal: SignalType::Pdq,
+                distance: m.distance,
+                threshold: *threshold,
+                entry: m.entry,
+                variant: Some(m.variant),
+            }));
         }
         // The perceptual hashes the list has sections for, computed together
         // (one grey conversion). An image the perceptual hasher refuses (no
-        // pixels) cannot match; PDQ above has handled it.
+        // pixels) cannot match; PDQ above has handled it. An image too flat
+        // for PDQ, or a hash within its threshold of a constant one (what a
+        // featureless image gives), is not matched: it would match every
+        // flat image's entry, and flat entries every flat image.
+        let mut perceptual_skipped = false;
         let algorithms: Vec<_> = self.perceptual.iter().map(|(_, algorithm, _, _)| *algorithm).collect();
         if let Ok(computed) = perceptual::hash_each(&algorithms, pixels) {
             for ((signal, _, set, threshold), hash) in self.perceptual.iter().zip(computed) {
-                for n in set.query(hash.as_bytes(), *threshold) {
-                    matches.push(self.matched(*signal, n.entry, n.distance, *threshold, None));
+                if flat || bits_from_constant(hash.as_bytes()) <= *threshold {
+                    perceptual_skipped = true;
+                } else {
+                    hits.extend(set.query(hash.as_bytes(), *threshold).into_iter().map(|n| Hit {
+                        signal: *signal,
+                        distance: n.distance,
+                        threshold: *threshold,
+                        entry: n.entry,
+                        variant: None,
+                    }));
                 }
                 hashes.perceptual.push(hash);
             }
         }
-        PdqOutcome { skipped_low_quality: skipped, nearest }
+        ImageOutcome { pdq_skipped_low_quality: flat, perceptual_skipped, nearest }
     }
 
-    fn matched(
-        &self,
-        signal: SignalType,
-        entry: u32,
-        distance: u32,
-        threshold: u32,
-        variant: Option<Dihedral>,
-    ) -> Match {
-        let label = self.list.section(signal).and_then(|s: Section<'_>| s.label(entry as usize)).map(str::to_owned);
-        Match { signal, distance, threshold, entry, label, list_id: self.list.meta().id.clone(), variant }
+    fn matched(&self, hit: Hit) -> Match {
+        Match {
+            signal: hit.signal,
+            distance: hit.distance,
+            threshold: hit.threshold,
+            entry: hit.entry,
+            label: self.list.label(hit.signal, hit.entry as usize),
+            list_id: self.list.meta().id.clone(),
+            variant: hit.variant,
+        }
     }
 }

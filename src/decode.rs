@@ -59,6 +59,11 @@ pub const DEFAULT_MAX_PIXELS: u64 = 64 * 1024 * 1024;
 /// phones.
 pub const DEFAULT_MAX_ALLOC: u64 = 512 * 1024 * 1024;
 
+/// Default largest file decoded: 256 MiB. A 64-megapixel PNG barely
+/// compressed stays under it; anything larger is no photograph a person
+/// uploads as an image, and a browser should not read it whole to find out.
+pub const DEFAULT_MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
+
 /// Resource limits for [`decode`].
 ///
 /// Every limit is checked against what the file declares, before the pixel
@@ -73,8 +78,12 @@ pub struct Limits {
     pub max_pixels: u64,
     /// Largest number of bytes the decode may hold at once: the decoder's
     /// output buffer, the RGB buffer when it cannot reuse the output, and
-    /// the working memory of the decoders that account for it (PNG and GIF).
+    /// the working memory of the decoders: counted by PNG and GIF as they
+    /// go, estimated from the header for progressive JPEG (its DCT
+    /// coefficients) and WebP (its planes) before they start.
     pub max_alloc: u64,
+    /// Largest file, in bytes: a larger one is not decoded.
+    pub max_file_bytes: u64,
 }
 
 impl Default for Limits {
@@ -87,8 +96,52 @@ impl Default for Limits {
             max_height: DEFAULT_MAX_SIDE,
             max_pixels: DEFAULT_MAX_PIXELS,
             max_alloc: DEFAULT_MAX_ALLOC,
+            max_file_bytes: DEFAULT_MAX_FILE_BYTES,
         }
     }
+}
+
+impl Limits {
+    /// Refuses an image of `width` × `height` pixels that these limits do
+    /// not admit, and an empty one.
+    ///
+    /// # Errors
+    /// [`Error::LimitExceeded`] naming the width, height or pixel limit;
+    /// [`Error::EmptyImage`].
+    pub fn check_dimensions(&self, width: u32, height: u32) -> Result<()> {
+        check_dimensions(width, height, self)
+    }
+}
+
+/// What an image file's header declares, read without decoding pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HeaderInfo {
+    /// `"jpeg"`, `"png"`, `"gif"`, `"webp"`, `"bmp"` (formats [`decode`]
+    /// reads), or `"avif"`, `"heif"` (formats only a browser decodes).
+    pub format: &'static str,
+    /// Declared width, in pixels.
+    pub width: u32,
+    /// Declared height, in pixels.
+    pub height: u32,
+}
+
+/// The format and dimensions an image file declares, from its header
+/// alone: for checking limits before a decoder that has none of its own
+/// (a browser's) is handed the file. `None` when the header is not one
+/// this reads. For AVIF and HEIF, the largest `ispe` (image spatial
+/// extent) property of the file, so a grid image gives its whole size.
+///
+/// Never panics; reads at most the file's header boxes or segments.
+pub fn header_info(bytes: &[u8]) -> Option<HeaderInfo> {
+    if let Some(format) = sniff(bytes) {
+        let mut reader = ImageReader::with_format(Cursor::new(bytes), format.to_image());
+        let mut budget = image::Limits::no_limits();
+        budget.max_alloc = Some(DEFAULT_MAX_ALLOC);
+        reader.limits(budget);
+        let (width, height) = reader.into_decoder().ok()?.dimensions();
+        return Some(HeaderInfo { format: format.name(), width, height });
+    }
+    isobmff::image_info(bytes)
 }
 
 /// The image formats [`decode`] reads.
@@ -216,6 +269,10 @@ impl DecodedImage {
 /// * [`Error::Decode`] when the file is truncated, corrupt or uses a feature
 ///   the decoder does not support.
 pub fn decode(bytes: &[u8], limits: &Limits) -> Result<DecodedImage> {
+    let file_bytes = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+    if file_bytes > limits.max_file_bytes {
+        return Err(Error::LimitExceeded { limit: "file_bytes", requested: file_bytes, max: limits.max_file_bytes });
+    }
     let format = sniff(bytes).ok_or(Error::UnsupportedFormat)?;
     if format == ImageFormat::Jpeg && jpeg_is_truncated(bytes) {
         // zune-jpeg pads a cut-off scan with grey and succeeds; Pillow (the
@@ -238,6 +295,14 @@ pub fn decode(bytes: &[u8], limits: &Limits) -> Result<DecodedImage> {
     let output_len = decoder.total_bytes();
     let rgb_len = pixels * 3;
     let peak = if expands(color) { output_len.saturating_add(rgb_len) } else { output_len };
+    // Decoders that do not count their own working memory: estimated from
+    // the header, so that what they allocate stays within the budget too.
+    let working = match format {
+        ImageFormat::Jpeg => jpeg_coefficient_bytes(bytes).unwrap_or(0),
+        ImageFormat::WebP => webp_working_bytes(bytes, pixels),
+        _ => 0,
+    };
+    let peak = peak.saturating_add(working);
     if peak > limits.max_alloc {
         return Err(Error::LimitExceeded { limit: "allocation", requested: peak, max: limits.max_alloc });
     }
@@ -246,7 +311,7 @@ pub fn decode(bytes: &[u8], limits: &Limits) -> Result<DecodedImage> {
     // What is left of the budget is the decoder's working memory.
     budget.max_image_width = Some(limits.max_width);
     budget.max_image_height = Some(limits.max_height);
-    budget.max_alloc = Some(limits.max_alloc - peak);
+    budget.max_alloc = Some(limits.max_alloc.saturating_sub(peak));
     decoder.set_limits(budget).map_err(|e| decode_error(e, limits))?;
 
     let mut output = zeroed(output_len)?;
@@ -291,6 +356,73 @@ fn jpeg_is_truncated(bytes: &[u8]) -> bool {
             }
         }
     }
+}
+
+/// What zune-jpeg holds besides the output for a progressive JPEG: every
+/// DCT coefficient of the image (an `i16` each), for all the scans to
+/// refine. For a baseline JPEG it decodes a row of blocks at a time: `None`
+/// (nothing worth counting), also for a header it cannot walk.
+///
+/// The coefficients of component `i` cover the image padded to whole
+/// blocks of the largest sampling factors, `h_i` × `v_i` blocks of 8 × 8
+/// per block of `h_max` × `v_max`: a 4:4:4 image holds 6 bytes a pixel,
+/// twice its RGB output (measured: a 32768 × 2048 progressive 4:4:4 file
+/// took 597 MB; this gives 402 MB plus the 201 MB output).
+fn jpeg_coefficient_bytes(bytes: &[u8]) -> Option<u64> {
+    let (marker, frame) = jpeg_frame(bytes)?;
+    // SOF2, SOF6, SOF10 and SOF14 are progressive.
+    if !matches!(marker, 0xc2 | 0xc6 | 0xca | 0xce) {
+        return None;
+    }
+    let (&[_, h0, h1, w0, w1, n], rest) = frame.split_first_chunk::<6>()?;
+    let (height, width) = (u64::from(u16::from_be_bytes([h0, h1])), u64::from(u16::from_be_bytes([w0, w1])));
+    let sampling: Vec<(u64, u64)> = rest
+        .chunks_exact(3)
+        .take(usize::from(n))
+        .map(|c| c.get(1).map_or((1, 1), |&s| (u64::from(s >> 4).max(1), u64::from(s & 15).max(1))))
+        .collect();
+    let h_max = sampling.iter().map(|s| s.0).max()?;
+    let v_max = sampling.iter().map(|s| s.1).max()?;
+    let (mcu_x, mcu_y) = (width.div_ceil(8 * h_max), height.div_ceil(8 * v_max));
+    let coefficients: u64 = sampling.iter().map(|&(h, v)| mcu_x * h * 8 * mcu_y * v * 8).sum();
+    Some(coefficients.saturating_mul(2))
+}
+
+/// The start-of-frame marker of a JPEG and its segment (after the length).
+fn jpeg_frame(bytes: &[u8]) -> Option<(u8, &[u8])> {
+    let mut at = 2; // after SOI
+    loop {
+        if *bytes.get(at)? != 0xff {
+            return None;
+        }
+        while bytes.get(at + 1) == Some(&0xff) {
+            at += 1;
+        }
+        let marker = *bytes.get(at + 1)?;
+        match marker {
+            0x01 | 0xd0..=0xd7 => at += 2,
+            0xd9 | 0xda => return None,
+            _ => {
+                let len = usize::from(u16::from_be_bytes([*bytes.get(at + 2)?, *bytes.get(at + 3)?]));
+                let segment = bytes.get(at + 4..at + 2 + len.max(2))?;
+                // Every SOFn but DHT (C4), JPG (C8) and DAC (CC).
+                if (0xc0..=0xcf).contains(&marker) && !matches!(marker, 0xc4 | 0xc8 | 0xcc) {
+                    return Some((marker, segment));
+                }
+                at += 2 + len;
+            }
+        }
+    }
+}
+
+/// What image-webp (0.2) holds besides the output: for a lossless image,
+/// an RGBA frame (4 bytes a pixel); for a lossy one, its Y, U and V planes
+/// (1.5 bytes a pixel, padded to macroblocks); for an animation, a frame
+/// and a canvas. Counted as 4 bytes a pixel for a still and 8 for an
+/// animation (the VP8X header's animation flag), an upper bound of each.
+fn webp_working_bytes(bytes: &[u8], pixels: u64) -> u64 {
+    let animated = bytes.get(12..16) == Some(b"VP8X") && bytes.get(20).is_some_and(|flags| flags & 0x02 != 0);
+    pixels.saturating_mul(if animated { 8 } else { 4 })
 }
 
 /// Refuses dimensions outside `limits`, and empty images.
@@ -453,6 +585,70 @@ fn gif_first_frame(bytes: &[u8]) -> Option<GifFrame> {
             }
             _ => return None,
         }
+    }
+}
+
+/// Dimensions of the ISO base media file formats browsers decode and
+/// `image` does not: AVIF and HEIF.
+mod isobmff {
+    use super::HeaderInfo;
+
+    /// Boxes walked at most, so a file of many tiny boxes costs little.
+    const MAX_BOXES: usize = 4096;
+
+    /// `(type, body)` of each box in `bytes`, in order, until one is
+    /// malformed.
+    fn boxes(bytes: &[u8]) -> impl Iterator<Item = ([u8; 4], &[u8])> {
+        let mut rest = bytes;
+        std::iter::from_fn(move || {
+            let (&[s0, s1, s2, s3, t0, t1, t2, t3], after) = rest.split_first_chunk::<8>()?;
+            let size = u64::from(u32::from_be_bytes([s0, s1, s2, s3]));
+            let (body, next) = match size {
+                // To the end of the enclosing box.
+                0 => (after, &[][..]),
+                // A 64-bit size follows.
+                1 => {
+                    let (large, after) = after.split_first_chunk::<8>()?;
+                    let len = usize::try_from(u64::from_be_bytes(*large).checked_sub(16)?).ok()?;
+                    after.split_at_checked(len)?
+                }
+                n => after.split_at_checked(usize::try_from(n.checked_sub(8)?).ok()?)?,
+            };
+            rest = next;
+            Some(([t0, t1, t2, t3], body))
+        })
+        .take(MAX_BOXES)
+    }
+
+    fn child<'a>(bytes: &'a [u8], kind: &[u8; 4]) -> Option<&'a [u8]> {
+        boxes(bytes).find(|(t, _)| t == kind).map(|(_, body)| body)
+    }
+
+    pub(super) fn image_info(bytes: &[u8]) -> Option<HeaderInfo> {
+        let (kind, ftyp) = boxes(bytes).next()?;
+        if &kind != b"ftyp" {
+            return None;
+        }
+        // Major brand, minor version, then compatible brands.
+        let brands: Vec<&[u8]> = ftyp.chunks_exact(4).enumerate().filter(|(i, _)| *i != 1).map(|(_, b)| b).collect();
+        let format = if brands.iter().any(|b| matches!(*b, b"avif" | b"avis")) {
+            "avif"
+        } else if brands.iter().any(|b| matches!(*b, b"heic" | b"heix" | b"heim" | b"heis" | b"mif1" | b"msf1")) {
+            "heif"
+        } else {
+            return None;
+        };
+        let meta = child(bytes, b"meta")?;
+        // `meta` is a full box: version and flags first.
+        let ipco = child(child(meta.get(4..)?, b"iprp")?, b"ipco")?;
+        let (width, height) = boxes(ipco)
+            .filter(|(t, _)| t == b"ispe")
+            .filter_map(|(_, body)| {
+                let (&[_, _, _, _, w0, w1, w2, w3, h0, h1, h2, h3], _) = body.split_first_chunk::<12>()?;
+                Some((u32::from_be_bytes([w0, w1, w2, w3]), u32::from_be_bytes([h0, h1, h2, h3])))
+            })
+            .max_by_key(|&(w, h)| u64::from(w) * u64::from(h))?;
+        Some(HeaderInfo { format, width, height })
     }
 }
 
@@ -644,7 +840,7 @@ mod tests {
         );
 
         let png = encode(DynamicImage::ImageRgb8(card()), image::ImageFormat::Png);
-        let loose = Limits { max_width: 7, max_height: 5, max_pixels: 35, max_alloc: 105 };
+        let loose = Limits { max_width: 7, max_height: 5, max_pixels: 35, max_alloc: 105, ..Limits::default() };
         assert!(decode(&png, &loose).is_ok());
         let refused = |limits, limit, requested, max| {
             assert_eq!(decode(&png, &limits), Err(Error::LimitExceeded { limit, requested, max }));

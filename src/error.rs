@@ -15,7 +15,8 @@ pub enum Error {
     /// The image (or its decoding) would exceed a configured limit; nothing
     /// of that size was allocated.
     LimitExceeded {
-        /// Which limit: `"width"`, `"height"`, `"pixels"` or `"allocation"`.
+        /// Which limit: `"width"`, `"height"`, `"pixels"`, `"allocation"` or
+        /// `"file_bytes"`.
         limit: &'static str,
         /// The value the input asked for.
         requested: u64,
@@ -93,6 +94,24 @@ pub enum Error {
     },
     /// A signing or verifying key that cannot be used.
     Key(String),
+    /// An option given to the library (by a face: a JS options object, a
+    /// command-line flag) of the wrong type, out of its range, or unknown.
+    BadOption {
+        /// The option's name, as the caller spelt it (`minSequence`,
+        /// `thresholds.pdq`, …).
+        option: String,
+        /// Why it was refused.
+        reason: String,
+    },
+    /// A list being built holds the same hash twice in one section.
+    DuplicateEntry {
+        /// The signal type of the section.
+        signal: &'static str,
+        /// Index (from 0, in the order given) of the first entry with it.
+        first: usize,
+        /// Index of the entry that repeats it.
+        duplicate: usize,
+    },
 }
 
 impl Error {
@@ -117,6 +136,8 @@ impl Error {
             Error::Expired { .. } => "list_expired",
             Error::Rollback { .. } => "list_rollback",
             Error::Key(_) => "bad_key",
+            Error::BadOption { .. } => "bad_option",
+            Error::DuplicateEntry { .. } => "duplicate_entry",
         }
     }
 }
@@ -125,6 +146,9 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::UnsupportedFormat => f.write_str("not an image in a supported format (JPEG, PNG, GIF, WebP, BMP)"),
+            Error::LimitExceeded { limit: "file_bytes", requested, max } => {
+                write!(f, "file of {requested} bytes exceeds the limit of {max} bytes")
+            }
             Error::LimitExceeded { limit, requested, max } => {
                 write!(f, "image {limit} {requested} exceeds the limit of {max}")
             }
@@ -149,6 +173,10 @@ impl fmt::Display for Error {
                 write!(f, "hash list sequence {sequence} is below the minimum {minimum}: an older list (rollback)")
             }
             Error::Key(why) => write!(f, "bad key: {why}"),
+            Error::BadOption { option, reason } => write!(f, "option {option}: {reason}"),
+            Error::DuplicateEntry { signal, first, duplicate } => {
+                write!(f, "{signal} entry {duplicate} repeats entry {first}: a list holds each hash once")
+            }
         }
     }
 }

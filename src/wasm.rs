@@ -97,24 +97,100 @@ pub fn exif_orientation(bytes: &[u8]) -> Option<u8> {
     decode::exif_orientation(bytes)
 }
 
-/// A number option of a JS options object, if present.
-fn number(options: &JsValue, key: &str) -> Option<f64> {
-    if options.is_undefined() || options.is_null() {
-        return None;
-    }
-    Reflect::get(options, &key.into()).ok().and_then(|v| v.as_f64())
+/// The names [`Checker::new`] takes in its options object; any other is
+/// refused, so that a misspelt option is not silently ignored.
+const KNOWN_OPTIONS: [&str; 11] = [
+    "minSequence",
+    "now",
+    "thresholds",
+    "pdqQualityFloor",
+    "pdqNearest",
+    "maxListBytes",
+    "maxEntries",
+    "maxWidth",
+    "maxHeight",
+    "maxPixels",
+    "maxFileBytes",
+];
+
+/// `Number.MAX_SAFE_INTEGER`: the largest whole number a JS number holds
+/// exactly.
+const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
+
+fn bad_option(option: &str, reason: String) -> JsValue {
+    js_error(&Error::BadOption { option: option.to_owned(), reason })
 }
 
-/// A non-negative number option, rounded down; anything else is refused.
-fn whole(options: &JsValue, key: &str) -> Result<Option<u64>, JsValue> {
-    match number(options, key) {
-        None => Ok(None),
-        Some(v) if (0.0..=9_007_199_254_740_991.0).contains(&v) => Ok(Some(v.floor() as u64)),
-        Some(v) => {
-            let err = js_sys::Error::new(&format!("option {key} must be a whole number >= 0, got {v}"));
-            let _ = Reflect::set(&err, &"code".into(), &"bad_option".into());
-            Err(err.into())
+/// A JS options object, read strictly: every option of the wrong type or
+/// out of range is refused with `bad_option` naming it, never ignored.
+struct JsOptions {
+    /// `None` when the caller passed `undefined` or `null`.
+    object: Option<Object>,
+    /// How option names are shown in errors: `""` or `"thresholds."`.
+    prefix: &'static str,
+}
+
+impl JsOptions {
+    /// Reads `value` as an options object whose names are all in `known`.
+    fn new(value: &JsValue, name: &str, prefix: &'static str, known: &[&str]) -> Result<Self, JsValue> {
+        if value.is_undefined() || value.is_null() {
+            return Ok(JsOptions { object: None, prefix });
         }
+        if !value.is_object() || Array::is_array(value) {
+            return Err(bad_option(name, format!("must be an object, got {}", type_of(value))));
+        }
+        let object: Object = value.clone().unchecked_into();
+        for key in Object::keys(&object).iter() {
+            let key = key.as_string().unwrap_or_default();
+            if !known.contains(&key.as_str()) {
+                return Err(bad_option(
+                    &format!("{prefix}{key}"),
+                    format!("unknown option (known: {})", known.join(", ")),
+                ));
+            }
+        }
+        Ok(JsOptions { object: Some(object), prefix })
+    }
+
+    /// The value of `key`, `None` when absent or `undefined`.
+    fn get(&self, key: &str) -> Option<JsValue> {
+        let object = self.object.as_ref()?;
+        Reflect::get(object, &key.into()).ok().filter(|v| !v.is_undefined())
+    }
+
+    /// A whole number from 0 to `max`.
+    fn whole(&self, key: &str, max: u64) -> Result<Option<u64>, JsValue> {
+        let Some(v) = self.get(key) else { return Ok(None) };
+        match v.as_f64() {
+            Some(n) if n.fract() == 0.0 && n >= 0.0 && n <= max as f64 => Ok(Some(n as u64)),
+            _ => Err(bad_option(
+                &format!("{}{key}", self.prefix),
+                format!("must be a whole number from 0 to {max}, got {}", show(&v)),
+            )),
+        }
+    }
+
+    /// A boolean.
+    fn boolean(&self, key: &str) -> Result<Option<bool>, JsValue> {
+        let Some(v) = self.get(key) else { return Ok(None) };
+        v.as_bool().map(Some).ok_or_else(|| {
+            bad_option(&format!("{}{key}", self.prefix), format!("must be true or false, got {}", show(&v)))
+        })
+    }
+}
+
+/// `typeof` of a JS value, for messages.
+fn type_of(v: &JsValue) -> String {
+    v.js_typeof().as_string().unwrap_or_default()
+}
+
+/// A JS value for a message: its type, and its text for strings and
+/// numbers.
+fn show(v: &JsValue) -> String {
+    match (v.as_string(), v.as_f64()) {
+        (Some(s), _) => format!("the string {s:?}"),
+        (None, Some(n)) => format!("{n}"),
+        _ => format!("a value of type {}", type_of(v)),
     }
 }
 
@@ -139,8 +215,11 @@ impl Checker {
     /// Verifies `list_bytes` under `public_keys` (hex strings) and indexes
     /// it. `options`: `{ minSequence, now (Unix seconds), thresholds:
     /// {pdq: 31, …}, pdqQualityFloor, pdqNearest (false), maxListBytes,
-    /// maxEntries, maxWidth, maxHeight, maxPixels }`, all optional. Throws an `Error` with a
-    /// `code` when the list is refused.
+    /// maxEntries, maxWidth, maxHeight, maxPixels, maxFileBytes }`, all
+    /// optional. Throws an `Error` with a `code`: `bad_option` (naming the
+    /// option) for an unknown name, a value of the wrong type or out of
+    /// range, or a threshold over its type's cap; the list's code when the
+    /// list is refused.
     #[wasm_bindgen(constructor)]
     pub fn new(
         list_bytes: Vec<u8>,
@@ -152,39 +231,94 @@ impl Checker {
             .map(|k| PublicKey::from_hex(k))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| js_error(&e))?;
+        let o = JsOptions::new(&options, "options", "", &KNOWN_OPTIONS)?;
         let defaults = ListLimits::default();
         let limits = ListLimits {
-            max_bytes: whole(&options, "maxListBytes")?.unwrap_or(defaults.max_bytes),
-            max_entries: whole(&options, "maxEntries")?.unwrap_or(defaults.max_entries),
+            max_bytes: o.whole("maxListBytes", MAX_SAFE_INTEGER)?.unwrap_or(defaults.max_bytes),
+            max_entries: o.whole("maxEntries", MAX_SAFE_INTEGER)?.unwrap_or(defaults.max_entries),
         };
-        let now = whole(&options, "now")?.unwrap_or((js_sys::Date::now() / 1000.0) as u64);
-        let load =
-            LoadOptions { trusted_keys, now, min_sequence: whole(&options, "minSequence")?.unwrap_or(0), limits };
-        let list = SignedList::load(list_bytes, &load).map_err(|e| js_error(&e))?;
-
-        let mut check_options = CheckOptions { clock: Some(now_ms), ..CheckOptions::default() };
-        let limit_defaults = Limits::default();
-        check_options.limits = Limits {
-            max_width: whole(&options, "maxWidth")?
-                .map_or(limit_defaults.max_width, |v| v.min(u64::from(u32::MAX)) as u32),
-            max_height: whole(&options, "maxHeight")?
-                .map_or(limit_defaults.max_height, |v| v.min(u64::from(u32::MAX)) as u32),
-            max_pixels: whole(&options, "maxPixels")?.unwrap_or(limit_defaults.max_pixels),
-            max_alloc: limit_defaults.max_alloc,
+        let now = o.whole("now", MAX_SAFE_INTEGER)?.unwrap_or((js_sys::Date::now() / 1000.0) as u64);
+        let min_sequence = o.whole("minSequence", MAX_SAFE_INTEGER)?.unwrap_or(0);
+        let d = Limits::default();
+        let side = u64::from(u32::MAX);
+        let decode_limits = Limits {
+            max_width: o.whole("maxWidth", side)?.map_or(d.max_width, |v| v as u32),
+            max_height: o.whole("maxHeight", side)?.map_or(d.max_height, |v| v as u32),
+            max_pixels: o.whole("maxPixels", MAX_SAFE_INTEGER)?.unwrap_or(d.max_pixels),
+            max_file_bytes: o.whole("maxFileBytes", MAX_SAFE_INTEGER)?.unwrap_or(d.max_file_bytes),
+            max_alloc: d.max_alloc,
         };
-        check_options.report_pdq_nearest =
-            Reflect::get(&options, &"pdqNearest".into()).ok().and_then(|v| v.as_bool()).unwrap_or(false);
-        if let Some(floor) = whole(&options, "pdqQualityFloor")? {
-            check_options.pdq_quality_floor = floor.min(100) as u8;
+        let mut check_options = CheckOptions { clock: Some(now_ms), limits: decode_limits, ..CheckOptions::default() };
+        check_options.report_pdq_nearest = o.boolean("pdqNearest")?.unwrap_or(false);
+        if let Some(floor) = o.whole("pdqQualityFloor", 100)? {
+            check_options.pdq_quality_floor = floor as u8;
         }
-        let thresholds = Reflect::get(&options, &"thresholds".into()).unwrap_or(JsValue::UNDEFINED);
+        let names = SignalType::ALL.map(SignalType::name);
+        let thresholds =
+            JsOptions::new(&o.get("thresholds").unwrap_or(JsValue::UNDEFINED), "thresholds", "thresholds.", &names)?;
         for signal in SignalType::ALL {
-            if let Some(t) = whole(&thresholds, signal.name())? {
-                check_options.thresholds.push((signal, t.min(256) as u32));
+            if let Some(t) = thresholds.whole(signal.name(), u64::from(signal.max_threshold()))? {
+                check_options.thresholds.push((signal, t as u32));
             }
         }
+        // Options first, then the list: a bad option is reported as such
+        // whatever the list.
+        let load = LoadOptions { trusted_keys, now, min_sequence, limits };
+        let list = SignedList::load(list_bytes, &load).map_err(|e| js_error(&e))?;
         let inner = check::Checker::new(list, check_options).map_err(|e| js_error(&e))?;
         Ok(Checker { inner: Rc::new(inner) })
+    }
+
+    /// Checks only the digests (MD5, SHA-1, SHA-256) of a file's bytes,
+    /// without decoding: for a file a browser could not decode, so that a
+    /// listed digest matches whatever the pixels. `decodeError` is null;
+    /// the caller sets its own.
+    #[wasm_bindgen(js_name = checkDigests, unchecked_return_type = "Verdict")]
+    pub fn check_digests(&self, bytes: &[u8]) -> Object {
+        verdict(&self.inner.check_digests(bytes))
+    }
+
+    /// The format and dimensions a file's header declares (JPEG, PNG, GIF,
+    /// WebP, BMP, AVIF, HEIF), read without decoding: `{ format, width,
+    /// height }`, or `null` for a header it cannot read. Throws an `Error`
+    /// with code `limit_exceeded` when the file or its dimensions are over
+    /// this checker's decoding limits: call it before handing a file to
+    /// the browser's decoder, which has no limits of its own.
+    #[wasm_bindgen(js_name = imageInfo, unchecked_return_type = "{ format: string; width: number; height: number } | null")]
+    pub fn image_info(&self, bytes: &[u8]) -> Result<JsValue, JsValue> {
+        let limits = self.inner.limits();
+        let len = bytes.len() as u64;
+        if len > limits.max_file_bytes {
+            return Err(js_error(&Error::LimitExceeded {
+                limit: "file_bytes",
+                requested: len,
+                max: limits.max_file_bytes,
+            }));
+        }
+        let Some(info) = decode::header_info(bytes) else { return Ok(JsValue::NULL) };
+        match limits.check_dimensions(info.width, info.height) {
+            Ok(()) | Err(Error::EmptyImage) => {}
+            Err(e) => return Err(js_error(&e)),
+        }
+        let obj = Object::new();
+        set(&obj, "format", info.format);
+        set(&obj, "width", info.width);
+        set(&obj, "height", info.height);
+        Ok(obj.into())
+    }
+
+    /// The decoding limits of this checker: `{ maxWidth, maxHeight,
+    /// maxPixels, maxFileBytes }`, as the options set them or their
+    /// defaults (one source for the worker's browser-decode path).
+    #[wasm_bindgen(js_name = decodeLimits, unchecked_return_type = "{ maxWidth: number; maxHeight: number; maxPixels: number; maxFileBytes: number }")]
+    pub fn decode_limits(&self) -> Object {
+        let l = self.inner.limits();
+        let obj = Object::new();
+        set(&obj, "maxWidth", l.max_width);
+        set(&obj, "maxHeight", l.max_height);
+        set(&obj, "maxPixels", l.max_pixels as f64);
+        set(&obj, "maxFileBytes", l.max_file_bytes as f64);
+        obj
     }
 
     /// Checks an image file's bytes. Never throws: an undecodable file
@@ -244,6 +378,7 @@ impl Checker {
         set(&obj, "expires", m.expires.map_or(JsValue::NULL, |e| JsValue::from(e as f64)));
         set(&obj, "keyId", m.key_id.to_string());
         set(&obj, "entries", list.len() as f64);
+        set(&obj, "duplicates", list.duplicates() as f64);
         let thresholds = self.inner.thresholds();
         let sections: Array = list
             .sections()
@@ -281,6 +416,7 @@ fn verdict(v: &Verdict) -> Object {
         })
         .collect();
     set(&obj, "matches", matches);
+    set(&obj, "matchesTruncated", v.matches_truncated as f64);
     let h = &v.hashes;
     set(&obj, "pdq", h.pdq.map_or(JsValue::NULL, |p| JsValue::from(p.hash.to_hex())));
     set(&obj, "pdqQuality", h.pdq.map_or(JsValue::NULL, |p| JsValue::from(p.quality)));
@@ -289,6 +425,7 @@ fn verdict(v: &Verdict) -> Object {
     });
     set(&obj, "pdqDihedral", dihedral);
     set(&obj, "pdqSkippedLowQuality", v.pdq_skipped_low_quality);
+    set(&obj, "perceptualSkipped", v.perceptual_skipped);
     let nearest = v.pdq_nearest.map_or(JsValue::NULL, |n| {
         let o = Object::new();
         set(&o, "distance", n.distance);

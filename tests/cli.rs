@@ -5,38 +5,13 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
-use image::ImageEncoder;
-use prescan::PixelLayout;
-
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("prescan-cli-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+use common::TempDir;
 
 fn write_png(path: &Path, f: &common::Fixture) {
-    let ty = match f.layout {
-        PixelLayout::Luma => image::ExtendedColorType::L8,
-        PixelLayout::Rgb => image::ExtendedColorType::Rgb8,
-        PixelLayout::Rgba => image::ExtendedColorType::Rgba8,
-    };
-    let mut out = Vec::new();
-    image::codecs::png::PngEncoder::new(&mut out).write_image(&f.data, f.width, f.height, ty).unwrap();
-    std::fs::write(path, out).unwrap();
+    std::fs::write(path, common::png(f)).unwrap();
 }
 
 fn prescan(args: &[&str]) -> Output {

@@ -90,40 +90,9 @@ fn corrupted_files_are_errors_or_images_never_panics() {
     }
 }
 
-/// A valid PNG signature and IHDR chunk declaring `w` × `h`, with no data.
-fn png_header(w: u32, h: u32) -> Vec<u8> {
-    fn crc32(bytes: &[u8]) -> u32 {
-        let mut crc = !0u32;
-        for &b in bytes {
-            crc ^= u32::from(b);
-            for _ in 0..8 {
-                crc = if crc & 1 == 1 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
-            }
-        }
-        !crc
-    }
-    let mut chunk = b"IHDR".to_vec();
-    chunk.extend_from_slice(&w.to_be_bytes());
-    chunk.extend_from_slice(&h.to_be_bytes());
-    chunk.extend_from_slice(&[8, 2, 0, 0, 0]); // 8-bit RGB
-    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
-    out.extend_from_slice(&13u32.to_be_bytes());
-    out.extend_from_slice(&chunk);
-    out.extend_from_slice(&crc32(&chunk).to_be_bytes());
-    // A real bomb carries a little compressed data and a proper end.
-    for (name, data) in [(&b"IDAT"[..], &b"\x78\x9c\x03\x00\x00\x00\x00\x01"[..]), (b"IEND", b"")] {
-        let mut chunk = name.to_vec();
-        chunk.extend_from_slice(data);
-        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
-        out.extend_from_slice(&chunk);
-        out.extend_from_slice(&crc32(&chunk).to_be_bytes());
-    }
-    out
-}
-
 #[test]
 fn decompression_bomb_is_refused_before_allocation() {
-    let bomb = png_header(100_000, 100_000);
+    let bomb = common::png_header(100_000, 100_000);
     assert!(bomb.len() < 80);
     let start = Instant::now();
     let err = decode::decode(&bomb, &Limits::default()).unwrap_err();
@@ -132,7 +101,7 @@ fn decompression_bomb_is_refused_before_allocation() {
     assert!(start.elapsed().as_millis() < 200, "took {:?}", start.elapsed());
 
     // Within the side limits but over the pixel count.
-    let wide = png_header(30_000, 30_000);
+    let wide = common::png_header(30_000, 30_000);
     assert!(matches!(decode::decode(&wide, &Limits::default()), Err(Error::LimitExceeded { limit: "pixels", .. })));
 
     // Caller-set limits apply too.

@@ -118,33 +118,42 @@ fn js_checker_verifies_lists_and_matches_images() {
     assert_eq!(get(&err, "code").as_string().unwrap(), "list_rollback");
 }
 
-/// A checker of a list holding golden image 0's PDQ (and an unrelated
-/// MD5), and that image as PNG
-/// bytes and as RGBA.
-fn golden_checker() -> (prescan::wasm::Checker, Vec<u8>, Vec<u8>, u32, u32) {
-    use image::ImageEncoder;
-    use prescan::list::format::ListBuilder;
-    use prescan::list::keys::SecretKey;
-    use prescan::list::{Entry, SignalType};
+fn golden_key() -> prescan::list::keys::SecretKey {
+    prescan::list::keys::SecretKey::from_seed([9; 32])
+}
 
-    let f = &common::golden_set()[0];
-    let mut png = Vec::new();
-    image::codecs::png::PngEncoder::new(&mut png)
-        .write_image(&f.data, f.width, f.height, image::ExtendedColorType::Rgb8)
-        .unwrap();
-    let rgba: Vec<u8> = f.data.chunks_exact(3).flat_map(|p| [p[0], p[1], p[2], 255]).collect();
+/// A list holding golden image 0's PDQ (and the MD5 of `b"other"`), signed
+/// by [`golden_key`], sequence 1.
+fn golden_list() -> Vec<u8> {
+    use prescan::list::format::ListBuilder;
+    use prescan::list::{Entry, SignalType};
     let pdq = pdq::PdqHash::from_hex(common::GOLDEN_PDQ[0].0).unwrap();
     // An MD5 section too, of other bytes, so that checks compute digests.
     let entries = vec![
         Entry { signal: SignalType::Pdq, hash: pdq.to_bytes().to_vec(), label: Some("golden 0".into()) },
         Entry { signal: SignalType::Md5, hash: FileDigests::of(b"other").md5.to_vec(), label: None },
     ];
-    let key = SecretKey::from_seed([9; 32]);
-    let list = ListBuilder { id: "wasm".into(), sequence: 1, created: 0, expires: None, thresholds: vec![] }
-        .build(&entries, &key)
+    ListBuilder { id: "wasm".into(), sequence: 1, created: 0, expires: None, thresholds: vec![] }
+        .build(&entries, &golden_key())
+        .unwrap()
+}
+
+/// A checker of [`golden_list`], and golden image 0 as PNG bytes and as
+/// RGBA.
+fn golden_checker() -> (prescan::wasm::Checker, Vec<u8>, Vec<u8>, u32, u32) {
+    use image::ImageEncoder;
+    let f = &common::golden_set()[0];
+    let mut png = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut png)
+        .write_image(&f.data, f.width, f.height, image::ExtendedColorType::Rgb8)
         .unwrap();
-    let checker =
-        prescan::wasm::Checker::new(list, vec![key.public().to_hex()], wasm_bindgen::JsValue::UNDEFINED).unwrap();
+    let rgba: Vec<u8> = f.data.chunks_exact(3).flat_map(|p| [p[0], p[1], p[2], 255]).collect();
+    let checker = prescan::wasm::Checker::new(
+        golden_list(),
+        vec![golden_key().public().to_hex()],
+        wasm_bindgen::JsValue::UNDEFINED,
+    )
+    .unwrap();
     (checker, png, rgba, f.width, f.height)
 }
 
@@ -227,4 +236,79 @@ fn pdq_index_tables_in_wasm_equal_a_scan() {
     for i in (0..hashes.len()).step_by(997) {
         assert_eq!(index.get(i), Some(hashes[i]));
     }
+}
+
+/// Issue 9, item 4: every option of the wrong type, an unknown option name
+/// or a value out of range is refused with `bad_option` naming it. Before,
+/// `minSequence: "42"` or `42n` loaded a sequence-1 list (rollback
+/// protection off) and `thresholds: { pdq: "0" }` was ignored.
+#[wasm_bindgen_test]
+fn js_checker_refuses_options_of_the_wrong_type() {
+    use wasm_bindgen::JsValue;
+    let (_, png, _, _, _) = golden_checker();
+    let list = golden_list();
+    let keys = vec![golden_key().public().to_hex()];
+    let with = |key: &str, value: JsValue| {
+        let options = js_sys::Object::new();
+        js_sys::Reflect::set(&options, &key.into(), &value).unwrap();
+        JsValue::from(options)
+    };
+    let thresholds = |key: &str, value: JsValue| with("thresholds", with(key, value));
+    let refused: Vec<(JsValue, &str)> = vec![
+        (with("minSequence", "42".into()), "minSequence"),
+        (with("minSequence", js_sys::BigInt::from(42u32).into()), "minSequence"),
+        (with("minSequence", (-1).into()), "minSequence"),
+        (with("minSequence", 1.5.into()), "minSequence"),
+        (with("maxListBytes", "100".into()), "maxListBytes"),
+        (with("now", "2026-01-01".into()), "now"),
+        (with("pdqNearest", 1.into()), "pdqNearest"),
+        (with("pdqQualityFloor", 101.into()), "pdqQualityFloor"),
+        (with("maxFileBytes", f64::NAN.into()), "maxFileBytes"),
+        (with("minSequnce", 2.into()), "minSequnce"),
+        (with("thresholds", 31.into()), "thresholds"),
+        (thresholds("pdq", "0".into()), "thresholds.pdq"),
+        (thresholds("pdq", 64.into()), "thresholds.pdq"),
+        (thresholds("phash", 17.into()), "thresholds.phash"),
+        (thresholds("md5", 1.into()), "thresholds.md5"),
+        (thresholds("vpdq", 3.into()), "thresholds.vpdq"),
+        ("options".into(), "options"),
+    ];
+    for (options, name) in refused {
+        let err = prescan::wasm::Checker::new(list.clone(), keys.clone(), options).err().expect(name);
+        assert_eq!(get(&err, "code").as_string().unwrap(), "bad_option", "{name}");
+        let message = get(&err, "message").as_string().unwrap();
+        assert!(message.contains(name), "{name}: {message}");
+    }
+    // The right types still work: a threshold of 0 makes the golden image's
+    // own PDQ (distance 0) the only match, and minSequence 2 refuses the
+    // sequence-1 list.
+    let exact = prescan::wasm::Checker::new(list.clone(), keys.clone(), thresholds("pdq", 0.into())).unwrap();
+    let v: JsValue = exact.check_bytes(&png).into();
+    assert_eq!(get(&v, "matched").as_bool(), Some(true));
+    let err = prescan::wasm::Checker::new(list, keys, with("minSequence", 2.into())).err().unwrap();
+    assert_eq!(get(&err, "code").as_string().unwrap(), "list_rollback");
+}
+
+/// Issue 9, items 2 and 12: the bindings the browser-decode path needs.
+/// `checkDigests` matches a listed digest without decoding; `imageInfo`
+/// reads dimensions from the header and refuses, before any decoder runs,
+/// what is over the limits; `decodeLimits` says what they are.
+#[wasm_bindgen_test]
+fn js_checker_checks_digests_and_headers_without_decoding() {
+    use wasm_bindgen::JsValue;
+    let (checker, png, _, w, h) = golden_checker();
+    let v: JsValue = checker.check_digests(b"other").into();
+    assert_eq!(get(&v, "matched").as_bool(), Some(true), "the listed MD5 of a non-image");
+    assert!(get(&v, "decodeError").is_null());
+    assert!(get(&v, "pdq").is_null(), "nothing was decoded");
+    let info = checker.image_info(&png).unwrap();
+    assert_eq!(get(&info, "format").as_string().unwrap(), "png");
+    assert_eq!((get(&info, "width").as_f64(), get(&info, "height").as_f64()), (Some(f64::from(w)), Some(f64::from(h))));
+    assert!(checker.image_info(b"not an image").unwrap().is_null());
+    let huge = common::png_header(40_000, 10);
+    let err = checker.image_info(&huge).unwrap_err();
+    assert_eq!(get(&err, "code").as_string().unwrap(), "limit_exceeded");
+    let limits: JsValue = checker.decode_limits().into();
+    assert_eq!(get(&limits, "maxWidth").as_f64(), Some(32_768.0));
+    assert_eq!(get(&limits, "maxFileBytes").as_f64(), Some(268_435_456.0));
 }

@@ -10,7 +10,7 @@ use prescan::check::{CheckOptions, Checker, Verdict};
 use serde_json::{Map, Value, json};
 
 use super::files::{self, path_text};
-use super::{Outcome, load_list, walk};
+use super::{Outcome, load_list, printable, printable_path, walk};
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
@@ -23,6 +23,11 @@ pub struct CheckArgs {
     /// Lowest list sequence number accepted.
     #[arg(long, default_value_t = 0)]
     min_sequence: u64,
+    /// A file holding the highest list sequence accepted so far: a lower
+    /// one is refused (rollback), a higher one is recorded. Created when
+    /// missing.
+    #[arg(long, value_name = "FILE")]
+    sequence_file: Option<PathBuf>,
     /// Print one JSON verdict per file per line.
     #[arg(long)]
     json: bool,
@@ -36,7 +41,7 @@ pub struct CheckArgs {
 }
 
 pub fn run(args: &CheckArgs) -> Result<Outcome, String> {
-    let list = load_list(&args.list, &args.public, args.min_sequence)?;
+    let list = load_list(&args.list, &args.public, args.min_sequence, args.sequence_file.as_deref())?;
     let options = CheckOptions { report_pdq_nearest: args.pdq_nearest, ..CheckOptions::default() };
     let checker = Checker::new(list, options).map_err(|e| e.to_string())?;
 
@@ -53,7 +58,7 @@ pub fn run(args: &CheckArgs) -> Result<Outcome, String> {
                     if let Some(e) = &v.decode_error {
                         failed = true;
                         if !args.json {
-                            warn(&format!("prescan: {}: {e} (checked by digests only)", path.display()));
+                            warn(&format!("prescan: {}: {e} (checked by digests only)", printable_path(path)));
                         }
                     }
                     if args.json { json_line(path, &v) } else { plain(path, &v) }
@@ -63,7 +68,7 @@ pub fn run(args: &CheckArgs) -> Result<Outcome, String> {
                     if args.json {
                         format!("{}\n", json!({ "path": path_text(path), "error": e }))
                     } else {
-                        warn(&format!("prescan: {}: {e}", path.display()));
+                        warn(&format!("prescan: {}: {}", printable_path(path), printable(&e)));
                         String::new()
                     }
                 }
@@ -78,8 +83,11 @@ pub fn run(args: &CheckArgs) -> Result<Outcome, String> {
     })
 }
 
+/// One line per match, or one `clear` line; every text from the file
+/// system or the list goes through [`printable`], so a crafted file name
+/// or label cannot print a line of its own.
 fn plain(path: &Path, v: &Verdict) -> String {
-    let p = path.display();
+    let p = printable_path(path);
     if !v.matched {
         let note = if v.pdq_skipped_low_quality { " (PDQ quality below the floor: not matched by PDQ)" } else { "" };
         let nearest = v.pdq_nearest.map_or(String::new(), |n| {
@@ -93,11 +101,14 @@ fn plain(path: &Path, v: &Verdict) -> String {
         if let Some(variant) = m.variant {
             out.push_str(&format!(" variant={}", variant.name()));
         }
-        out.push_str(&format!(" list={} entry={}", m.list_id, m.entry));
+        out.push_str(&format!(" list={} entry={}", printable(&m.list_id), m.entry));
         if let Some(label) = &m.label {
-            out.push_str(&format!(" label={label}"));
+            out.push_str(&format!(" label={}", printable(label)));
         }
         out.push('\n');
+    }
+    if v.matches_truncated > 0 {
+        out.push_str(&format!("match {p} truncated={} (more matches, not listed)\n", v.matches_truncated));
     }
     out
 }
@@ -112,7 +123,7 @@ fn json_line(path: &Path, v: &Verdict) -> String {
                 "distance": m.distance,
                 "threshold": m.threshold,
                 "entry": m.entry,
-                "label": m.label,
+                "label": m.label.as_deref(),
                 "list_id": m.list_id,
                 "variant": m.variant.map(|d| d.name()),
             })
@@ -122,11 +133,13 @@ fn json_line(path: &Path, v: &Verdict) -> String {
     obj.insert("path".into(), json!(path_text(path)));
     obj.insert("matched".into(), json!(v.matched));
     obj.insert("matches".into(), Value::Array(matches));
+    obj.insert("matches_truncated".into(), json!(v.matches_truncated));
     if let Some(p) = &v.hashes.pdq {
         obj.insert("pdq".into(), json!(p.hash.to_hex()));
         obj.insert("pdq_quality".into(), json!(p.quality));
     }
     obj.insert("pdq_skipped_low_quality".into(), json!(v.pdq_skipped_low_quality));
+    obj.insert("perceptual_skipped".into(), json!(v.perceptual_skipped));
     if let Some(n) = &v.pdq_nearest {
         let nearest = json!({ "distance": n.distance, "threshold": n.threshold, "variant": n.variant.name() });
         obj.insert("pdq_nearest".into(), nearest);
@@ -139,7 +152,8 @@ fn json_line(path: &Path, v: &Verdict) -> String {
         obj.insert("sha1".into(), json!(d.sha1_hex()));
         obj.insert("sha256".into(), json!(d.sha256_hex()));
     }
-    obj.insert("decode_error".into(), json!(v.decode_error.as_ref().map(|e| e.to_string())));
+    let decode_error = v.decode_error.as_ref().map(|e| json!({ "code": e.code(), "message": e.to_string() }));
+    obj.insert("decode_error".into(), json!(decode_error));
     obj.insert("elapsed_ms".into(), json!(v.elapsed_ms));
     format!("{}\n", Value::Object(obj))
 }

@@ -1,10 +1,12 @@
 //! Reading many files in parallel and emitting results in order.
 
-use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::io::{IsTerminal, Read};
+use std::path::Path;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
+
+use super::walk::Input;
 
 /// Largest file read, in bytes. Far above any photograph; it keeps a stray
 /// disk image or video from being read whole into memory.
@@ -18,7 +20,7 @@ const BATCH: usize = 64;
 /// could not be read. A progress bar shows on stderr when it is a terminal;
 /// `emit` gets a function that prints a line on stderr around it.
 pub fn for_each<T: Send>(
-    files: &[PathBuf],
+    files: &[Input],
     work: impl Fn(&[u8]) -> T + Sync,
     mut emit: impl FnMut(&Path, Result<T, String>, &dyn Fn(&str)) -> Result<(), String>,
 ) -> Result<(), String> {
@@ -27,14 +29,17 @@ pub fn for_each<T: Send>(
     for batch in files.chunks(BATCH) {
         let results: Vec<Result<T, String>> = batch
             .par_iter()
-            .map(|path| {
-                let r = read(path).map(|bytes| work(&bytes));
+            .map(|input| {
+                let r = match &input.refused {
+                    Some(reason) => Err(reason.clone()),
+                    None => read(&input.path).map(|bytes| work(&bytes)),
+                };
                 progress.inc(1);
                 r
             })
             .collect();
-        for (path, result) in batch.iter().zip(results) {
-            emit(path, result, &warn)?;
+        for (input, result) in batch.iter().zip(results) {
+            emit(&input.path, result, &warn)?;
         }
     }
     progress.finish_and_clear();
@@ -43,11 +48,60 @@ pub fn for_each<T: Send>(
 
 /// A file's bytes, refusing files over [`MAX_FILE_BYTES`].
 pub fn read(path: &Path) -> Result<Vec<u8>, String> {
+    read_capped(path, MAX_FILE_BYTES)
+}
+
+/// A regular file's bytes, at most `max` of them: what is read is capped,
+/// not what the file's metadata says (which is 0 for `/dev/zero` and for
+/// files that grow). FIFOs, devices, sockets and directories are refused
+/// with a message before they are read, and the file is opened without
+/// blocking, so a FIFO put in its place in between cannot hang the
+/// command.
+pub fn read_capped(path: &Path, max: u64) -> Result<Vec<u8>, String> {
     let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(format!("file of {} bytes exceeds the limit of {MAX_FILE_BYTES}", meta.len()));
+    if !meta.is_file() {
+        return Err(format!("not a regular file ({}): not read", kind(&meta)));
     }
-    std::fs::read(path).map_err(|e| e.to_string())
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options.open(path).map_err(|e| e.to_string())?;
+    let meta = file.metadata().map_err(|e| e.to_string())?;
+    if !meta.is_file() {
+        return Err(format!("not a regular file ({}): not read", kind(&meta)));
+    }
+    let mut bytes = Vec::new();
+    file.take(max.saturating_add(1)).read_to_end(&mut bytes).map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > max {
+        return Err(format!("file of more than {max} bytes exceeds the limit of {max}"));
+    }
+    Ok(bytes)
+}
+
+/// What kind of file `meta` describes, for messages.
+fn kind(meta: &std::fs::Metadata) -> &'static str {
+    let t = meta.file_type();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "a FIFO";
+        }
+        if t.is_char_device() {
+            return "a character device";
+        }
+        if t.is_block_device() {
+            return "a block device";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+    }
+    if t.is_dir() { "a directory" } else { "not a file" }
 }
 
 fn progress_bar(total: usize) -> ProgressBar {

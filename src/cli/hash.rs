@@ -9,7 +9,7 @@ use prescan::hash::{FileHashes, HashOptions, hash_file};
 use serde_json::{Map, Value, json};
 
 use super::files::{self, path_text};
-use super::{Outcome, walk};
+use super::{Outcome, printable, printable_path, walk};
 
 #[derive(Debug, Args)]
 pub struct HashArgs {
@@ -44,7 +44,7 @@ pub fn run(args: &HashArgs) -> Result<Outcome, String> {
                 }
                 (Err(e), false) => {
                     failed = true;
-                    warn(&format!("prescan: {}: {e}", path.display()));
+                    warn(&format!("prescan: {}: {}", printable_path(path), printable(&e)));
                     String::new()
                 }
             };
@@ -66,8 +66,11 @@ fn signals(h: &FileHashes) -> Vec<(String, String)> {
     out
 }
 
+/// Lines of `<signal_type> <hash> <path>`; the path through [`printable`],
+/// so that a file name cannot add lines (entries, once the output is
+/// imported as a list).
 fn plain(path: &Path, h: &FileHashes) -> String {
-    let p = path.display();
+    let p = printable_path(path);
     let mut out = String::new();
     for (signal, hash) in signals(h) {
         out.push_str(&format!("{signal} {hash} {p}\n"));

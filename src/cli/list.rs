@@ -2,7 +2,7 @@
 //! hash lists.
 
 use std::collections::HashSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 use prescan::list::format::{self, ListBuilder, ListLimits};
@@ -10,7 +10,7 @@ use prescan::list::import::{self, ImportOptions, InputFormat};
 use prescan::list::keys::SecretKey;
 use prescan::list::{Entry, SignalType};
 
-use super::{Outcome, files, load_list, public_key, time};
+use super::{Outcome, files, load_list, printable, printable_path, public_key, time};
 
 #[derive(Debug, Subcommand)]
 pub enum ListCommand {
@@ -37,9 +37,14 @@ pub struct BuildArgs {
     #[arg(long)]
     sequence: u64,
     /// When the list expires: Unix seconds, YYYY-MM-DD[THH:MM:SSZ], or a
-    /// duration from now (90d, 12h). Default: never.
-    #[arg(long, value_name = "WHEN")]
+    /// duration from now (90d, 12h). Must be in the future. Required
+    /// unless --no-expiry.
+    #[arg(long, value_name = "WHEN", required_unless_present = "no_expiry", conflicts_with = "no_expiry")]
     expires: Option<String>,
+    /// The list never expires: hosts accept it until they stop trusting
+    /// its key or raise their minimum sequence. An explicit choice.
+    #[arg(long)]
+    no_expiry: bool,
     /// Signal type of inputs that do not name one (bare hashes, HMA CSV).
     #[arg(long = "type", value_name = "TYPE")]
     signal_type: Option<String>,
@@ -52,6 +57,14 @@ pub struct BuildArgs {
     /// Stop at the first bad entry instead of skipping and reporting it.
     #[arg(long)]
     strict: bool,
+    /// Write the list even when an input yields no entry or the list holds
+    /// none (every image then checks clear against it).
+    #[arg(long)]
+    allow_empty: bool,
+    /// Sign with a secret key file that other users may read (group or
+    /// world permissions); without it such a key is refused.
+    #[arg(long)]
+    allow_readable_secret: bool,
     /// Where to write the list.
     #[arg(long)]
     out: PathBuf,
@@ -68,6 +81,10 @@ pub struct VerifyArgs {
     /// Lowest sequence number accepted.
     #[arg(long, default_value_t = 0)]
     min_sequence: u64,
+    /// A file holding the highest sequence accepted so far: a lower one is
+    /// refused (rollback), a higher one is recorded. Created when missing.
+    #[arg(long, value_name = "FILE")]
+    sequence_file: Option<PathBuf>,
     /// The list file.
     list: PathBuf,
 }
@@ -98,10 +115,26 @@ fn signal_type(name: &str) -> Result<SignalType, String> {
 }
 
 fn build(args: &BuildArgs) -> Result<Outcome, String> {
-    let secret = std::fs::read_to_string(&args.sign).map_err(|e| format!("{}: {e}", args.sign.display()))?;
-    let key = SecretKey::from_text(&secret).map_err(|e| format!("{}: {e}", args.sign.display()))?;
+    let sign = printable_path(&args.sign);
+    check_secret_permissions(&args.sign, args.allow_readable_secret)?;
+    let secret = std::fs::read_to_string(&args.sign).map_err(|e| format!("{sign}: {e}"))?;
+    let key = SecretKey::from_text(&secret).map_err(|e| format!("{sign}: {e}"))?;
+    refuse_overwrite(&args.out, &args.sign, &args.inputs)?;
     let now = time::now();
-    let expires = args.expires.as_deref().map(|w| time::parse(w, now)).transpose()?;
+    let expires = match &args.expires {
+        None => None,
+        Some(when) => {
+            let at = time::parse(when, now)?;
+            if at <= now {
+                return Err(format!(
+                    "--expires {when:?} is {}, not in the future: the list would be expired when made \
+                     (for a list that never expires, say --no-expiry)",
+                    time::format(at)
+                ));
+            }
+            Some(at)
+        }
+    };
     let format = args
         .format
         .as_deref()
@@ -116,18 +149,37 @@ fn build(args: &BuildArgs) -> Result<Outcome, String> {
     for t in &args.threshold {
         let (name, bits) = t.split_once('=').ok_or_else(|| format!("--threshold {t:?}: expected TYPE=BITS"))?;
         let bits = bits.parse::<u32>().map_err(|_| format!("--threshold {t:?}: BITS is not a number"))?;
-        thresholds.push((signal_type(name)?, bits));
+        let signal = signal_type(name)?;
+        if bits > signal.max_threshold() {
+            return Err(format!(
+                "--threshold {t:?}: over the largest accepted for {signal}, {} bits",
+                signal.max_threshold()
+            ));
+        }
+        thresholds.push((signal, bits));
     }
 
     let mut entries: Vec<Entry> = Vec::new();
     let mut seen: HashSet<(SignalType, Vec<u8>)> = HashSet::new();
     let (mut rejected, mut duplicates) = (0usize, 0usize);
     for input in &args.inputs {
-        let bytes = files::read(input).map_err(|e| format!("{}: {e}", input.display()))?;
-        let text = String::from_utf8(bytes).map_err(|_| format!("{}: not UTF-8 text", input.display()))?;
-        let imported = import::import(&text, &options).map_err(|e| format!("{}: {e}", input.display()))?;
+        let name = printable_path(input);
+        let bytes = files::read(input).map_err(|e| format!("{name}: {e}"))?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let at = e.utf8_error().valid_up_to();
+            let line = e.as_bytes().get(..at).map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count()) + 1;
+            format!("{name}: line {line}: not UTF-8 text (byte {at} of the file)")
+        })?;
+        let imported = import::import(&text, &options).map_err(|e| format!("{name}: {}", printable(&e.to_string())))?;
         for r in &imported.rejected {
-            eprintln!("prescan: {}: {}: {}", input.display(), r.location, r.reason);
+            eprintln!("prescan: {name}: {}: {}", r.location, printable(&r.reason));
+        }
+        if imported.entries.is_empty() && !args.allow_empty {
+            return Err(format!(
+                "{name}: no entry imported ({} rejected): nothing from this input would be listed; \
+                 no list written (pass --allow-empty if that is meant)",
+                imported.rejected.len()
+            ));
         }
         rejected += imported.rejected.len();
         for e in imported.entries {
@@ -138,9 +190,15 @@ fn build(args: &BuildArgs) -> Result<Outcome, String> {
             }
         }
     }
+    if entries.is_empty() && !args.allow_empty {
+        return Err(
+            "no entry to list: every image would check clear; no list written (pass --allow-empty if that is meant)"
+                .into(),
+        );
+    }
     let builder = ListBuilder { id: args.id.clone(), sequence: args.sequence, created: now, expires, thresholds };
     let bytes = builder.build(&entries, &key).map_err(|e| e.to_string())?;
-    std::fs::write(&args.out, &bytes).map_err(|e| format!("{}: {e}", args.out.display()))?;
+    write_replacing(&args.out, &bytes)?;
     let mut counts = String::new();
     for t in SignalType::ALL {
         let n = entries.iter().filter(|e| e.signal == t).count();
@@ -150,7 +208,7 @@ fn build(args: &BuildArgs) -> Result<Outcome, String> {
     }
     eprintln!(
         "wrote {} ({} bytes): {} entries ({}), {rejected} rejected, {duplicates} duplicates across inputs; signed by key {}",
-        args.out.display(),
+        printable_path(&args.out),
         bytes.len(),
         entries.len(),
         counts.trim(),
@@ -159,25 +217,100 @@ fn build(args: &BuildArgs) -> Result<Outcome, String> {
     Ok(Outcome::Success)
 }
 
+/// Refuses a secret key file that users other than its owner may read,
+/// unless `allow`: a signing key on a shared machine is a key others hold.
+fn check_secret_permissions(path: &Path, allow: bool) -> Result<(), String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).map_err(|e| format!("{}: {e}", printable_path(path)))?.permissions().mode();
+        if mode & 0o077 != 0 && !allow {
+            return Err(format!(
+                "{}: the secret key can be read by others (mode {:o}): chmod 600 it, or pass --allow-readable-secret",
+                printable_path(path),
+                mode & 0o777
+            ));
+        }
+    }
+    let _ = (path, allow);
+    Ok(())
+}
+
+/// Refuses an output path that would destroy something: the secret key
+/// being signed with, an input, or any existing key file.
+fn refuse_overwrite(out: &Path, secret: &Path, inputs: &[PathBuf]) -> Result<(), String> {
+    let name = printable_path(out);
+    if !out.exists() {
+        return Ok(());
+    }
+    let same = |other: &Path| match (std::fs::canonicalize(out), std::fs::canonicalize(other)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    if same(secret) {
+        return Err(format!("--out {name} is the secret key given to --sign: not overwritten"));
+    }
+    if inputs.iter().any(|i| same(i)) {
+        return Err(format!("--out {name} is one of the inputs: not overwritten"));
+    }
+    // Key files are short text; a list is binary and starts with its magic.
+    if let Ok(text) = files::read_capped(out, 4096).map(String::from_utf8)
+        && let Ok(text) = text
+        && (SecretKey::from_text(&text).is_ok() || prescan::list::keys::PublicKey::from_hex(&text).is_ok())
+    {
+        return Err(format!("--out {name} holds a key: not overwritten"));
+    }
+    Ok(())
+}
+
+/// Writes `bytes` to `path` through a temporary file beside it and a
+/// rename: a reader (a server reloading the list) never sees half a list.
+fn write_replacing(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(format!(".tmp-{}", std::process::id()));
+    let tmp = PathBuf::from(tmp);
+    std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path)).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        format!("{}: {e}", printable_path(path))
+    })
+}
+
 fn verify(args: &VerifyArgs) -> Result<Outcome, String> {
-    let list = load_list(&args.list, &args.public, args.min_sequence)?;
+    let list = load_list(&args.list, &args.public, args.min_sequence, args.sequence_file.as_deref())?;
     let m = list.meta();
     println!(
-        "{}: OK: list {:?} sequence {} signed by key {}, {} entries",
-        args.list.display(),
-        m.id,
+        "{}: OK: list {:?} sequence {} signed by key {}, {} entries{}",
+        printable_path(&args.list),
+        printable(&m.id),
         m.sequence,
         m.key_id,
-        list.len()
+        list.len(),
+        duplicates_note(list.duplicates()),
     );
     Ok(Outcome::Success)
 }
 
+fn duplicates_note(duplicates: usize) -> String {
+    if duplicates == 0 { String::new() } else { format!(" ({duplicates} repeat an earlier entry's hash)") }
+}
+
 fn inspect(args: &InspectArgs) -> Result<Outcome, String> {
-    let bytes = files::read(&args.list).map_err(|e| format!("{}: {e}", args.list.display()))?;
-    let info = format::inspect(&bytes, &ListLimits::default()).map_err(|e| format!("{}: {e}", args.list.display()))?;
+    let name = printable_path(&args.list);
+    let bytes = files::read(&args.list).map_err(|e| format!("{name}: {e}"))?;
+    let status = match &args.public {
+        None => None,
+        Some(k) => Some(format::verify_signature(&bytes, &public_key(k)?)),
+    };
+    // Before the signature is checked the list's text is only its claim;
+    // say so before printing any of it.
+    match &status {
+        Some(Ok(())) => {}
+        Some(Err(_)) => println!("UNVERIFIED: the signature does not verify; what follows is what the file claims"),
+        None => println!("UNVERIFIED: signature not checked (give --public KEY); what follows is what the file claims"),
+    }
+    let info = format::inspect(&bytes, &ListLimits::default()).map_err(|e| format!("{name}: {e}"))?;
     let m = &info.meta;
-    println!("list      {}", m.id);
+    println!("list      {}", printable(&m.id));
     println!("sequence  {}", m.sequence);
     println!("created   {}", time::format(m.created));
     println!("expires   {}", m.expires.map_or_else(|| "never".to_owned(), time::format));
@@ -187,13 +320,14 @@ fn inspect(args: &InspectArgs) -> Result<Outcome, String> {
         let labels = if *labels { ", labelled" } else { "" };
         println!("section   {signal:<10} {count:>10} entries, threshold {threshold}{labels}");
     }
-    let status = match &args.public {
+    if info.duplicates > 0 {
+        println!("duplicates {} entries repeat an earlier entry's hash", info.duplicates);
+    }
+    let line = match &status {
         None => "not checked (give --public KEY)".to_owned(),
-        Some(k) => match format::verify_signature(&bytes, &public_key(k)?) {
-            Ok(()) => "valid".to_owned(),
-            Err(e) => format!("INVALID: {e}"),
-        },
+        Some(Ok(())) => "valid".to_owned(),
+        Some(Err(e)) => format!("INVALID: {e}"),
     };
-    println!("signature {status}");
-    Ok(if status.starts_with("INVALID") { Outcome::SomeFailed } else { Outcome::Success })
+    println!("signature {line}");
+    Ok(if matches!(status, Some(Err(_))) { Outcome::SomeFailed } else { Outcome::Success })
 }

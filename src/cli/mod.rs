@@ -93,11 +93,65 @@ fn public_key(arg: &str) -> Result<PublicKey, String> {
 
 /// Reads the list at `path` and accepts it as a host would: signed by the
 /// public key `public` (hex or file), current, and not older than
-/// `min_sequence`.
-fn load_list(path: &Path, public: &str, min_sequence: u64) -> Result<SignedList, String> {
+/// `min_sequence` nor than the sequence recorded in `sequence_file`, when
+/// given. Once the list is accepted, its sequence is recorded there when it
+/// is higher (the file is created if missing), so that a later run refuses
+/// an older list replayed: rollback protection across runs.
+fn load_list(path: &Path, public: &str, min_sequence: u64, sequence_file: Option<&Path>) -> Result<SignedList, String> {
     let key = public_key(public)?;
-    let bytes = files::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let options =
-        LoadOptions { trusted_keys: vec![key], now: time::now(), min_sequence, limits: ListLimits::default() };
-    SignedList::load(bytes, &options).map_err(|e| format!("{}: {e}", path.display()))
+    let seen = sequence_file.map(read_sequence).transpose()?.flatten().unwrap_or(0);
+    let bytes = files::read(path).map_err(|e| format!("{}: {e}", printable_path(path)))?;
+    let options = LoadOptions {
+        trusted_keys: vec![key],
+        now: time::now(),
+        min_sequence: min_sequence.max(seen),
+        limits: ListLimits::default(),
+    };
+    let list = SignedList::load(bytes, &options).map_err(|e| format!("{}: {e}", printable_path(path)))?;
+    if let Some(file) = sequence_file
+        && list.meta().sequence > seen
+    {
+        write_sequence(file, list.meta().sequence)?;
+    }
+    Ok(list)
+}
+
+/// The sequence number recorded in `file`; `None` when it does not exist.
+fn read_sequence(file: &Path) -> Result<Option<u64>, String> {
+    match std::fs::read_to_string(file) {
+        Ok(text) => text
+            .trim()
+            .parse::<u64>()
+            .map(Some)
+            .map_err(|_| format!("{}: not a sequence number (one decimal number)", printable_path(file))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(format!("{}: {e}", printable_path(file))),
+    }
+}
+
+/// Records `sequence` in `file`, through a temporary file and a rename, so
+/// that a crash never leaves a truncated number behind.
+fn write_sequence(file: &Path, sequence: u64) -> Result<(), String> {
+    let tmp = file.with_extension("tmp");
+    std::fs::write(&tmp, format!("{sequence}\n"))
+        .and_then(|()| std::fs::rename(&tmp, file))
+        .map_err(|e| format!("{}: {e}", printable_path(file)))
+}
+
+/// `text` safe to print on a terminal: control characters (escape
+/// sequences, line breaks, tabs, DEL, C1 controls) and the Unicode
+/// direction overrides are written as escapes (`\n`, `\u{1b}`), so that a
+/// file name, label or list id cannot forge output lines or colours.
+/// Text without them comes back unchanged.
+pub fn printable(text: &str) -> String {
+    let unsafe_char = |c: char| c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    if !text.chars().any(unsafe_char) {
+        return text.to_owned();
+    }
+    text.chars().map(|c| if unsafe_char(c) { c.escape_default().to_string() } else { c.to_string() }).collect()
+}
+
+/// A path for a message or output line, through [`printable`].
+pub fn printable_path(path: &Path) -> String {
+    printable(&path.to_string_lossy())
 }

@@ -82,6 +82,20 @@ pub fn hash_pixels(pixels: Pixels<'_>, dihedral: bool) -> Result<ImageHashes> {
     Ok(ImageHashes { pdq, pdq_dihedral, perceptual: perceptual::hash_all(pixels)? })
 }
 
+/// How many bits `hash` is from the nearest constant hash (all zeros or
+/// all ones): its Hamming distance to whichever of the two is closer.
+///
+/// A flat image hashes to a constant under every perceptual hash (pHash and
+/// aHash of a flat image are all ones, dHash all zeros), so a hash within
+/// a match threshold of a constant is what a featureless image gives: it
+/// carries no information about a picture. The importer refuses such list
+/// entries and the checker does not match such computed hashes.
+pub fn bits_from_constant(hash: &[u8]) -> u32 {
+    let ones: u32 = hash.iter().map(|b| b.count_ones()).sum();
+    let bits = u32::try_from(hash.len() * 8).unwrap_or(u32::MAX);
+    ones.min(bits.saturating_sub(ones))
+}
+
 /// Digests of `bytes`, then decode them under `options.limits` and hash
 /// the pixels.
 ///

@@ -137,14 +137,60 @@ impl<'a> Section<'a> {
     }
 }
 
+/// An entry's label, read in place from the list it came from: cloning it,
+/// or putting it in many verdicts, copies no text.
+#[derive(Clone)]
+pub struct Label {
+    bytes: Arc<Vec<u8>>,
+    range: Range<usize>,
+}
+
+impl Label {
+    /// The label's text. [`SignedList::load`] has checked that every label
+    /// is UTF-8, so this is never empty for a label that exists.
+    pub fn as_str(&self) -> &str {
+        self.bytes.get(self.range.clone()).and_then(|b| std::str::from_utf8(b).ok()).unwrap_or("")
+    }
+}
+
+impl std::ops::Deref for Label {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl PartialEq for Label {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Label {}
+
+impl std::fmt::Debug for Label {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl std::fmt::Display for Label {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A list that was verified and accepted by [`SignedList::load`].
 #[derive(Debug, Clone)]
 pub struct SignedList {
     /// Shared with the indexes that read their hashes in place
-    /// ([`SignedList::shared_hashes`]).
+    /// ([`SignedList::shared_hashes`]) and with the [`Label`]s of matches.
     bytes: Arc<Vec<u8>>,
     meta: ListMeta,
     sections: Vec<SectionInfo>,
+    /// Entries that repeat an earlier entry's hash in their section,
+    /// counted at load.
+    duplicates: usize,
 }
 
 impl SignedList {
@@ -179,10 +225,39 @@ impl SignedList {
         if meta.sequence < options.min_sequence {
             return Err(Error::Rollback { sequence: meta.sequence, minimum: options.min_sequence });
         }
+        let duplicates =
+            sections.iter().map(|s| count_duplicates(section_view(&bytes, s).hashes, s.signal.hash_len())).sum();
         // Held for the checker's life: no spare capacity.
         let mut bytes = bytes;
         bytes.shrink_to_fit();
-        Ok(SignedList { bytes: Arc::new(bytes), meta, sections })
+        Ok(SignedList { bytes: Arc::new(bytes), meta, sections, duplicates })
+    }
+
+    /// Entries that repeat the hash of an earlier entry of their section,
+    /// counted at load. `prescan list build` refuses to write such a list;
+    /// one built elsewhere still loads, and each copy is a separate entry
+    /// (a verdict carries at most [`crate::check::MAX_MATCHES`] matches).
+    pub fn duplicates(&self) -> usize {
+        self.duplicates
+    }
+
+    /// The label of entry `entry` of the section of `signal`, shared with
+    /// the list; `None` when it has none.
+    pub fn label(&self, signal: SignalType, entry: usize) -> Option<Label> {
+        let info = self.sections.iter().find(|s| s.signal == signal)?;
+        let (offsets, blob) = info.labels.as_ref()?;
+        let at = |k: usize| -> Option<usize> {
+            let start = offsets.start.checked_add(k.checked_mul(4)?)?;
+            let b = self.bytes.get(start..start.checked_add(4)?.min(offsets.end))?;
+            let b: [u8; 4] = b.try_into().ok()?;
+            Some(u32::from_le_bytes(b) as usize)
+        };
+        let (from, to) = (at(entry)?, at(entry.checked_add(1)?)?);
+        if from >= to {
+            return None;
+        }
+        let range = blob.start.checked_add(from)?..blob.start.checked_add(to)?.min(blob.end);
+        Some(Label { bytes: Arc::clone(&self.bytes), range })
     }
 
     /// The list's metadata.
@@ -235,7 +310,7 @@ impl SignedList {
                 ..s.clone()
             })
             .collect();
-        SignedList { bytes: Arc::new(bytes), meta: self.meta, sections }
+        SignedList { bytes: Arc::new(bytes), meta: self.meta, sections, duplicates: self.duplicates }
     }
 
     /// Heap bytes of the list's bytes (shared with the indexes that read
@@ -261,6 +336,8 @@ pub struct ListInfo {
     pub sections: Vec<(SignalType, u32, usize, bool)>,
     /// Total bytes.
     pub bytes: usize,
+    /// Entries repeating an earlier entry's hash in their section.
+    pub duplicates: usize,
 }
 
 /// Reads a list's metadata and section counts **without verifying its
@@ -273,9 +350,10 @@ pub fn inspect(bytes: &[u8], limits: &ListLimits) -> Result<ListInfo> {
     if bytes.len() as u64 > limits.max_bytes {
         return Err(Error::ListTooLarge { limit: "bytes", requested: bytes.len() as u64, max: limits.max_bytes });
     }
-    let (meta, sections) = parse(bytes, limits)?;
-    let sections = sections.iter().map(|s| (s.signal, s.threshold, s.count, s.labels.is_some())).collect();
-    Ok(ListInfo { meta, sections, bytes: bytes.len() })
+    let (meta, infos) = parse(bytes, limits)?;
+    let duplicates = infos.iter().map(|s| count_duplicates(section_view(bytes, s).hashes, s.signal.hash_len())).sum();
+    let sections = infos.iter().map(|s| (s.signal, s.threshold, s.count, s.labels.is_some())).collect();
+    Ok(ListInfo { meta, sections, bytes: bytes.len(), duplicates })
 }
 
 /// Checks only that `key` signed `bytes` (not expiry or rollback).
@@ -314,13 +392,31 @@ impl ListBuilder {
     /// in [`SignalType::ALL`] order, entries in their given order.
     ///
     /// # Errors
-    /// [`Error::ListMalformed`] for an id or label too long, an entry whose
-    /// hash has the wrong length, or a section over `u32::MAX` entries.
+    /// * [`Error::ListMalformed`] for an id or label too long, an entry whose
+    ///   hash has the wrong length, or a section over `u32::MAX` entries;
+    /// * [`Error::BadOption`] for a threshold above its type's
+    ///   [`SignalType::max_threshold`], or an expiry at or before the
+    ///   creation time (a list that would be expired when made);
+    /// * [`Error::DuplicateEntry`] for a hash given twice in one section.
     pub fn build(&self, entries: &[Entry], key: &SecretKey) -> Result<Vec<u8>> {
         let malformed = |why: String| Error::ListMalformed(why);
         if self.id.is_empty() || self.id.len() > MAX_ID_LEN {
             return Err(malformed(format!("list id must be 1 to {MAX_ID_LEN} bytes")));
         }
+        if let Some(expires) = self.expires.filter(|e| *e <= self.created) {
+            return Err(Error::BadOption {
+                option: "expires".into(),
+                reason: format!(
+                    "{expires} is not after the creation time {} (Unix seconds): the list would be expired",
+                    self.created
+                ),
+            });
+        }
+        for (signal, threshold) in &self.thresholds {
+            check_threshold(*signal, *threshold)
+                .map_err(|reason| Error::BadOption { option: format!("threshold {signal}"), reason })?;
+        }
+        refuse_duplicates(entries)?;
         let present: Vec<SignalType> =
             SignalType::ALL.into_iter().filter(|t| entries.iter().any(|e| e.signal == *t)).collect();
         let mut out = Vec::new();
@@ -498,6 +594,7 @@ fn parse(bytes: &[u8], limits: &ListLimits) -> Result<(ListMeta, Vec<SectionInfo
             return Err(Error::ListMalformed("reserved section byte is set".into()));
         }
         let threshold = u32::from(c.u16()?);
+        check_threshold(signal, threshold).map_err(|why| Error::ListMalformed(format!("{signal} section: {why}")))?;
         let count = c.u32()? as usize;
         let label_len = c.u32()? as usize;
         total += count as u64;
@@ -520,8 +617,8 @@ fn parse(bytes: &[u8], limits: &ListLimits) -> Result<(ListMeta, Vec<SectionInfo
             let o_start = c.at;
             let offsets = c.take(offsets_len)?;
             let b_start = c.at;
-            c.take(blob_len)?;
-            check_label_offsets(offsets, blob_len)?;
+            let blob = c.take(blob_len)?;
+            check_labels(signal, offsets, blob)?;
             Some((o_start..b_start, b_start..c.at))
         };
         sections.push(SectionInfo { signal, threshold, count, hashes, labels });
@@ -540,26 +637,91 @@ fn parse(bytes: &[u8], limits: &ListLimits) -> Result<(ListMeta, Vec<SectionInfo
 }
 
 /// Label offsets start at 0, never decrease, end at the blob's length, and
-/// delimit labels of at most [`MAX_LABEL_LEN`] bytes.
-fn check_label_offsets(offsets: &[u8], blob_len: usize) -> Result<()> {
+/// delimit labels of at most [`MAX_LABEL_LEN`] bytes, each UTF-8 (a label
+/// that is not would otherwise be dropped from every match, silently).
+fn check_labels(signal: SignalType, offsets: &[u8], blob: &[u8]) -> Result<()> {
     let mut previous: Option<usize> = None;
-    for chunk in offsets.chunks_exact(4) {
+    for (k, chunk) in offsets.chunks_exact(4).enumerate() {
         let mut b = [0u8; 4];
         b.copy_from_slice(chunk);
         let v = u32::from_le_bytes(b) as usize;
-        let ok = match previous {
-            None => v == 0,
-            Some(p) => v >= p && v - p <= MAX_LABEL_LEN,
-        };
-        if !ok {
-            return Err(Error::ListMalformed("label offsets out of order".into()));
+        match previous {
+            None if v == 0 => {}
+            Some(p) if v >= p && v - p <= MAX_LABEL_LEN => {
+                // `k - 1` is the entry whose label ends here; the offsets
+                // are within the blob once the last one is checked below,
+                // so an offset past it is refused there, not here.
+                if let Some(text) = blob.get(p..v)
+                    && std::str::from_utf8(text).is_err()
+                {
+                    return Err(Error::ListMalformed(format!(
+                        "{signal} section: the label of entry {} is not UTF-8",
+                        k - 1
+                    )));
+                }
+            }
+            _ => return Err(Error::ListMalformed("label offsets out of order".into())),
         }
         previous = Some(v);
     }
-    if previous != Some(blob_len) {
+    if previous != Some(blob.len()) {
         return Err(Error::ListMalformed("label offsets do not end at the label bytes' end".into()));
     }
     Ok(())
+}
+
+/// Refuses a threshold above the type's cap ([`SignalType::max_threshold`]).
+fn check_threshold(signal: SignalType, threshold: u32) -> std::result::Result<(), String> {
+    let max = signal.max_threshold();
+    if threshold > max {
+        return Err(format!("threshold {threshold} is over the largest accepted for {signal}, {max} bits"));
+    }
+    Ok(())
+}
+
+/// Refuses entries that repeat an earlier entry's type and hash.
+fn refuse_duplicates(entries: &[Entry]) -> Result<()> {
+    let mut seen: std::collections::HashMap<(SignalType, &[u8]), usize> = std::collections::HashMap::new();
+    let mut index_in_section = [0usize; SignalType::ALL.len()];
+    for e in entries {
+        let slot = SignalType::ALL.iter().position(|s| *s == e.signal).unwrap_or(0);
+        let i = index_in_section.get(slot).copied().unwrap_or(0);
+        if let Some(slot) = index_in_section.get_mut(slot) {
+            *slot += 1;
+        }
+        if let Some(&first) = seen.get(&(e.signal, e.hash.as_slice())) {
+            return Err(Error::DuplicateEntry { signal: e.signal.name(), first, duplicate: i });
+        }
+        seen.insert((e.signal, e.hash.as_slice()), i);
+    }
+    Ok(())
+}
+
+/// How many of the `len`-byte hashes in `hashes` repeat an earlier one.
+///
+/// Sorts the hashes' first 8 bytes (with their positions) and compares
+/// whole hashes only within runs of equal prefixes: a million PDQ hashes
+/// take a few tens of milliseconds, small beside verifying and indexing
+/// them.
+fn count_duplicates(hashes: &[u8], len: usize) -> usize {
+    if len == 0 {
+        return 0;
+    }
+    let prefix = |h: &[u8]| {
+        let mut b = [0u8; 8];
+        b.iter_mut().zip(h).for_each(|(d, s)| *d = *s);
+        u64::from_be_bytes(b)
+    };
+    let mut keys: Vec<(u64, usize)> = hashes.chunks_exact(len).enumerate().map(|(i, h)| (prefix(h), i)).collect();
+    keys.sort_unstable();
+    let hash = |i: usize| hashes.get(i * len..(i + 1) * len).unwrap_or(&[]);
+    let mut duplicates = 0;
+    for run in keys.chunk_by(|a, b| a.0 == b.0).filter(|run| run.len() > 1) {
+        let mut whole: Vec<&[u8]> = run.iter().map(|(_, i)| hash(*i)).collect();
+        whole.sort_unstable();
+        duplicates += whole.windows(2).filter(|w| w.first() == w.get(1)).count();
+    }
+    duplicates
 }
 
 #[cfg(test)]

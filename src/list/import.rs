@@ -38,6 +38,7 @@ use serde_json::{Map, Value};
 
 use super::{Entry, SignalType};
 use crate::error::{Error, Result};
+use crate::hash::bits_from_constant;
 use crate::hex::{from_hex, to_hex};
 
 /// Largest input text [`import`] reads: 1 GiB. Larger input is refused with
@@ -182,6 +183,9 @@ pub struct Imported {
 /// Guesses the format of `text` from its start.
 ///
 /// * The first non-whitespace character is `[` or `{`: [`InputFormat::Json`].
+/// * The first line (blank lines and `#` comments aside) starts with a
+///   signal type ([`parse_signal_type`]) and has a second field:
+///   [`InputFormat::Lines`], whatever the rest of the line holds.
 /// * The first line (blank lines and `#` comments aside) has a comma and,
 ///   split at commas, a field naming a known type or hash column
 ///   (`signal_type`, `type`, `signal_str`, `indicator`, `hash`,
@@ -199,6 +203,15 @@ pub fn detect(text: &str) -> InputFormat {
     let Some((_, first)) = content_lines(text).next() else {
         return InputFormat::Bare;
     };
+    // A line that starts with a signal type and a hash is an entry, whatever
+    // its label holds: `prescan hash` prints paths there, and a path such as
+    // `dir/0,type,hash,.png` must not pass for a CSV header.
+    let mut words = first.split_whitespace();
+    if let (Some(kind), Some(_)) = (words.next(), words.next())
+        && (parse_signal_type(kind).is_some() || kind == "pdq_quality" || kind.starts_with("pdq:"))
+    {
+        return InputFormat::Lines;
+    }
     if first.contains(',') {
         let known = first.split(',').any(|field| {
             let name = field.trim().trim_matches('"').trim();
@@ -286,9 +299,18 @@ pub fn parse_signal_type(name: &str) -> Option<SignalType> {
 ///
 /// Placeholders, which would match what no list means to match, are
 /// refused:
-/// * all zeros, of any type: filler in exports, and what PDQ (and the
-///   perceptual hashes) give a flat, blank or tiny image;
-/// * all `f`, of any type: filler;
+/// * all zeros, of any type: filler in exports, and what PDQ and dHash
+///   give a flat, blank or tiny image;
+/// * all `f`, of any type: filler, and what pHash and aHash give a flat
+///   image;
+/// * for the perceptual types (`phash`, `dhash`, `ahash`, `blockhash`), a
+///   hash within its type's default threshold
+///   ([`SignalType::default_threshold`]: 8 bits of 64, 32 of 256) of all
+///   zeros or all ones ([`bits_from_constant`]): flat images hash to a
+///   constant, so such an entry would match every flat or blank image at
+///   that threshold. The bound is the default threshold because that is
+///   the distance at which the entry matches them; a real picture's hash
+///   has about half its bits set;
 /// * the MD5 `d41d8cd98f00b204e9800998ecf8427e`, the SHA-1
 ///   `da39a3ee5e6b4b0d3255bfef95601890afd80709` and the SHA-256
 ///   `e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855`:
@@ -522,7 +544,7 @@ fn import_json(text: &str, c: &mut Collector<'_>) -> Result<()> {
 
 /// Reads one JSON object per line.
 fn import_json_lines(text: &str, c: &mut Collector<'_>) -> Result<()> {
-    for_each_line(text, c, false, |location, line, c| match serde_json::from_str::<Value>(line) {
+    for_each_line(text, c, false, |location, line, c| match parse_record(line) {
         Ok(value) => json_record(value, location, c),
         Err(e) => c.reject(location, format!("not JSON: {e}")),
     })
@@ -552,7 +574,7 @@ fn import_json_array(text: &str, c: &mut Collector<'_>) -> Result<()> {
             let reason = if closed { "empty record (a stray comma)" } else { "the input ends inside the array" };
             c.reject(location, reason.to_owned())?;
         } else {
-            match serde_json::from_str::<Value>(element) {
+            match parse_record(element) {
                 Ok(value) => json_record(value, location, c)?,
                 Err(e) => c.reject(location, format!("not JSON: {e}"))?,
             }
@@ -630,6 +652,14 @@ fn json_record(value: Value, location: String, c: &mut Collector<'_>) -> Result<
         return c.reject(location, "not a JSON object".to_owned());
     };
     let get = |keys: &[&str]| keys.iter().find_map(|k| map.get(*k).filter(|v| !v.is_null()));
+    // Two spellings of the type or of the hash in one record: which one is
+    // meant cannot be told, so neither is taken.
+    for (what, keys) in [("signal type", &JSON_TYPE_KEYS[..]), ("hash", &JSON_HASH_KEYS[..])] {
+        let given: Vec<&str> = keys.iter().copied().filter(|k| map.get(*k).is_some_and(|v| !v.is_null())).collect();
+        if given.len() > 1 {
+            return c.reject(location, format!("the {what} is given twice ({})", given.join(" and ")));
+        }
+    }
     let label = get(&JSON_LABEL_KEYS).and_then(json_label);
     let given_type = get(&JSON_TYPE_KEYS);
     let Some(hash) = get(&JSON_HASH_KEYS) else {
@@ -666,6 +696,46 @@ fn json_record(value: Value, location: String, c: &mut Collector<'_>) -> Result<
         return Ok(());
     };
     c.add(location, signal, hash, label.as_deref())
+}
+
+/// One JSON record, parsed. An object that gives a key twice is refused
+/// (serde_json would keep the last silently, so a record with two
+/// `hashValue`s would list the one a reader of the file may not see).
+fn parse_record(text: &str) -> std::result::Result<Value, String> {
+    if !text.trim_start().starts_with('{') {
+        return serde_json::from_str::<Value>(text).map_err(|e| e.to_string());
+    }
+    serde_json::from_str::<UniqueKeys>(text).map(|UniqueKeys(map)| Value::Object(map)).map_err(|e| e.to_string())
+}
+
+/// A JSON object whose keys are all different.
+struct UniqueKeys(Map<String, Value>);
+
+impl<'de> serde::Deserialize<'de> for UniqueKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = UniqueKeys;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> std::result::Result<UniqueKeys, A::Error> {
+                let mut map = Map::new();
+                while let Some(key) = access.next_key::<String>()? {
+                    if map.contains_key(&key) {
+                        return Err(serde::de::Error::custom(format!("the key {key:?} is given twice")));
+                    }
+                    let value: Value = access.next_value()?;
+                    map.insert(key, value);
+                }
+                Ok(UniqueKeys(map))
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
 }
 
 /// A JSON label: a string, or a number written as text.
@@ -708,6 +778,12 @@ fn placeholder(signal: SignalType, bytes: &[u8]) -> Option<&'static str> {
     }
     if bytes.iter().all(|&b| b == 0xff) {
         return Some("all f (filler)");
+    }
+    if signal.perceptual().is_some() && bits_from_constant(bytes) <= signal.default_threshold() {
+        return Some(
+            "within the default threshold of all zeros or all ones, the hash of a flat image: \
+             it would match every flat or blank image",
+        );
     }
     let hex = to_hex(bytes);
     EMPTY_FILE_DIGESTS.iter().find(|(s, h)| *s == signal && *h == hex).map(|(s, _)| match s {
@@ -870,6 +946,27 @@ impl<'a> CsvReader<'a> {
     }
 }
 
+impl CsvReader<'_> {
+    /// The record starting at line `start_line` (whose text from there is
+    /// `rest`) has a quoted field, opened at `opened` (line, field), that is
+    /// not closed `where_`: refuses it, and goes on at the line after its
+    /// first, so that one stray quote costs one record, not the rest of
+    /// the input.
+    fn unterminated(&mut self, rest: &str, start_line: usize, opened: (usize, usize), where_: &str) -> CsvRecord {
+        let first_line = rest.find('\n').map_or(rest.len(), |i| i + 1);
+        self.pos += first_line;
+        self.line = start_line + 1;
+        let reason = format!(
+            "the quote opening field {} on line {} is never closed {where_}: line {start_line} is skipped, \
+             and reading goes on at line {}",
+            opened.1,
+            opened.0,
+            start_line + 1
+        );
+        CsvRecord { line: start_line, fields: Err(reason) }
+    }
+}
+
 impl Iterator for CsvReader<'_> {
     type Item = CsvRecord;
 
@@ -885,8 +982,16 @@ impl Iterator for CsvReader<'_> {
         let mut state = CsvState::FieldStart;
         let mut error: Option<String> = None;
         let mut consumed = rest.len();
+        // Where the quoted field being read opened: (line, field number).
+        let mut opened = (start_line, 1);
         for (i, ch) in rest.char_indices() {
             if i > MAX_LINE_BYTES && error.is_none() {
+                if state == CsvState::Quoted {
+                    // Most likely a quote that is never closed, which would
+                    // swallow the rest of the input: skip this record's
+                    // first line alone and read on from the next.
+                    return Some(self.unterminated(rest, start_line, opened, "within 64 KiB"));
+                }
                 error = Some(too_long("record", i));
                 fields.clear();
                 field.clear();
@@ -914,7 +1019,10 @@ impl Iterator for CsvReader<'_> {
                     }
                     state = CsvState::FieldStart;
                 }
-                CsvState::FieldStart if ch == '"' => state = CsvState::Quoted,
+                CsvState::FieldStart if ch == '"' => {
+                    opened = (self.line, fields.len() + 1);
+                    state = CsvState::Quoted;
+                }
                 CsvState::FieldStart | CsvState::Unquoted => {
                     if keep {
                         field.push(ch);
@@ -950,11 +1058,11 @@ impl Iterator for CsvReader<'_> {
                 },
             }
         }
+        if error.is_none() && state == CsvState::Quoted {
+            return Some(self.unterminated(rest, start_line, opened, "before the end of the input"));
+        }
         self.pos += consumed;
         self.line += 1;
-        if error.is_none() && state == CsvState::Quoted {
-            error = Some("a quoted field is never closed".to_owned());
-        }
         let fields = match error {
             Some(reason) => Err(reason),
             None => {
@@ -996,12 +1104,14 @@ mod tests {
     #[test]
     fn csv_reader_reports_malformed_records_and_goes_on() {
         let got = csv("\"ab\"cd,1\nok,2\n\"open,3\nx\n");
-        assert_eq!(got.len(), 3);
+        assert_eq!(got.len(), 4);
         assert_eq!(got[0].0, 1);
         assert!(got[0].1.as_ref().is_err_and(|e| e.contains("closing quote")));
         assert_eq!(got[1], (2, strings(&["ok", "2"])));
         assert_eq!(got[2].0, 3);
-        assert!(got[2].1.as_ref().is_err_and(|e| e.contains("never closed")));
+        assert!(got[2].1.as_ref().is_err_and(|e| e.contains("field 1 on line 3 is never closed")), "{got:?}");
+        // One stray quote costs its line, not the rest of the input.
+        assert_eq!(got[3], (4, strings(&["x"])));
     }
 
     #[test]

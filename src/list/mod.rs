@@ -120,6 +120,25 @@ impl SignalType {
         }
     }
 
+    /// The largest match threshold prescan accepts for this type, in bits:
+    /// a quarter of the hash's bits for PDQ (63) and blockhash (64), 16 for
+    /// the 64-bit perceptual hashes, 0 for digests.
+    ///
+    /// Why a cap: a threshold near half the bits matches every image
+    /// against every entry (a million matches a check, hundreds of
+    /// megabytes of verdict). Within a quarter of the bits, two unrelated
+    /// random hashes match with a probability of about 10⁻¹⁶ for PDQ and
+    /// 3 × 10⁻⁵ for a 64-bit hash, so no list meant for near-duplicates
+    /// needs more. Lists, imports and options above it are refused.
+    pub const fn max_threshold(self) -> u32 {
+        match self {
+            SignalType::Pdq => 63,
+            SignalType::Md5 | SignalType::Sha1 | SignalType::Sha256 => 0,
+            SignalType::Phash | SignalType::Dhash | SignalType::Ahash => 16,
+            SignalType::Blockhash => 64,
+        }
+    }
+
     /// The `image_hasher` configuration, for the perceptual types.
     pub const fn perceptual(self) -> Option<PerceptualAlgorithm> {
         match self {

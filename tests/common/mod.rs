@@ -323,3 +323,71 @@ pub const GOLDEN_PERCEPTUAL: [[&str; 4]; 5] = [
         "00000180fbfcffff3fc07f00ff00ff00fe01fe01fe01fc0120007000f87effff",
     ], // Scene 1201x797 Rgba seed 5
 ];
+
+/// A valid PNG signature and IHDR chunk declaring `w` × `h`, with no data.
+pub fn png_header(w: u32, h: u32) -> Vec<u8> {
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = !0u32;
+        for &b in bytes {
+            crc ^= u32::from(b);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
+            }
+        }
+        !crc
+    }
+    let mut chunk = b"IHDR".to_vec();
+    chunk.extend_from_slice(&w.to_be_bytes());
+    chunk.extend_from_slice(&h.to_be_bytes());
+    chunk.extend_from_slice(&[8, 2, 0, 0, 0]); // 8-bit RGB
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    out.extend_from_slice(&13u32.to_be_bytes());
+    out.extend_from_slice(&chunk);
+    out.extend_from_slice(&crc32(&chunk).to_be_bytes());
+    // A real bomb carries a little compressed data and a proper end.
+    for (name, data) in [(&b"IDAT"[..], &b"\x78\x9c\x03\x00\x00\x00\x00\x01"[..]), (b"IEND", b"")] {
+        let mut chunk = name.to_vec();
+        chunk.extend_from_slice(data);
+        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        out.extend_from_slice(&chunk);
+        out.extend_from_slice(&crc32(&chunk).to_be_bytes());
+    }
+    out
+}
+
+/// A fresh directory under the system's temporary directory, removed when
+/// dropped.
+pub struct TempDir(pub std::path::PathBuf);
+
+impl TempDir {
+    pub fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("prescan-test-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+
+    /// A path inside the directory, as text.
+    pub fn path(&self, name: &str) -> String {
+        self.0.join(name).to_str().unwrap().to_owned()
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// `f` encoded as PNG, in its own layout.
+pub fn png(f: &Fixture) -> Vec<u8> {
+    use image::ImageEncoder;
+    let ty = match f.layout {
+        PixelLayout::Luma => image::ExtendedColorType::L8,
+        PixelLayout::Rgb => image::ExtendedColorType::Rgb8,
+        PixelLayout::Rgba => image::ExtendedColorType::Rgba8,
+    };
+    let mut out = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut out).write_image(&f.data, f.width, f.height, ty).unwrap();
+    out
+}
