@@ -73,6 +73,28 @@ export async function start({ root = WWW, mounts = {} } = {}) {
   };
 }
 
+/**
+ * Adds to the page a form `id`, with a file input inside (`id-in`) and one
+ * after it that names it with form= (`id-out`), guarded by
+ * `guard(form, { checker: window[checker], ...options })` (kept in
+ * `window.__guards[id]`); submissions are counted in its data-submitted,
+ * not sent. Needs `window.__prescan`, the imported module.
+ */
+export function addGuardedForm(page, id, checker, options = {}) {
+  return page.evaluate(([id, checker, options]) => {
+    document.body.insertAdjacentHTML("beforeend", `
+      <form id="${id}" data-submitted="0"><input type="file" id="${id}-in"><button type="submit">Send</button></form>
+      <p>Outside the form: <input type="file" id="${id}-out" form="${id}"></p>`);
+    const form = document.getElementById(id);
+    form.addEventListener("submit", (e) => {
+      e.preventDefault();
+      form.dataset.submitted = String(Number(form.dataset.submitted) + 1);
+    });
+    window.__guards ??= {};
+    window.__guards[id] = window.__prescan.guard(form, { checker: window[checker], ...options });
+  }, [id, checker, options]);
+}
+
 /** Picks files on an input, clearing it first so the same file fires change again. */
 export async function pick(page, selector, files) {
   await page.locator(selector).evaluate((input) => (input.value = ""));
@@ -80,6 +102,29 @@ export async function pick(page, selector, files) {
 }
 
 // --- fixtures -----------------------------------------------------------------
+
+export const CLI = join(REPO, "target", "release", "prescan");
+
+/**
+ * A list signed with a fresh key, of `lines` in the lines format (`md5 <hex>
+ * label`): `{ bytes, publicKey }`. Made with the CLI, as an issuer would.
+ */
+export function signedList(lines, { id = "test", sequence = 1 } = {}) {
+  if (!existsSync(CLI)) throw new Error("target/release/prescan is missing: run scripts/build-web");
+  const dir = mkdtempSync(join(tmpdir(), "prescan-e2e-list-"));
+  try {
+    const [secret, pub, input, out] = ["secret.key", "public.hex", "entries.txt", "test.list"].map((f) => join(dir, f));
+    execFileSync(CLI, ["key", "new", "--secret", secret, "--public", pub], { stdio: "ignore" });
+    writeFileSync(input, lines.join("\n") + "\n");
+    execFileSync(CLI, [
+      "list", "build", "--sign", secret, "--id", id, "--sequence", String(sequence), "--expires", "30d",
+      "--out", out, input,
+    ], { stdio: ["ignore", "ignore", "inherit"] });
+    return { bytes: readFileSync(out), publicKey: readFileSync(pub, "utf8").trim() };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
   let c = n;
@@ -109,14 +154,42 @@ export function png(width, height, f) {
     const row = y * (width * 3 + 1);
     for (let x = 0; x < width; x++) raw.set(f(x, y), row + 1 + x * 3);
   }
+  return pngOf(width, height, [chunk("IDAT", deflateSync(raw))]);
+}
+
+/** A PNG file: the signature, an 8-bit RGB IHDR of `width` x `height`, `chunks`, IEND. */
+function pngOf(width, height, chunks) {
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(width, 0);
   ihdr.writeUInt32BE(height, 4);
   ihdr.set([8, 2, 0, 0, 0], 8);
   return Buffer.concat([
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk("IHDR", ihdr), chunk("IDAT", deflateSync(raw)), chunk("IEND", Buffer.alloc(0)),
+    chunk("IHDR", ihdr), ...chunks, chunk("IEND", Buffer.alloc(0)),
   ]);
+}
+
+/**
+ * A PNG declaring `width` x `height` whose pixel data is not zlib: no
+ * decoder can read its pixels. (It has an IDAT chunk: header readers such
+ * as the png crate's read the chunks up to the first one.)
+ */
+export function pngUndecodable(width, height) {
+  return pngOf(width, height, [chunk("IDAT", Buffer.from("not zlib data"))]);
+}
+
+/** An ICO file holding one PNG image (`size` x `size`, at most 256). */
+export function icoOf(pngBytes, size) {
+  const header = Buffer.alloc(22);
+  header.writeUInt16LE(1, 2); // type: icon
+  header.writeUInt16LE(1, 4); // one image
+  header[6] = size & 0xff; // 0 means 256
+  header[7] = size & 0xff;
+  header.writeUInt16LE(1, 10); // colour planes
+  header.writeUInt16LE(32, 12); // bits per pixel
+  header.writeUInt32LE(pngBytes.length, 14);
+  header.writeUInt32LE(22, 18); // offset of the image
+  return Buffer.concat([header, pngBytes]);
 }
 
 /** A JPEG with an EXIF APP1 segment carrying `orientation`, spliced after SOI. */

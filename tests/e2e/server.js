@@ -1,6 +1,10 @@
 // A tiny static server for www/, with a strict Content-Security-Policy so
-// the browser tests prove the pages work under it, and one test-only
-// route: /demo/tampered.list, the demo list with one byte flipped.
+// the browser tests prove the pages work under it, and test-only routes:
+// /demo/tampered.list, the demo list with one byte flipped;
+// /test/endless.list, a body without Content-Length (chunked) that never
+// ends; /test/declared.list, which declares a 1 GiB + 1 body, sends a
+// little and then stalls. The two never finish: only a client that stops
+// reading ends them.
 import { createServer } from "node:http";
 import { readFile } from "node:fs/promises";
 import { extname, join, normalize, sep } from "node:path";
@@ -39,13 +43,38 @@ export function tamper(bytes) {
   return out;
 }
 
-/** Starts the server on a free port; `requests` logs every request. */
+/**
+ * Streams 64 KiB chunks (after `declared`: that Content-Length) until the
+ * client goes away; `log` records how much was written and when it closed.
+ */
+function endless(res, log, declared) {
+  const headers = { "Content-Type": "application/octet-stream", "Content-Security-Policy": CSP, "Cache-Control": "no-store" };
+  if (declared) headers["Content-Length"] = String(declared);
+  res.writeHead(200, headers);
+  const chunk = Buffer.alloc(64 * 1024, 0x5a);
+  res.on("close", () => (log.closed = true));
+  const write = () => {
+    if (log.closed) return;
+    log.written += chunk.length;
+    // Declared bodies stall after the first chunk: only the header can say they are too large.
+    if (declared) return void res.write(chunk);
+    // Paced (about 13 MB/s), so that a client which never stops reading
+    // fills its memory slowly enough for a test to fail first.
+    if (res.write(chunk)) setTimeout(write, 5);
+    else res.once("drain", write);
+  };
+  write();
+}
+
 /**
  * Serves `root` on 127.0.0.1 (`port` 0: any free port), and each directory of
  * `mounts` under its URL prefix (e.g. `{ "/bench-inputs/": dir }`).
+ * `requests` logs every request; `streams` each endless response: `{ path,
+ * written, closed }`.
  */
 export async function startServer(root, port = 0, mounts = {}) {
   const requests = [];
+  const streams = [];
   const server = createServer(async (req, res) => {
     const url = new URL(req.url, "http://x");
     requests.push({ method: req.method, path: url.pathname, search: url.search });
@@ -59,6 +88,11 @@ export async function startServer(root, port = 0, mounts = {}) {
       res.end(req.method === "HEAD" ? undefined : body);
     };
     if (req.method !== "GET" && req.method !== "HEAD") return send(405, "method not allowed", "text/plain");
+    if (url.pathname === "/test/endless.list" || url.pathname === "/test/declared.list") {
+      const log = { path: url.pathname, written: 0, closed: false };
+      streams.push(log);
+      return endless(res, log, url.pathname === "/test/declared.list" ? 2 ** 30 + 1 : 0);
+    }
     let path = decodeURIComponent(url.pathname);
     let dir = root;
     for (const [prefix, mounted] of Object.entries(mounts)) {
@@ -86,6 +120,11 @@ export async function startServer(root, port = 0, mounts = {}) {
   return {
     url: `http://127.0.0.1:${bound}`,
     requests,
-    close: () => new Promise((resolve) => server.close(resolve)),
+    streams,
+    close: () => new Promise((resolve) => {
+      server.close(resolve);
+      // An endless response a client left open would keep close() waiting.
+      server.closeAllConnections();
+    }),
   };
 }
