@@ -228,18 +228,32 @@ export interface GuardErrorDetail {
   files: { name: string; size: number; type: string }[];
 }
 
+/** An input's `data-prescan`; null: no file (or not checked yet). */
+export type GuardStatus = "checking" | "clear" | "match" | "error";
+
 export interface Guard {
   readonly checker: Promise<PrescanChecker>;
+  /**
+   * Checks the input's files as they are now (after `input.files = …`, which
+   * fires no change event), or those of every guarded input; resolves to
+   * the status each check ends with. Files unchanged since the last check
+   * are not checked again: that check's outcome is returned.
+   */
+  check(input: HTMLInputElement): Promise<Exclude<GuardStatus, "checking"> | null>;
+  check(): Promise<(Exclude<GuardStatus, "checking"> | null)[]>;
   /** Removes the listeners, `data-prescan` and custom validity. */
   dispose(): void;
 }
 
 /**
- * Watches an `<input type=file>`, or every one in a form. Sets
- * `data-prescan` to checking | clear | match | error, holds form submission
- * while checking, and sets the custom validity on a match (and, by policy,
- * on errors). Fires `prescan:verdict` per file, `prescan:match` per matched
- * file and `prescan:error`, all bubbling from the input.
+ * Watches an `<input type=file>`, or every one a form submits (its
+ * `elements`: with those outside it that name it in `form="…"`, and those
+ * added later). Sets `data-prescan` to checking | clear | match | error,
+ * holds form submission while checking (and checks files no check has seen,
+ * such as ones set from script), and sets the custom validity on a match
+ * (and, by policy, on errors). Fires `prescan:verdict` per file,
+ * `prescan:match` per matched file (with the same `detail` object) and
+ * `prescan:error`, all bubbling from the input.
  */
 export function guard(target: HTMLInputElement | HTMLFormElement | string, options: GuardOptions): Guard;
 

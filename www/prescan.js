@@ -181,22 +181,31 @@ export async function createChecker({ list, publicKeys, options = {}, decode = "
 // --- guard -------------------------------------------------------------------
 
 const VERDICT_FIELDS = [
-  "matched", "matches", "pdq", "pdqQuality", "pdqDihedral", "pdqSkippedLowQuality", "pdqNearest",
-  "md5", "sha1", "sha256", "phash", "dhash", "ahash", "blockhash",
+  "matched", "matches", "matchesTruncated", "pdq", "pdqQuality", "pdqDihedral", "pdqSkippedLowQuality",
+  "pdqNearest", "perceptualSkipped", "md5", "sha1", "sha256", "phash", "dhash", "ahash", "blockhash",
   "decodeError", "elapsedMs", "totalMs", "decodedBy",
 ];
+
+function fileInfo(f) {
+  return { name: f.name, size: f.size, type: f.type };
+}
 
 /** The verdict's hashes and matches only (never pixels or bytes), plus the file's name, size and type. */
 function eventDetail(verdict, file) {
   const detail = {};
   for (const k of VERDICT_FIELDS) if (verdict[k] !== undefined) detail[k] = structuredClone(verdict[k]);
-  detail.file = { name: file.name, size: file.size, type: file.type };
+  detail.file = fileInfo(file);
   return detail;
 }
 
-function fileInputsOf(root) {
-  if (root instanceof HTMLInputElement) return root.type === "file" ? [root] : [];
-  return [...root.querySelectorAll('input[type="file"]')];
+function isFileInput(el) {
+  return el instanceof HTMLInputElement && el.type === "file";
+}
+
+/** Whether `files` (an input's FileList) holds exactly the files in `checked`. */
+function sameFiles(checked, files) {
+  const now = files ?? [];
+  return checked !== null && checked.length === now.length && checked.every((f, i) => f === now[i]);
 }
 
 /**
@@ -230,23 +239,44 @@ export function guard(target, opts = {}) {
   }
   checkerPromise.catch(() => {}); // reported per input when files are picked
 
-  const states = new Map(); // input -> { generation, status }
+  // input -> { generation, status, files (the File objects checked last), done (that check) }
+  const states = new Map();
   let pendingSubmit = null; // { form, submitter } waiting for checks to finish
   let disposed = false;
+
+  function stateOf(input) {
+    if (!states.has(input)) states.set(input, { generation: 0, status: null, files: null, done: null });
+    return states.get(input);
+  }
+
+  /**
+   * The inputs guarded: the input, or each file input of the form's
+   * `elements`, which counts inputs outside the form that name it with
+   * `form="…"` and leaves out those inside that name another form: the
+   * ones whose files the form submits. Read afresh each time, so inputs
+   * added later are guarded too.
+   */
+  function guardedInputs() {
+    return root instanceof HTMLFormElement ? [...root.elements].filter(isFileInput) : [root];
+  }
+
+  function isGuarded(el) {
+    return isFileInput(el) && (root instanceof HTMLFormElement ? el.form === root : el === root);
+  }
+
+  function inputsOfForm(form) {
+    return (root instanceof HTMLFormElement ? form === root : root.form === form) ? guardedInputs() : [];
+  }
 
   function setStatus(input, status, validity) {
     if (status === null) input.removeAttribute("data-prescan");
     else input.setAttribute("data-prescan", status);
     input.setCustomValidity(validity ?? "");
-    states.get(input).status = status;
+    stateOf(input).status = status;
   }
 
   function dispatch(input, type, detail) {
     input.dispatchEvent(new CustomEvent(type, { detail, bubbles: true }));
-  }
-
-  function inputsOfForm(form) {
-    return root instanceof HTMLFormElement ? fileInputsOf(root) : root.form === form ? [root] : [];
   }
 
   function anyPending(form) {
@@ -257,31 +287,44 @@ export function guard(target, opts = {}) {
     return inputsOfForm(form).some((i) => i.validationMessage && states.get(i)?.status);
   }
 
-  async function onChange(event) {
-    const input = event.target;
-    if (!(input instanceof HTMLInputElement) || input.type !== "file") return;
-    if (root instanceof HTMLInputElement && input !== root) return;
-    if (!states.has(input)) states.set(input, { generation: 0, status: null });
-    const state = states.get(input);
+  /**
+   * Checks the input's files as they are now, superseding a check of
+   * earlier ones. Marks the input "checking" at once (so a submission is
+   * held), and returns a promise of the status it ends with.
+   */
+  function start(input) {
+    const state = stateOf(input);
     const generation = ++state.generation;
     const files = [...(input.files ?? [])];
+    state.files = files;
     if (files.length === 0) {
       setStatus(input, null);
-      return;
+      state.done = Promise.resolve(null);
+    } else {
+      setStatus(input, "checking");
+      state.done = run(input, state, generation, files);
     }
-    setStatus(input, "checking");
+    return state.done;
+  }
+
+  async function run(input, state, generation, files) {
+    const superseded = () => disposed || generation !== state.generation;
+    // Started from a change listener that runs before the page's own (it
+    // captures, on window): the verdict events wait until that change event
+    // has reached every listener, so a page sees its change first.
+    await new Promise((resolve) => setTimeout(resolve, 0));
     let checker;
     try {
       checker = await checkerPromise;
     } catch (e) {
-      if (generation !== state.generation || disposed) return;
+      if (superseded()) return disposed ? null : state.done;
       dispatch(input, "prescan:error", { code: e.code ?? "list_error", message: e.message, files: files.map(fileInfo) });
       setStatus(input, "error", onListError === "block" ? listErrorMessage : "");
       finished(input);
-      return;
+      return state.status;
     }
     const results = await Promise.allSettled(files.map((f) => checker.checkFile(f)));
-    if (generation !== state.generation || disposed) return;
+    if (superseded()) return disposed ? null : state.done;
     let match = false;
     let undecodable = false;
     let failure = false;
@@ -291,18 +334,23 @@ export function guard(target, opts = {}) {
         dispatch(input, "prescan:error", { code: r.reason?.code ?? "check_failed", message: String(r.reason?.message ?? r.reason), files: [fileInfo(files[i])] });
         return;
       }
+      // One detail for both events: the copy of the matches is made once.
       const detail = eventDetail(r.value, files[i]);
       dispatch(input, "prescan:verdict", detail);
       if (r.value.matched) {
         match = true;
-        dispatch(input, "prescan:match", eventDetail(r.value, files[i]));
+        dispatch(input, "prescan:match", detail);
       } else if (r.value.decodeError) {
         undecodable = true;
       }
     });
     if (match) {
       setStatus(input, "match", message);
-      if (clearOnMatch) input.value = "";
+      if (clearOnMatch) {
+        input.value = "";
+        // Still blocked until a file is picked again, as when it was there.
+        state.files = [...(input.files ?? [])];
+      }
       if (input.isConnected) input.reportValidity();
     } else if (failure) {
       setStatus(input, "error", onListError === "block" ? listErrorMessage : "");
@@ -312,10 +360,11 @@ export function guard(target, opts = {}) {
       setStatus(input, "clear");
     }
     finished(input);
+    return state.status;
   }
 
-  function fileInfo(f) {
-    return { name: f.name, size: f.size, type: f.type };
+  function onChange(event) {
+    if (isGuarded(event.target)) start(event.target);
   }
 
   function finished(input) {
@@ -329,12 +378,17 @@ export function guard(target, opts = {}) {
     }
   }
 
-  // Captured on window, so it runs before the page's own submit handlers,
-  // which are stopped too when the submission is held or blocked.
+  // Captured (on window, below), so it runs before the page's own submit
+  // handlers, which are stopped too when the submission is held or blocked.
   function onSubmit(event) {
     const form = event.target;
     if (!(form instanceof HTMLFormElement)) return;
-    if (root instanceof HTMLFormElement ? form !== root : root.form !== form) return;
+    const inputs = inputsOfForm(form);
+    if (inputs.length === 0) return;
+    // Files that no check has seen (set from script, `input.files = …`,
+    // which fires no change event; or an input added with files) are
+    // checked now, and the submission waits for them.
+    for (const input of inputs) if (!sameFiles(stateOf(input).files, input.files)) start(input);
     if (anyPending(form)) {
       event.preventDefault();
       event.stopImmediatePropagation();
@@ -345,22 +399,54 @@ export function guard(target, opts = {}) {
     }
   }
 
-  root.addEventListener("change", onChange);
-  window.addEventListener("submit", onSubmit, true);
-  for (const input of fileInputsOf(root)) {
-    states.set(input, { generation: 0, status: null });
+  // A submission is validated before its submit event: an input still
+  // blocked for files it no longer holds (replaced from script) makes it
+  // fail there. That one stays refused; the new files are checked now, so
+  // the next can go, and the old message is not shown for them.
+  function onInvalid(event) {
+    const input = event.target;
+    if (!isGuarded(input) || sameFiles(stateOf(input).files, input.files)) return;
+    event.preventDefault();
+    start(input);
+  }
+
+  /** The status a check of `input` (every guarded input when omitted) ends with. */
+  function check(input) {
+    if (disposed) return Promise.reject(prescanError("closed", "the guard is disposed"));
+    if (input === undefined) return Promise.all(guardedInputs().map(checkOne));
+    if (!isGuarded(input)) return Promise.reject(prescanError("bad_argument", "check() needs a file input this guard covers"));
+    return checkOne(input);
+  }
+
+  function checkOne(input) {
+    const state = stateOf(input);
+    // The same files as the last check (or the one running): its outcome.
+    return state.done && sameFiles(state.files, input.files) ? state.done : start(input);
+  }
+
+  // Captured on window: a change that a page's listener stops from
+  // propagating is still seen, wherever the input is in the document. In a
+  // shadow tree, on its root: change and submit events do not leave it.
+  const node = root.getRootNode();
+  const scope = node instanceof ShadowRoot ? node : window;
+  scope.addEventListener("change", onChange, true);
+  scope.addEventListener("submit", onSubmit, true);
+  scope.addEventListener("invalid", onInvalid, true);
+  for (const input of guardedInputs()) {
     // Files picked before guard() ran are checked now.
-    if (input.files?.length) onChange({ target: input });
+    if (input.files?.length) start(input);
   }
 
   return {
     /** Resolves to the checker (or rejects with the list error). */
     checker: checkerPromise,
+    check,
     dispose() {
       if (disposed) return;
       disposed = true;
-      root.removeEventListener("change", onChange);
-      window.removeEventListener("submit", onSubmit, true);
+      scope.removeEventListener("change", onChange, true);
+      scope.removeEventListener("submit", onSubmit, true);
+      scope.removeEventListener("invalid", onInvalid, true);
       for (const input of states.keys()) {
         input.removeAttribute("data-prescan");
         input.setCustomValidity("");
