@@ -7,15 +7,15 @@
 //        { type: "check", id, bytes: ArrayBuffer, decode: "wasm"|"browser"|"auto" }
 //        { type: "check", id, rgba: ArrayBuffer, width, height }
 //   out: { type: "progress", stage: "loading-module"|"verifying"|"indexing" }
-//        { type: "ready", info }            { type: "error", error: { code, message } }
+//        { type: "ready", info, limits }    { type: "error", error: { code, message } }
 //        { type: "verdict", id, verdict }   { type: "error", id, error: { code, message } }
+// `limits` is checker.decodeLimits(): { maxWidth, maxHeight, maxPixels, maxFileBytes }.
 
 import init, { Checker, exifOrientation } from "./pkg/prescan.js";
 
 let checker = null;
 let wasmReady = null;
-// Decode limits for the browser path, as the Wasm decoder's defaults.
-let limits = { maxWidth: 32768, maxHeight: 32768, maxPixels: 64 * 1024 * 1024 };
+let limits = null; // checker.decodeLimits(): the browser path applies the Wasm decoder's limits
 
 function errorOf(e, fallbackCode = "internal") {
   if (e && typeof e === "object") {
@@ -46,8 +46,8 @@ async function load({ list, publicKeys, options }) {
     await Promise.resolve();
     postMessage({ type: "progress", stage: "indexing" });
     checker = new Checker(bytes, publicKeys, options ?? {});
-    for (const k of Object.keys(limits)) if (typeof options?.[k] === "number") limits[k] = options[k];
-    postMessage({ type: "ready", info: plain(checker.listInfo()) });
+    limits = plain(checker.decodeLimits());
+    postMessage({ type: "ready", info: plain(checker.listInfo()), limits });
   } catch (e) {
     postMessage({ type: "error", error: errorOf(e, "list_error") });
   }
@@ -80,12 +80,19 @@ const bitmapOptions = { imageOrientation: "none", colorSpaceConversion: "none", 
 
 /** Decodes with the browser; returns stored-orientation RGBA. */
 async function browserDecode(bytes) {
+  // The size the header declares, against the limits before the browser
+  // allocates a bitmap that size: throws limit_exceeded. Null for a format
+  // whose header the Wasm side does not read; then only the decoded size
+  // is checked, below.
+  checker.imageInfo(bytes);
   const orientation = exifOrientation(bytes) ?? 1;
   const bmp = await createImageBitmap(new Blob([bytes]), bitmapOptions);
   let width = bmp.width;
   let height = bmp.height;
   let rgba;
   try {
+    // Either way round: the limits apply to the image as stored, and the
+    // browser may have turned it by its EXIF orientation.
     if (Math.max(width, height) > Math.max(limits.maxWidth, limits.maxHeight) ||
         Math.min(width, height) > Math.min(limits.maxWidth, limits.maxHeight) || width * height > limits.maxPixels) {
       throw Object.assign(new Error(`image is ${width}x${height}, over the decoding limits`), { code: "limit_exceeded" });
@@ -137,45 +144,32 @@ export function unorient(rgba, dw, dh, orientation) {
 
 // --- Checks ------------------------------------------------------------------
 
-async function checkViaBrowser(bytes) {
-  const { rgba, width, height } = await browserDecode(bytes);
-  // The file's bytes go along so that its digests are checked too.
-  return plain(checker.checkRgba(rgba, width, height, bytes));
-}
-
-/** A verdict for a file neither decoder could read. */
-function withDecodeError(verdict, code, message) {
-  return { ...verdict, decodeError: { code, message } };
+/**
+ * Checks the pixels the browser decodes, and the file's digests with them.
+ * When the browser cannot decode the file, the digests are checked alone:
+ * `digestVerdict`, when given, is a verdict that already checked them (the
+ * Wasm decoder's, in "auto"); its decodeError stays unless the browser's
+ * error has a code of its own (limit_exceeded).
+ */
+async function checkViaBrowser(bytes, digestVerdict = null) {
+  try {
+    const { rgba, width, height } = await browserDecode(bytes);
+    return { ...plain(checker.checkRgba(rgba, width, height, bytes)), decodedBy: "browser" };
+  } catch (e) {
+    // createImageBitmap rejects with a DOMException, whose `code` is a number.
+    const error = errorOf(e, "browser_decode_failed");
+    const own = typeof e?.code === "string";
+    const verdict = digestVerdict ?? plain(checker.checkDigests(bytes));
+    return { ...verdict, decodeError: own || !digestVerdict ? error : verdict.decodeError, decodedBy: null };
+  }
 }
 
 async function checkBytes(bytes, decode) {
-  if (decode === "browser") {
-    try {
-      return { ...(await checkViaBrowser(bytes)), decodedBy: "browser" };
-    } catch (e) {
-      return withDecodeError(emptyVerdict(), e?.code ?? "browser_decode_failed", String(e?.message ?? e));
-    }
-  }
+  if (decode === "browser") return checkViaBrowser(bytes);
   const verdict = plain(checker.checkBytes(bytes));
-  if (decode === "auto" && verdict.decodeError?.code === "unsupported_format") {
-    // AVIF, HEIC, ...: let the browser decode the pixels; that check
-    // covers the digests again.
-    try {
-      return { ...(await checkViaBrowser(bytes)), decodedBy: "browser" };
-    } catch (e) {
-      // Keep the digests' verdict; say why the pixels were not checked.
-      const decodeError = e?.code === "limit_exceeded" ? { code: e.code, message: e.message } : verdict.decodeError;
-      return { ...verdict, decodeError, decodedBy: null };
-    }
-  }
+  // AVIF, HEIC, ...: let the browser decode the pixels.
+  if (decode === "auto" && verdict.decodeError?.code === "unsupported_format") return checkViaBrowser(bytes, verdict);
   return { ...verdict, decodedBy: verdict.decodeError ? null : "wasm" };
-}
-
-function emptyVerdict() {
-  return {
-    matched: false, matches: [], pdq: null, pdqQuality: null, pdqDihedral: null,
-    pdqSkippedLowQuality: false, decodeError: null, elapsedMs: null, decodedBy: null,
-  };
 }
 
 async function check(msg) {

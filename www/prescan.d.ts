@@ -30,9 +30,31 @@ export interface CheckerOptions {
   pdqNearest?: boolean;
   maxListBytes?: number;
   maxEntries?: number;
+  /** Decoding limits, for the Wasm decoder and the browser's alike. */
   maxWidth?: number;
   maxHeight?: number;
   maxPixels?: number;
+  /**
+   * The largest file checked, in bytes; default 256 MiB. `checkFile` and
+   * `checkBytes` refuse a larger one without reading it: a verdict with
+   * `decodeError.code` "limit_exceeded" and nothing checked.
+   */
+  maxFileBytes?: number;
+}
+
+/** What the Wasm `Checker`'s `decodeLimits()` returns: the effective limits. */
+export interface DecodeLimits {
+  maxWidth: number;
+  maxHeight: number;
+  maxPixels: number;
+  maxFileBytes: number;
+}
+
+/** What the Wasm `Checker`'s `imageInfo(bytes)` returns: read from the file's header, no pixels decoded. */
+export interface ImageInfo {
+  format: string;
+  width: number;
+  height: number;
 }
 
 export interface Match {
@@ -49,7 +71,10 @@ export interface Match {
 }
 
 export interface DecodeError {
-  /** "unsupported_format", "decode_failed", "limit_exceeded", "empty_image", "browser_decode_failed", ... */
+  /**
+   * "unsupported_format", "decode_failed", "limit_exceeded" (the image's size, or the
+   * file's: over `maxFileBytes`), "empty_image", "browser_decode_failed", ...
+   */
   code: string;
   message: string;
 }
@@ -57,8 +82,10 @@ export interface DecodeError {
 /** The outcome of one check. Hashes and matches only: never pixels or bytes. */
 export interface Verdict {
   matched: boolean;
-  /** Every match, PDQ first, then by signal type, distance and entry. */
+  /** Every match, PDQ first, then by signal type, distance and entry; the nearest 100 at most. */
   matches: Match[];
+  /** How many matches were left out of `matches`, past the first 100. */
+  matchesTruncated: number;
   /** 64 hex digits, most significant first; null when the image did not decode. */
   pdq: string | null;
   pdqQuality: number | null;
@@ -72,6 +99,12 @@ export interface Verdict {
    * without the option, a PDQ section or a matchable PDQ.
    */
   pdqNearest: { distance: number; threshold: number; variant: Dihedral } | null;
+  /**
+   * The perceptual hashes were computed but not matched: the image is too
+   * flat to carry information (its PDQ quality is below the floor, or a hash
+   * lies within its threshold of a constant hash).
+   */
+  perceptualSkipped: boolean;
   /** Digests of the file bytes (absent for pixel checks). */
   md5?: string;
   sha1?: string;
@@ -135,6 +168,8 @@ export interface ListInfo {
   expires: number | null;
   keyId: string;
   entries: number;
+  /** Entries repeating the hash of an earlier entry of their section (each still matches). */
+  duplicates: number;
   sections: ListSectionInfo[];
 }
 
@@ -143,7 +178,8 @@ export interface PrescanError extends Error {
   /**
    * List errors: "list_bad_signature", "list_unknown_key", "list_expired", "list_rollback",
    * "list_truncated", "list_bad_magic", "list_bad_version", "list_malformed", "list_too_large",
-   * "list_fetch_failed"; others: "bad_argument", "bad_key", "worker_failed", "closed", ...
+   * "list_fetch_failed"; others: "bad_argument", "bad_key", "limit_exceeded", "worker_failed",
+   * "closed", ...
    */
   code: string;
 }
@@ -169,8 +205,9 @@ export interface CheckerInit {
   options?: CheckerOptions;
   /**
    * "wasm": decode in Wasm (JPEG, PNG, GIF, WebP, BMP; EXIF orientation not applied).
-   * "browser": decode with createImageBitmap (pixel hashes only; digests are not checked).
+   * "browser": decode with createImageBitmap (EXIF orientation undone).
    * "auto" (default): Wasm, then the browser for formats Wasm cannot read (AVIF, HEIC...).
+   * In every mode the file's digests are checked, alone when no decoder can read it.
    */
   decode?: DecodeMode;
   onProgress?: (progress: Progress) => void;
@@ -183,6 +220,10 @@ export interface PrescanChecker {
   readonly listInfo: ListInfo;
   /** The default decoder for checkFile and checkBytes; settable. */
   decode: DecodeMode;
+  /**
+   * A file over `maxFileBytes` is not read: its verdict has `decodeError.code`
+   * "limit_exceeded" and nothing checked (so is checkBytes's).
+   */
   checkFile(file: Blob, options?: { decode?: DecodeMode }): Promise<CheckResult>;
   /** The bytes are copied; the caller's array stays usable. */
   checkBytes(bytes: Uint8Array | ArrayBuffer, options?: { decode?: DecodeMode }): Promise<CheckResult>;
@@ -203,7 +244,11 @@ export interface GuardOptions {
   checker?: PrescanChecker | Promise<PrescanChecker>;
   /** Options for a checker the guard creates (and closes on dispose). */
   checkerOptions?: CheckerInit;
-  /** A file that cannot be decoded: "block" (default) or "allow". */
+  /**
+   * A file that cannot be decoded (or is over `maxFileBytes`), and so was
+   * checked by its digests only, or not at all: "block" (default) or
+   * "allow". A file whose digests matched is blocked either way.
+   */
   onUndecodable?: "block" | "allow";
   /** The list could not be loaded, or a check failed: "block" (default) or "allow". */
   onListError?: "block" | "allow";

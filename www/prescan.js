@@ -43,11 +43,6 @@ async function listBuffer(list, onProgress) {
   throw prescanError("bad_argument", "list must be a URL string, URL, ArrayBuffer or Uint8Array");
 }
 
-/**
- * Loads and verifies a signed list in a Web Worker.
- * @param {import("./prescan").CheckerInit} init
- * @returns {Promise<import("./prescan").PrescanChecker>}
- */
 const DECODE_MODES = ["wasm", "browser", "auto"];
 
 function decodeMode(mode) {
@@ -57,6 +52,21 @@ function decodeMode(mode) {
   return mode;
 }
 
+/** A verdict for a file refused unread: over `maxFileBytes`. */
+function tooLargeVerdict(size, max) {
+  return {
+    matched: false, matches: [], matchesTruncated: 0, pdq: null, pdqQuality: null, pdqDihedral: null,
+    pdqSkippedLowQuality: false, pdqNearest: null, perceptualSkipped: false,
+    decodeError: { code: "limit_exceeded", message: `file of ${size} bytes exceeds the limit of ${max}` },
+    elapsedMs: null, decodedBy: null, totalMs: 0,
+  };
+}
+
+/**
+ * Loads and verifies a signed list in a Web Worker.
+ * @param {import("./prescan").CheckerInit} init
+ * @returns {Promise<import("./prescan").PrescanChecker>}
+ */
 export async function createChecker({ list, publicKeys, options = {}, decode = "auto", onProgress, workerUrl } = {}) {
   decode = decodeMode(decode);
   if (!Array.isArray(publicKeys) || publicKeys.length === 0) {
@@ -73,6 +83,7 @@ export async function createChecker({ list, publicKeys, options = {}, decode = "
   let nextId = 1;
   let closed = false;
   let info = null;
+  let limits = null; // the Wasm checker's effective decodeLimits()
   let failed = null;
 
   let settleLoad;
@@ -90,6 +101,7 @@ export async function createChecker({ list, publicKeys, options = {}, decode = "
       onProgress?.({ stage: data.stage });
     } else if (data.type === "ready") {
       info = data.info;
+      limits = data.limits;
       onProgress?.({ stage: "ready" });
       settleLoad.resolve();
     } else if (data.type === "verdict" || data.type === "error") {
@@ -139,12 +151,21 @@ export async function createChecker({ list, publicKeys, options = {}, decode = "
     });
   }
 
+  /** Null, or the verdict for a file over maxFileBytes, which is not read at all. */
+  function refusedBySize(size) {
+    if (closed || failed || !(size > limits.maxFileBytes)) return null;
+    return Promise.resolve(tooLargeVerdict(size, limits.maxFileBytes));
+  }
+
   /** Checks file bytes (copied; the caller's array stays usable). */
   function checkBytes(bytes, opts = {}) {
+    const mode = decodeMode(opts.decode ?? decode);
+    const refused = refusedBySize(bytes.byteLength);
+    if (refused) return refused;
     const copy = ArrayBuffer.isView(bytes)
       ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength).slice().buffer
       : bytes.slice(0);
-    return request({ type: "check", bytes: copy, decode: decodeMode(opts.decode ?? decode) }, [copy]);
+    return request({ type: "check", bytes: copy, decode: mode }, [copy]);
   }
 
   return {
@@ -159,8 +180,11 @@ export async function createChecker({ list, publicKeys, options = {}, decode = "
       decode = decodeMode(mode);
     },
     async checkFile(blob, opts = {}) {
+      const mode = decodeMode(opts.decode ?? decode);
+      const refused = refusedBySize(blob.size);
+      if (refused) return refused;
       const bytes = await blob.arrayBuffer();
-      return request({ type: "check", bytes, decode: decodeMode(opts.decode ?? decode) }, [bytes]);
+      return request({ type: "check", bytes, decode: mode }, [bytes]);
     },
     checkBytes,
     checkRgba(rgba, width, height) {
