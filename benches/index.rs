@@ -44,7 +44,7 @@ use std::time::{Duration, Instant};
 use criterion::{BenchmarkId, Criterion};
 use prescan::check::{CheckOptions, Checker};
 use prescan::hash::pdq::PdqHash;
-use prescan::index::{PdqIndex, pdq_linear_scan};
+use prescan::index::{HashStore, PdqIndex, pdq_linear_scan};
 use prescan::list::format::{ListBuilder, LoadOptions, SignedList};
 use prescan::list::keys::SecretKey;
 use prescan::list::{Entry, SignalType};
@@ -342,7 +342,51 @@ fn main() {
             l.checker_bytes as f64 / r.size.max(1) as f64,
         );
     }
+    crowded(if test_mode { 20_000 } else { 1_000_000 });
     if let Some(mib) = peak_rss_mib() {
         println!("peak resident memory of the run: {mib:.0} MiB");
+    }
+}
+
+/// A list built to be slow (issue 9, item 18): every entry shares chunks 0
+/// to 7 (128 bits) with one image and is random elsewhere (about 64 bits
+/// away: no match). Each of the image's queries finds the whole list in 8
+/// tables, spends its candidate budget and scans; the index keeps the
+/// hashes of such a list, and the same list indexed without them
+/// (`with_tables`) scans by putting them back together.
+fn crowded(size: usize) {
+    let mut rng = Rng(18);
+    let base = rng.hash();
+    let head = base.to_bytes();
+    let mut bytes = Vec::with_capacity(size * 32);
+    for _ in 0..size {
+        bytes.extend_from_slice(&head[..16]);
+        bytes.extend_from_slice(&rng.hash().to_bytes()[16..]);
+    }
+    let variants = [base; 8];
+    println!(
+        "\nA crowded list of {size} (all share 128 bits with the query): query_dihedral at {MAX_DISTANCE}, 5 runs"
+    );
+    for (name, index) in [
+        ("PdqIndex::over (keeps the hashes)", PdqIndex::over(HashStore::owned(bytes.clone()).unwrap()).unwrap()),
+        ("PdqIndex::with_tables (without them)", PdqIndex::with_tables(HashStore::owned(bytes).unwrap()).unwrap()),
+    ] {
+        let mut times: Vec<Duration> = (0..5)
+            .map(|_| {
+                let start = Instant::now();
+                assert!(index.query_dihedral(&variants, MAX_DISTANCE).is_empty());
+                start.elapsed()
+            })
+            .collect();
+        times.sort();
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        println!(
+            "{name:>38}: largest bucket {}, holds hashes {}, median {:.1} ms (min {:.1}, max {:.1})",
+            index.largest_bucket(),
+            index.holds_hashes(),
+            ms(times[2]),
+            ms(times[0]),
+            ms(times[4])
+        );
     }
 }

@@ -105,12 +105,20 @@ pub const MAX_INDEXED_DISTANCE: u32 = (2 * MAX_PROBE_RADIUS + 2) * PAIRS as u32 
 /// directory ([`PdqIndex`]'s `samples`): a query finds the bucket that
 /// holds a position from the sample before it, a few buckets on at most.
 const SAMPLE_EVERY: usize = 64;
-/// A query that has checked this many times as many candidates as the list
-/// has entries stops and scans the list instead: the bound on a list
-/// crowded into a few buckets (many entries sharing chunks), where every
-/// bucket read would hold much of the list. (A random list of a million
-/// has about 300 candidates checked a dihedral query.)
-const SCAN_ABOVE_CANDIDATES: usize = 4;
+/// A query that has checked one candidate for every this many entries of
+/// the list stops and scans the list instead: the bound on a list crowded
+/// into a few buckets (many entries sharing chunks), where every bucket
+/// read would hold much of the list. A random list of a million has about
+/// 300 candidates checked a dihedral query, a thousandth of the 250,000
+/// this allows; walking those costs about as much as the scan.
+const SCAN_ABOVE_ENTRIES_PER_CANDIDATE: usize = 4;
+/// An index whose largest bucket holds more entries than this keeps the
+/// list's hashes (see [`PdqIndex::over`]): its queries may end in a scan,
+/// which reads held hashes in milliseconds but takes about a second to put
+/// them back together from the tables. A random list of 32 Mi entries (the
+/// most a list may hold) has about 500 in a bucket; a list with thousands
+/// in one was built with many entries sharing chunks.
+const CROWDED_BUCKET: u32 = 1 << 12;
 /// Lists shorter than this are scanned, not indexed: the tables' offsets
 /// alone take 4 MiB, 256 bytes an entry at 16,384 entries, while a scan of
 /// that many (all eight variants) takes about 0.25 ms, a small part of
@@ -432,7 +440,9 @@ impl PdqIndex {
     /// Indexes `hashes`. A list of fewer than [`SCAN_BELOW`] entries gets no
     /// tables and keeps `hashes` (shared, not copied) to scan them; a longer
     /// one gets the tables, which hold the hashes in another form, and lets
-    /// `hashes` go.
+    /// `hashes` go — unless a bucket holds more than [`CROWDED_BUCKET`]
+    /// entries: a list built with many entries sharing chunks, whose
+    /// queries may end in a scan, keeps them so that the scan is quick.
     ///
     /// # Errors
     /// [`Error::ListTooLarge`] for more than `u32::MAX` hashes.
@@ -440,7 +450,23 @@ impl PdqIndex {
         if hashes.len() < SCAN_BELOW {
             return Ok(PdqIndex::scanned(hashes));
         }
-        PdqIndex::with_tables(hashes)
+        // The store is an `Arc`: the clone shares the bytes.
+        let mut index = PdqIndex::with_tables(hashes.clone())?;
+        if index.largest_bucket() > CROWDED_BUCKET {
+            index.hashes = Some(hashes);
+        }
+        Ok(index)
+    }
+
+    /// The most entries any bucket of any table holds (0 without tables).
+    pub fn largest_bucket(&self) -> u32 {
+        self.offsets
+            .chunks_exact(OFFSETS_PER_TABLE)
+            .flat_map(|table| {
+                table.windows(2).map(|w| w.last().copied().unwrap_or(0) - w.first().copied().unwrap_or(0))
+            })
+            .max()
+            .unwrap_or(0)
     }
 
     /// As [`PdqIndex::over`], but an index with tables keeps `hashes` too
@@ -756,7 +782,7 @@ impl PdqIndex {
             }
         }
         let mut hits = Vec::new();
-        let mut budget = self.len.saturating_mul(SCAN_ABOVE_CANDIDATES);
+        let mut budget = (self.len / SCAN_ABOVE_ENTRIES_PER_CANDIDATE).max(1);
         for probe in &probes {
             if budget == 0 {
                 return self.scan(queries, max_distance);
@@ -771,7 +797,12 @@ impl PdqIndex {
             let chunk_distance = probe.mask.count_ones();
             let limit = pair_radius.saturating_sub(chunk_distance);
             let verify = |at: usize, pair_distance: u32, hits: &mut Vec<(u32, u32, u8)>, budget: &mut usize| {
-                *budget = budget.saturating_sub(1);
+                // Spent: the rest of this bucket is only filtered (cheap),
+                // and the query ends in a scan.
+                if *budget == 0 {
+                    return;
+                }
+                *budget -= 1;
                 if let Some((entry, distance)) = self.walk(even_k / 2, at, pair_distance, q, max_distance) {
                     hits.push((entry, distance, probe.variant));
                 }

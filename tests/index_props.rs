@@ -552,11 +552,18 @@ fn a_list_crowded_into_a_few_buckets_gives_the_same_answers() {
     let hashes: Vec<PdqHash> = (0..SCAN_BELOW + 100).map(|i| flip(&mut rng, &base, (i % 4) as u32)).collect();
     let index = PdqIndex::new(hashes.clone()).unwrap();
     assert!(index.has_tables());
+    assert!(index.largest_bucket() > 4096);
+    assert!(index.holds_hashes(), "a crowded list keeps its hashes, so the scans its queries end in are quick");
+    // The same list without them: its scans put the hashes back together.
+    let bytes: Vec<u8> = hashes.iter().flat_map(PdqHash::to_bytes).collect();
+    let bare = PdqIndex::with_tables(prescan::index::HashStore::owned(bytes).unwrap()).unwrap();
+    assert!(!bare.holds_hashes());
     let near = [flip(&mut rng, &base, 20); 8];
     let far = variants(&mut rng);
     for q in [near, far] {
         for d in [0, 23, 31, 47] {
             assert_eq!(index.query_dihedral(&q, d), naive_dihedral(&hashes, &q, d), "d {d}");
+            assert_eq!(bare.query_dihedral(&q, d), naive_dihedral(&hashes, &q, d), "d {d}, without hashes");
         }
     }
     assert_eq!(index.query_dihedral(&near, 31).len(), hashes.len());

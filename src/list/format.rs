@@ -681,47 +681,59 @@ fn check_threshold(signal: SignalType, threshold: u32) -> std::result::Result<()
 
 /// Refuses entries that repeat an earlier entry's type and hash.
 fn refuse_duplicates(entries: &[Entry]) -> Result<()> {
-    let mut seen: std::collections::HashMap<(SignalType, &[u8]), usize> = std::collections::HashMap::new();
-    let mut index_in_section = [0usize; SignalType::ALL.len()];
-    for e in entries {
-        let slot = SignalType::ALL.iter().position(|s| *s == e.signal).unwrap_or(0);
-        let i = index_in_section.get(slot).copied().unwrap_or(0);
-        if let Some(slot) = index_in_section.get_mut(slot) {
-            *slot += 1;
+    for signal in SignalType::ALL {
+        let section: Vec<&[u8]> = entries.iter().filter(|e| e.signal == signal).map(|e| e.hash.as_slice()).collect();
+        if let Some(&(first, duplicate)) = repeats(section.len(), |i| section.get(i).copied().unwrap_or(&[])).first() {
+            return Err(Error::DuplicateEntry { signal: signal.name(), first, duplicate });
         }
-        if let Some(&first) = seen.get(&(e.signal, e.hash.as_slice())) {
-            return Err(Error::DuplicateEntry { signal: e.signal.name(), first, duplicate: i });
-        }
-        seen.insert((e.signal, e.hash.as_slice()), i);
     }
     Ok(())
 }
 
 /// How many of the `len`-byte hashes in `hashes` repeat an earlier one.
-///
-/// Sorts the hashes' first 8 bytes (with their positions) and compares
-/// whole hashes only within runs of equal prefixes: a million PDQ hashes
-/// take a few tens of milliseconds, small beside verifying and indexing
-/// them.
 fn count_duplicates(hashes: &[u8], len: usize) -> usize {
     if len == 0 {
         return 0;
     }
+    let n = hashes.len() / len;
+    repeats(n, |i| hashes.get(i * len..(i + 1) * len).unwrap_or(&[])).len()
+}
+
+/// `(first, repeat)` for each of the `n` hashes (`hash(i)`) that repeats
+/// an earlier one, in order.
+///
+/// Sorts the hashes' first 8 bytes alone, which random hashes never share:
+/// a million take about 30 ms, small beside verifying and indexing them.
+/// Only the hashes whose prefix repeats are compared whole.
+fn repeats<'a>(n: usize, hash: impl Fn(usize) -> &'a [u8]) -> Vec<(usize, usize)> {
     let prefix = |h: &[u8]| {
         let mut b = [0u8; 8];
         b.iter_mut().zip(h).for_each(|(d, s)| *d = *s);
         u64::from_be_bytes(b)
     };
-    let mut keys: Vec<(u64, usize)> = hashes.chunks_exact(len).enumerate().map(|(i, h)| (prefix(h), i)).collect();
-    keys.sort_unstable();
-    let hash = |i: usize| hashes.get(i * len..(i + 1) * len).unwrap_or(&[]);
-    let mut duplicates = 0;
-    for run in keys.chunk_by(|a, b| a.0 == b.0).filter(|run| run.len() > 1) {
-        let mut whole: Vec<&[u8]> = run.iter().map(|(_, i)| hash(*i)).collect();
-        whole.sort_unstable();
-        duplicates += whole.windows(2).filter(|w| w.first() == w.get(1)).count();
+    let mut prefixes: Vec<u64> = (0..n).map(|i| prefix(hash(i))).collect();
+    prefixes.sort_unstable();
+    let mut shared: Vec<u64> =
+        prefixes.windows(2).filter(|w| w.first() == w.get(1)).filter_map(|w| w.first().copied()).collect();
+    drop(prefixes);
+    if shared.is_empty() {
+        return Vec::new();
     }
-    duplicates
+    shared.dedup();
+    let mut first: std::collections::HashMap<&[u8], usize> = std::collections::HashMap::new();
+    let mut out = Vec::new();
+    for i in 0..n {
+        let h = hash(i);
+        if shared.binary_search(&prefix(h)).is_ok() {
+            match first.entry(h) {
+                std::collections::hash_map::Entry::Occupied(o) => out.push((*o.get(), i)),
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    v.insert(i);
+                }
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]
