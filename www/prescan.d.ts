@@ -28,6 +28,11 @@ export interface CheckerOptions {
    * and audits.
    */
   pdqNearest?: boolean;
+  /**
+   * The largest list accepted, in bytes; default 1 GiB. `createChecker`
+   * applies it to the fetch too: a longer body is refused ("list_too_large")
+   * as soon as its length is known or its bytes go past the limit.
+   */
   maxListBytes?: number;
   maxEntries?: number;
   /** Decoding limits, for the Wasm decoder and the browser's alike. */
@@ -176,10 +181,12 @@ export interface ListInfo {
 /** An Error from prescan, with a machine-readable code. */
 export interface PrescanError extends Error {
   /**
-   * List errors: "list_bad_signature", "list_unknown_key", "list_expired", "list_rollback",
+   * List errors: "list_bad_signature", "list_unknown_key", "list_expired", "list_rollback"
+   * (below `minSequence`, or older than a list the `sequenceStore` has seen),
    * "list_truncated", "list_bad_magic", "list_bad_version", "list_malformed", "list_too_large",
-   * "list_fetch_failed"; others: "bad_argument", "bad_key", "limit_exceeded", "worker_failed",
-   * "closed", ...
+   * "list_fetch_failed", "sequence_store_failed"; others: "bad_argument", "bad_option" (an
+   * unknown option, or a value of the wrong type or out of range: the message names it),
+   * "bad_key", "limit_exceeded", "worker_failed", "closed", ...
    */
   code: string;
 }
@@ -202,6 +209,11 @@ export interface CheckerInit {
   list: Uint8Array | ArrayBuffer | string | URL;
   /** Hex Ed25519 public keys the list may be signed with. */
   publicKeys: string[];
+  /**
+   * Passed to the Wasm checker as they are (it refuses unknown names, with
+   * "bad_option"), `now` rounded down, and `maxListBytes` set to the cap the
+   * fetch applied.
+   */
   options?: CheckerOptions;
   /**
    * "wasm": decode in Wasm (JPEG, PNG, GIF, WebP, BMP; EXIF orientation not applied).
@@ -213,6 +225,20 @@ export interface CheckerInit {
   onProgress?: (progress: Progress) => void;
   /** Where prescan-worker.js is; default: next to prescan.js. */
   workerUrl?: string | URL;
+  /**
+   * Rollback protection: where the highest list sequence seen is kept, by
+   * the list's key id and list id (`prescan:sequence:<keyId>:<listId>`). A
+   * list with a lower sequence is refused ("list_rollback"). Default:
+   * `localStorage` where the page has it; `false`: none.
+   */
+  sequenceStore?: SequenceStore | false;
+}
+
+/** Keeps the highest list sequence seen; either method may return a promise. */
+export interface SequenceStore {
+  /** The sequence stored under `key`, or null. */
+  get(key: string): number | null | Promise<number | null>;
+  set(key: string, value: number): void | Promise<void>;
 }
 
 export interface PrescanChecker {

@@ -8,39 +8,141 @@ function prescanError(code, message) {
   return Object.assign(new Error(message), { code });
 }
 
-async function fetchList(url, onProgress) {
+// The Wasm checker's default for `maxListBytes`; the fetch applies the same
+// cap, and createChecker passes it on, so both refuse the same lists.
+const DEFAULT_MAX_LIST_BYTES = 2 ** 30;
+
+function fetchFailed(why) {
+  return prescanError("list_fetch_failed", `could not fetch the list: ${why}`);
+}
+
+function tooLarge(size, max) {
+  return prescanError("list_too_large", `the list is larger than the limit of ${max} bytes (${size} bytes or more)`);
+}
+
+/**
+ * Fetches the list, never holding more than `maxBytes` of it: a body
+ * declared larger is refused before it is read, and one that turns out
+ * larger (no Content-Length, or a compressed one) stops being read there.
+ */
+async function fetchList(url, onProgress, maxBytes) {
   onProgress?.({ stage: "fetching", loaded: 0, total: null });
   let response;
   try {
     response = await fetch(url, { credentials: "same-origin", cache: "no-cache" });
   } catch (e) {
-    throw prescanError("list_fetch_failed", `could not fetch the list: ${e.message ?? e}`);
+    throw fetchFailed(e.message ?? e);
   }
   if (!response.ok) {
-    throw prescanError("list_fetch_failed", `could not fetch the list: HTTP ${response.status}`);
+    response.body?.cancel().catch(() => {});
+    throw fetchFailed(`HTTP ${response.status}`);
   }
   const length = Number(response.headers.get("content-length"));
   const total = Number.isFinite(length) && length > 0 ? length : null;
-  if (!response.body || !onProgress) return response.arrayBuffer();
+  // A compressed body's Content-Length is not the list's size.
+  const encoding = response.headers.get("content-encoding");
+  if (total !== null && total > maxBytes && (!encoding || encoding === "identity")) {
+    response.body?.cancel().catch(() => {});
+    throw tooLarge(total, maxBytes);
+  }
+  if (!response.body) return new ArrayBuffer(0);
+  const reader = response.body.getReader();
+  const chunks = [];
   let loaded = 0;
-  const counter = new TransformStream({
-    transform(chunk, controller) {
-      loaded += chunk.byteLength;
-      onProgress({ stage: "fetching", loaded, total });
-      controller.enqueue(chunk);
-    },
-  });
-  return new Response(response.body.pipeThrough(counter)).arrayBuffer();
+  for (;;) {
+    let next;
+    try {
+      next = await reader.read();
+    } catch (e) {
+      throw fetchFailed(e.message ?? e);
+    }
+    const { done, value } = next;
+    if (done) break;
+    loaded += value.byteLength;
+    if (loaded > maxBytes) {
+      reader.cancel().catch(() => {});
+      throw tooLarge(loaded, maxBytes);
+    }
+    chunks.push(value);
+    onProgress?.({ stage: "fetching", loaded, total });
+  }
+  const out = new Uint8Array(loaded);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out.buffer;
 }
 
 /** The list as an ArrayBuffer this module owns (safe to transfer). */
-async function listBuffer(list, onProgress) {
-  if (typeof list === "string" || list instanceof URL) return fetchList(list, onProgress);
-  if (list instanceof ArrayBuffer) return list.slice(0);
-  if (ArrayBuffer.isView(list)) {
+async function listBuffer(list, onProgress, maxBytes) {
+  if (typeof list === "string" || list instanceof URL) return fetchList(list, onProgress, maxBytes);
+  if (list instanceof ArrayBuffer || ArrayBuffer.isView(list)) {
+    // Refused before it is copied; the Wasm checker would refuse it too.
+    if (list.byteLength > maxBytes) throw tooLarge(list.byteLength, maxBytes);
+    if (list instanceof ArrayBuffer) return list.slice(0);
     return new Uint8Array(list.buffer, list.byteOffset, list.byteLength).slice().buffer;
   }
   throw prescanError("bad_argument", "list must be a URL string, URL, ArrayBuffer or Uint8Array");
+}
+
+// --- rollback protection -------------------------------------------------------
+
+/** The store of the highest list sequence seen: the host's, localStorage, or none. */
+function sequenceStoreOf(option) {
+  if (option === false) return null;
+  if (option !== undefined && option !== true) {
+    if (typeof option?.get !== "function" || typeof option?.set !== "function") {
+      throw prescanError("bad_argument", "sequenceStore must be false or an object with get(key) and set(key, value)");
+    }
+    return option;
+  }
+  let storage = null;
+  try {
+    storage = globalThis.localStorage ?? null;
+  } catch {
+    // Storage turned off (sandboxed frames, some privacy settings): the
+    // page gets no rollback protection, as with `sequenceStore: false`.
+  }
+  if (!storage) return null;
+  return {
+    get: (key) => storage.getItem(key),
+    set: (key, value) => {
+      try {
+        storage.setItem(key, String(value));
+      } catch {
+        // Storage full: the sequence stored before still protects.
+      }
+    },
+  };
+}
+
+/**
+ * Refuses a list older than the newest one this store has seen from the
+ * same key and list id, then remembers this one. `info` comes from the
+ * worker after the signature verified, so its sequence is the signed one.
+ */
+async function checkSequence(store, info) {
+  const key = `prescan:sequence:${info.keyId}:${info.id}`;
+  let seen;
+  try {
+    seen = await store.get(key);
+  } catch (e) {
+    throw prescanError("sequence_store_failed", `could not read the list sequence seen before: ${e?.message ?? e}`);
+  }
+  seen = seen === null || seen === undefined || seen === "" ? null : Number(seen);
+  if (!Number.isFinite(seen)) seen = null; // unreadable: as if none was stored
+  if (seen !== null && info.sequence < seen) {
+    throw prescanError("list_rollback",
+      `list "${info.id}" has sequence ${info.sequence}, lower than ${seen}, the highest seen before: an older list (rollback)`);
+  }
+  if (seen !== null && info.sequence === seen) return;
+  try {
+    await store.set(key, info.sequence);
+  } catch (e) {
+    throw prescanError("sequence_store_failed", `could not store the list sequence: ${e?.message ?? e}`);
+  }
 }
 
 const DECODE_MODES = ["wasm", "browser", "auto"];
@@ -67,12 +169,20 @@ function tooLargeVerdict(size, max) {
  * @param {import("./prescan").CheckerInit} init
  * @returns {Promise<import("./prescan").PrescanChecker>}
  */
-export async function createChecker({ list, publicKeys, options = {}, decode = "auto", onProgress, workerUrl } = {}) {
+export async function createChecker({
+  list, publicKeys, options = {}, decode = "auto", onProgress, workerUrl, sequenceStore,
+} = {}) {
   decode = decodeMode(decode);
   if (!Array.isArray(publicKeys) || publicKeys.length === 0) {
     throw prescanError("bad_argument", "publicKeys must be a non-empty array of hex strings");
   }
-  const buffer = await listBuffer(list, onProgress);
+  const store = sequenceStoreOf(sequenceStore);
+  const maxListBytes = options?.maxListBytes ?? DEFAULT_MAX_LIST_BYTES;
+  if (typeof maxListBytes !== "number" || !(maxListBytes >= 0)) {
+    // Checked here too: the list is fetched before the Wasm checker sees the options.
+    throw prescanError("bad_option", `option maxListBytes must be a whole number >= 0, got ${String(maxListBytes)}`);
+  }
+  const buffer = await listBuffer(list, onProgress, maxListBytes);
   // `new Worker(new URL("./…", import.meta.url), …)` written out in full:
   // bundlers (Vite, webpack 5, Parcel) recognise exactly this form and
   // bundle the worker with the Wasm module it imports.
@@ -102,7 +212,6 @@ export async function createChecker({ list, publicKeys, options = {}, decode = "
     } else if (data.type === "ready") {
       info = data.info;
       limits = data.limits;
-      onProgress?.({ stage: "ready" });
       settleLoad.resolve();
     } else if (data.type === "verdict" || data.type === "error") {
       if (data.id === undefined) {
@@ -126,7 +235,9 @@ export async function createChecker({ list, publicKeys, options = {}, decode = "
   };
   worker.onmessageerror = () => fail(prescanError("worker_failed", "a worker message could not be read"));
 
-  const checkerOptions = { ...options };
+  // The host's options and no other key (the Wasm checker refuses unknown
+  // ones), with the list cap the fetch applied.
+  const checkerOptions = { ...options, maxListBytes };
   // The bindings take whole Unix seconds; Date.now() / 1000 is not.
   if (typeof checkerOptions.now === "number") checkerOptions.now = Math.floor(checkerOptions.now);
   worker.postMessage({ type: "load", list: buffer, publicKeys: [...publicKeys], options: checkerOptions }, [buffer]);
@@ -136,6 +247,16 @@ export async function createChecker({ list, publicKeys, options = {}, decode = "
     worker.terminate();
     throw e;
   }
+  if (store) {
+    try {
+      await checkSequence(store, info);
+    } catch (e) {
+      worker.terminate();
+      onProgress?.({ stage: "error", error: e });
+      throw e;
+    }
+  }
+  onProgress?.({ stage: "ready" });
 
   function request(message, transfer) {
     if (closed) return Promise.reject(prescanError("closed", "the checker is closed"));
