@@ -720,19 +720,18 @@ fn repeats<'a>(n: usize, hash: impl Fn(usize) -> &'a [u8]) -> Vec<(usize, usize)
         return Vec::new();
     }
     shared.dedup();
-    let mut first: std::collections::HashMap<&[u8], usize> = std::collections::HashMap::new();
-    let mut out = Vec::new();
-    for i in 0..n {
-        let h = hash(i);
-        if shared.binary_search(&prefix(h)).is_ok() {
-            match first.entry(h) {
-                std::collections::hash_map::Entry::Occupied(o) => out.push((*o.get(), i)),
-                std::collections::hash_map::Entry::Vacant(v) => {
-                    v.insert(i);
-                }
-            }
+    // Rare (a list that repeats itself, or a prefix shared by chance): the
+    // hashes with a shared prefix, sorted whole; within a run of equal
+    // hashes the first position is the original.
+    let mut candidates: Vec<usize> = (0..n).filter(|&i| shared.binary_search(&prefix(hash(i))).is_ok()).collect();
+    candidates.sort_unstable_by(|&a, &b| hash(a).cmp(hash(b)).then(a.cmp(&b)));
+    let mut out: Vec<(usize, usize)> = Vec::new();
+    for run in candidates.chunk_by(|&a, &b| hash(a) == hash(b)) {
+        if let Some((&first, rest)) = run.split_first() {
+            out.extend(rest.iter().map(|&i| (first, i)));
         }
     }
+    out.sort_unstable_by_key(|&(_, i)| i);
     out
 }
 
@@ -787,6 +786,17 @@ mod tests {
         assert_eq!(sha.threshold, 0);
         let order: Vec<SignalType> = list.sections().map(|s| s.signal).collect();
         assert_eq!(order, [SignalType::Pdq, SignalType::Md5, SignalType::Sha256]);
+    }
+
+    #[test]
+    fn repeats_compare_whole_hashes_where_prefixes_meet() {
+        let (a, b) = ([[1u8; 8], [2; 8]].concat(), [[1u8; 8], [3; 8]].concat());
+        let hashes = [&a[..], &b, &a, &b, &a, &[9u8; 16]].concat();
+        assert_eq!(count_duplicates(&hashes, 16), 3);
+        let views: Vec<&[u8]> = hashes.chunks(16).collect();
+        assert_eq!(repeats(views.len(), |i| views[i]), vec![(0, 2), (1, 3), (0, 4)]);
+        assert_eq!(count_duplicates(&[7; 64], 32), 1);
+        assert_eq!(count_duplicates(&[], 32), 0);
     }
 
     #[test]
