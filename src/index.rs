@@ -755,8 +755,8 @@ impl PdqIndex {
 
     /// `(entry, distance, v)` for every entry within `max_distance` (at most
     /// [`MAX_INDEXED_DISTANCE`]) of `queries[v]` (some more than once);
-    /// `queries` has at most 256 hashes. Past [`SCAN_ABOVE_CANDIDATES`]
-    /// times the entries in candidates, the same by a scan.
+    /// `queries` has at most 256 hashes. Past one candidate for every
+    /// [`SCAN_ABOVE_ENTRIES_PER_CANDIDATE`] entries, the same by a scan.
     ///
     /// In two passes: first the range of every bucket to read (all
     /// variants, tables and masks), then the scans of those ranges. The
