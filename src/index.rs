@@ -118,7 +118,7 @@ const SCAN_ABOVE_ENTRIES_PER_CANDIDATE: usize = 4;
 /// them back together from the tables. A random list of 32 Mi entries (the
 /// most a list may hold) has about 500 in a bucket; a list with thousands
 /// in one was built with many entries sharing chunks.
-const CROWDED_BUCKET: u32 = 1 << 12;
+pub const CROWDED_BUCKET: u32 = 1 << 12;
 /// Lists shorter than this are scanned, not indexed: the tables' offsets
 /// alone take 4 MiB, 256 bytes an entry at 16,384 entries, while a scan of
 /// that many (all eight variants) takes about 0.25 ms, a small part of
