@@ -133,6 +133,22 @@ pub struct HeaderInfo {
 ///
 /// Never panics; reads at most the file's header boxes or segments.
 pub fn header_info(bytes: &[u8]) -> Option<HeaderInfo> {
+    // PNG and JPEG read here, from the IHDR chunk and the frame header:
+    // the png crate wants more of the file (up to the first IDAT) before
+    // it tells the size, which a browser does not.
+    match sniff(bytes) {
+        Some(ImageFormat::Png) if bytes.get(12..16) == Some(b"IHDR") => {
+            let be = |at: usize| Some(u32::from_be_bytes(bytes.get(at..at + 4)?.try_into().ok()?));
+            return Some(HeaderInfo { format: "png", width: be(16)?, height: be(20)? });
+        }
+        Some(ImageFormat::Jpeg) => {
+            if let Some((_, &[_, h0, h1, w0, w1, ..])) = jpeg_frame(bytes) {
+                let (width, height) = (u16::from_be_bytes([w0, w1]), u16::from_be_bytes([h0, h1]));
+                return Some(HeaderInfo { format: "jpeg", width: width.into(), height: height.into() });
+            }
+        }
+        _ => {}
+    }
     if let Some(format) = sniff(bytes) {
         let mut reader = ImageReader::with_format(Cursor::new(bytes), format.to_image());
         let mut budget = image::Limits::no_limits();

@@ -459,6 +459,11 @@ fn item11_webp_working_memory_counts_against_the_budget() {
 fn item12_header_dimensions_are_read_without_decoding() {
     let info = decode::header_info(&common::png_header(40_000, 10)).unwrap();
     assert_eq!((info.format, info.width, info.height), ("png", 40_000, 10));
+    // The signature and IHDR alone are enough (a browser needs no more).
+    let ihdr_only = &common::png_header(40_000, 10)[..33];
+    assert_eq!(decode::header_info(ihdr_only), Some(info));
+    let jpeg = decode::header_info(&jpeg_header(0xc2, 32_768, 2_048)).unwrap();
+    assert_eq!((jpeg.format, jpeg.width, jpeg.height), ("jpeg", 32_768, 2_048));
     let err = Limits::default().check_dimensions(info.width, info.height).unwrap_err();
     assert!(matches!(err, Error::LimitExceeded { limit: "width", .. }));
     // AVIF: the largest `ispe` property (a grid's whole size, not a tile's).
