@@ -16,7 +16,26 @@ export async function front(file: File, form: HTMLFormElement): Promise<boolean>
   // @ts-expect-error publicKeys is required
   await createChecker({ list: "/lists/current.list" });
 
+  // Rollback protection: the default keeps sequences in localStorage; a
+  // host may give its own store, or turn it off.
+  const seen = new Map<string, number>();
+  await createChecker({
+    list: "/l", publicKeys: ["00"], sequenceStore: { get: (k) => seen.get(k) ?? null, set: (k, v) => void seen.set(k, v) },
+  });
+  await createChecker({ list: "/l", publicKeys: ["00"], sequenceStore: false, options: { maxFileBytes: 1 << 20 } });
+  // @ts-expect-error a store needs get and set
+  await createChecker({ list: "/l", publicKeys: ["00"], sequenceStore: { get: () => 1 } });
+  // @ts-expect-error sequenceStore is not a checker option (the bindings refuse unknown ones)
+  await createChecker({ list: "/l", publicKeys: ["00"], options: { sequenceStore: false } });
+
   const g = guard(form, { checker, onUndecodable: "allow" });
+  // After assigning files from script, the page asks the guard to check them.
+  const input = form.querySelector("input")!;
+  const status: "clear" | "match" | "error" | null = await g.check(input);
+  const all: ("clear" | "match" | "error" | null)[] = await g.check();
+  // @ts-expect-error one input gives one status, not a list
+  const many: unknown[] = await g.check(input);
+  void status, all, many;
   form.querySelector("input")?.addEventListener("prescan:match", (e) => {
     const nearest: number | undefined = e.detail.pdqNearest?.distance;
     const name: string = e.detail.file.name;
@@ -37,6 +56,15 @@ export async function bindings(list: Uint8Array, bytes: Uint8Array, image: Image
   const fromFile = await checker.checkFile(blob);
   const info = checker.listInfo();
   const hashes = hashImage(bytes, false);
+  // The browser-decode path's bindings: digests alone, the header's size, the limits.
+  const digestsOnly = checker.checkDigests(bytes);
+  const header = checker.imageInfo(bytes);
+  const width: number | undefined = header?.width;
+  const maxFileBytes: number = checker.decodeLimits().maxFileBytes;
+  const truncated: number = digestsOnly.matchesTruncated;
+  // @ts-expect-error imageInfo may be null
+  void checker.imageInfo(bytes).width;
+  void width, maxFileBytes, truncated;
   // @ts-expect-error a verdict has no "score"
   void v.score;
   // @ts-expect-error matched is a boolean
