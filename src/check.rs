@@ -103,6 +103,8 @@ pub struct Match {
     pub label: Option<Label>,
     /// The id of the list.
     pub list_id: String,
+    /// The list's sequence number.
+    pub list_sequence: u64,
     /// For PDQ: which rotation or mirror of the image matched.
     pub variant: Option<Dihedral>,
 }
@@ -447,6 +449,7 @@ impl Checker {
             entry: hit.entry,
             label: self.list.label(hit.signal, hit.entry as usize),
             list_id: self.list.meta().id.clone(),
+            list_sequence: self.list.meta().sequence,
             variant: hit.variant,
         }
     }

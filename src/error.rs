@@ -114,6 +114,43 @@ pub enum Error {
     },
 }
 
+/// Every error code prescan gives, in any face, with what it means: the one
+/// table. [`Error::code`] gives the library's (every face); the Wasm
+/// bindings add `internal`; the browser package (`www/`) adds the rest.
+/// `www/prescan.d.ts`'s `ErrorCode` and the table in `docs/verdict.md`
+/// list exactly these, as `tests/error_codes.rs` checks.
+pub const ERROR_CODES: [(&str, &str); 29] = [
+    ("unsupported_format", "not an image in a format prescan decodes"),
+    ("limit_exceeded", "the file or image is over a configured limit (bytes, width, height, pixels, memory)"),
+    ("empty_image", "the image has no pixels"),
+    ("decode_failed", "the image is truncated or corrupt"),
+    ("bad_pixel_buffer", "a pixel buffer whose length does not match its dimensions"),
+    ("invalid_hash", "text that is not a valid hash of its kind"),
+    ("bad_entry", "an entry of a list being imported was refused"),
+    ("list_bad_magic", "not a prescan list"),
+    ("list_bad_version", "a list format version this build does not read"),
+    ("list_truncated", "the list ends before its structure does"),
+    ("list_malformed", "the list is structurally invalid, or has bytes after its signature"),
+    ("list_too_large", "the list is over the size or entry limit"),
+    ("list_unknown_key", "the list is signed by a key that is not trusted"),
+    ("list_bad_signature", "the list was altered after signing"),
+    ("list_expired", "the list has expired"),
+    ("list_rollback", "the list is older than one seen before (its sequence is below the minimum)"),
+    ("bad_key", "a key that cannot be used"),
+    ("bad_option", "an option of the wrong type, out of range, or unknown"),
+    ("duplicate_entry", "a list being built holds a hash twice"),
+    ("internal", "the Wasm bindings could not hand over a verdict (a bug)"),
+    ("bad_argument", "the browser package was called with arguments it does not take"),
+    ("browser_decode_failed", "the browser could not decode the image (its digests were still checked)"),
+    ("check_failed", "a check failed in the worker"),
+    ("closed", "the checker was closed"),
+    ("list_error", "the worker could not load the list"),
+    ("list_fetch_failed", "the list could not be fetched"),
+    ("not_ready", "a check was asked for before a list was loaded"),
+    ("sequence_store_failed", "the store of the highest list sequence seen could not be read or written"),
+    ("worker_failed", "the worker could not start, or died"),
+];
+
 impl Error {
     /// A short stable identifier for the failure, for programs to match on
     /// (the JS `Error.code`).

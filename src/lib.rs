@@ -42,8 +42,9 @@ pub(crate) mod hex;
 pub mod index;
 pub mod list;
 mod pixels;
+pub mod schema;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
 
-pub use error::{Error, Result};
+pub use error::{ERROR_CODES, Error, Result};
 pub use pixels::{PixelLayout, Pixels};

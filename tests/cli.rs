@@ -163,8 +163,8 @@ fn key_list_check_round_trip_with_grep_like_statuses() {
         &d("listed.png"),
     ]);
     let v: serde_json::Value = serde_json::from_str(stdout(&audit_json).trim()).unwrap();
-    assert_eq!(v["pdq_nearest"]["distance"], 0, "{v}");
-    assert_eq!(v["pdq_nearest"]["variant"], "original");
+    assert_eq!(v["pdqNearest"]["distance"], 0, "{v}");
+    assert_eq!(v["pdqNearest"]["variant"], "original");
     std::fs::write(d("broken.jpg"), b"\xff\xd8\xff\xe0 broken").unwrap();
     assert_eq!(check(&d("broken.jpg")).status.code(), Some(2), "an undecodable file is an error");
 

@@ -90,7 +90,7 @@ fn js_checker_verifies_lists_and_matches_images() {
     let keys = vec![key.public().to_hex()];
 
     let checker = prescan::wasm::Checker::new(list.clone(), keys.clone(), wasm_bindgen::JsValue::UNDEFINED).unwrap();
-    let v: wasm_bindgen::JsValue = checker.check_bytes(&png).into();
+    let v: wasm_bindgen::JsValue = checker.check_bytes(&png).unwrap().into();
     assert_eq!(get(&v, "matched").as_bool(), Some(true));
     let m = js_sys::Array::from(&get(&v, "matches")).get(0);
     assert_eq!(get(&m, "label").as_string().unwrap(), "case 7");
@@ -99,12 +99,12 @@ fn js_checker_verifies_lists_and_matches_images() {
     let options = js_sys::Object::new();
     js_sys::Reflect::set(&options, &"pdqNearest".into(), &true.into()).unwrap();
     let reporting = prescan::wasm::Checker::new(list.clone(), keys.clone(), options.into()).unwrap();
-    let v: wasm_bindgen::JsValue = reporting.check_bytes(&png).into();
+    let v: wasm_bindgen::JsValue = reporting.check_bytes(&png).unwrap().into();
     let nearest = get(&v, "pdqNearest");
     assert_eq!(get(&nearest, "distance").as_f64(), Some(0.0));
     assert_eq!(get(&nearest, "threshold").as_f64(), Some(31.0));
     assert_eq!(get(&nearest, "variant").as_string().unwrap(), "original");
-    let garbage: wasm_bindgen::JsValue = checker.check_bytes(b"junk").into();
+    let garbage: wasm_bindgen::JsValue = checker.check_bytes(b"junk").unwrap().into();
     assert_eq!(get(&garbage, "matched").as_bool(), Some(false));
     assert_eq!(get(&get(&garbage, "decodeError"), "code").as_string().unwrap(), "unsupported_format");
 
@@ -283,7 +283,7 @@ fn js_checker_refuses_options_of_the_wrong_type() {
     // own PDQ (distance 0) the only match, and minSequence 2 refuses the
     // sequence-1 list.
     let exact = prescan::wasm::Checker::new(list.clone(), keys.clone(), thresholds("pdq", 0.into())).unwrap();
-    let v: JsValue = exact.check_bytes(&png).into();
+    let v: JsValue = exact.check_bytes(&png).unwrap().into();
     assert_eq!(get(&v, "matched").as_bool(), Some(true));
     let err = prescan::wasm::Checker::new(list, keys, with("minSequence", 2.into())).err().unwrap();
     assert_eq!(get(&err, "code").as_string().unwrap(), "list_rollback");
@@ -297,7 +297,7 @@ fn js_checker_refuses_options_of_the_wrong_type() {
 fn js_checker_checks_digests_and_headers_without_decoding() {
     use wasm_bindgen::JsValue;
     let (checker, png, _, w, h) = golden_checker();
-    let v: JsValue = checker.check_digests(b"other").into();
+    let v: JsValue = checker.check_digests(b"other").unwrap().into();
     assert_eq!(get(&v, "matched").as_bool(), Some(true), "the listed MD5 of a non-image");
     assert!(get(&v, "decodeError").is_null());
     assert!(get(&v, "pdq").is_null(), "nothing was decoded");

@@ -71,20 +71,62 @@ export interface Match {
   entry: number;
   label: string | null;
   listId: string;
+  /** The list's sequence number: which issue of the list matched. */
+  listSequence: number;
   /** For PDQ: which rotation or mirror of the image matched. */
   variant: Dihedral | null;
 }
+
+/**
+ * Every error code prescan gives, in every face: `prescan::ERROR_CODES` in
+ * Rust and the table in docs/verdict.md, which says what each means
+ * (tests/error_codes.rs holds the three equal).
+ */
+export type ErrorCode =
+  | "unsupported_format"
+  | "limit_exceeded"
+  | "empty_image"
+  | "decode_failed"
+  | "bad_pixel_buffer"
+  | "invalid_hash"
+  | "bad_entry"
+  | "list_bad_magic"
+  | "list_bad_version"
+  | "list_truncated"
+  | "list_malformed"
+  | "list_too_large"
+  | "list_unknown_key"
+  | "list_bad_signature"
+  | "list_expired"
+  | "list_rollback"
+  | "bad_key"
+  | "bad_option"
+  | "duplicate_entry"
+  | "internal"
+  | "bad_argument"
+  | "browser_decode_failed"
+  | "check_failed"
+  | "closed"
+  | "list_error"
+  | "list_fetch_failed"
+  | "not_ready"
+  | "sequence_store_failed"
+  | "worker_failed";
 
 export interface DecodeError {
   /**
    * "unsupported_format", "decode_failed", "limit_exceeded" (the image's size, or the
    * file's: over `maxFileBytes`), "empty_image", "browser_decode_failed", ...
    */
-  code: string;
+  code: ErrorCode;
   message: string;
 }
 
-/** The outcome of one check. Hashes and matches only: never pixels or bytes. */
+/**
+ * The outcome of one check, as docs/verdict.md and docs/verdict.schema.json
+ * define it for every face (tests/e2e/verdict-schema.test.js holds this type
+ * to the schema). Hashes and matches only: never pixels or bytes.
+ */
 export interface Verdict {
   matched: boolean;
   /** Every match, PDQ first, then by signal type, distance and entry; the nearest 100 at most. */
@@ -188,7 +230,7 @@ export interface PrescanError extends Error {
    * unknown option, or a value of the wrong type or out of range: the message names it),
    * "bad_key", "limit_exceeded", "worker_failed", "closed", ...
    */
-  code: string;
+  code: ErrorCode;
 }
 
 export type DecodeMode = "wasm" | "browser" | "auto";
@@ -294,7 +336,7 @@ export interface VerdictEventDetail extends CheckResult {
 }
 
 export interface GuardErrorDetail {
-  code: string;
+  code: ErrorCode;
   message: string;
   files: { name: string; size: number; type: string }[];
 }

@@ -81,7 +81,7 @@ const nativeRuns = [];
 let nativePdq = null;
 for (let i = 0; i < Number(opt["native-runs"]); i++) {
   const v = nativeCheck();
-  nativeRuns.push(v.elapsed_ms);
+  nativeRuns.push(v.elapsedMs);
   nativePdq = v.pdq;
 }
 
@@ -164,7 +164,7 @@ if (results.allSignals) {
     `PDQ, digests, pHash, dHash, aHash, blockhash; Wasm-side ${fmtMs(r.wasmElapsedWarmMedianMs)}`);
 }
 row(`12 MP check, native CLI (median of ${nativeRuns.length})`, fmtMs(median(nativeRuns)), "(reference)", null,
-  `runs ${nativeRuns.map((x) => x.toFixed(0)).join(" ")}; elapsed_ms, one process each`);
+  `runs ${nativeRuns.map((x) => x.toFixed(0)).join(" ")}; elapsedMs, one process each`);
 
 if (results.list) {
   const l = results.list;

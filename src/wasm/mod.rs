@@ -10,6 +10,8 @@
 //! * [`hash_image`], [`hash_rgba`]: the hashes alone.
 //! * [`exif_orientation`]: the orientation tag, for the browser-decode path.
 
+mod to_js;
+
 use std::rc::Rc;
 
 use js_sys::{Array, Object, Reflect, Uint8Array};
@@ -274,7 +276,7 @@ impl Checker {
     /// listed digest matches whatever the pixels. `decodeError` is null;
     /// the caller sets its own.
     #[wasm_bindgen(js_name = checkDigests, unchecked_return_type = "Verdict")]
-    pub fn check_digests(&self, bytes: &[u8]) -> Object {
+    pub fn check_digests(&self, bytes: &[u8]) -> Result<Object, JsValue> {
         verdict(&self.inner.check_digests(bytes))
     }
 
@@ -321,10 +323,10 @@ impl Checker {
         obj
     }
 
-    /// Checks an image file's bytes. Never throws: an undecodable file
-    /// gives a verdict with `decodeError` set (its digests still checked).
+    /// Checks an image file's bytes. An undecodable file gives a verdict
+    /// with `decodeError` set (its digests still checked), not an error.
     #[wasm_bindgen(js_name = checkBytes, unchecked_return_type = "Verdict")]
-    pub fn check_bytes(&self, bytes: &[u8]) -> Object {
+    pub fn check_bytes(&self, bytes: &[u8]) -> Result<Object, JsValue> {
         verdict(&self.inner.check_bytes(bytes))
     }
 
@@ -339,7 +341,7 @@ impl Checker {
         file_bytes: Option<Vec<u8>>,
     ) -> Result<Object, JsValue> {
         let pixels = Pixels::new(rgba, width, height, PixelLayout::Rgba).map_err(|e| js_error(&e))?;
-        Ok(verdict(&self.inner.check_pixels(pixels, file_bytes.as_deref())))
+        verdict(&self.inner.check_pixels(pixels, file_bytes.as_deref()))
     }
 
     /// Checks an `ImageData` (from a canvas, or `createImageBitmap` drawn
@@ -360,7 +362,7 @@ impl Checker {
         wasm_bindgen_futures::future_to_promise(async move {
             let buffer = read.await?;
             let bytes = Uint8Array::new(&buffer).to_vec();
-            Ok(verdict(&inner.check_bytes(&bytes)).into())
+            Ok(verdict(&inner.check_bytes(&bytes))?.into())
         })
     }
 
@@ -396,59 +398,19 @@ impl Checker {
     }
 }
 
-/// A verdict as a plain object; no pixels or bytes in it.
-fn verdict(v: &Verdict) -> Object {
-    let obj = Object::new();
-    set(&obj, "matched", v.matched);
-    let matches: Array = v
-        .matches
-        .iter()
-        .map(|m| {
-            let o = Object::new();
-            set(&o, "signal", m.signal.name());
-            set(&o, "distance", m.distance);
-            set(&o, "threshold", m.threshold);
-            set(&o, "entry", m.entry);
-            set(&o, "label", m.label.as_deref().map_or(JsValue::NULL, JsValue::from));
-            set(&o, "listId", m.list_id.as_str());
-            set(&o, "variant", m.variant.map_or(JsValue::NULL, |d| JsValue::from(d.name())));
-            JsValue::from(o)
-        })
-        .collect();
-    set(&obj, "matches", matches);
-    set(&obj, "matchesTruncated", v.matches_truncated as f64);
-    let h = &v.hashes;
-    set(&obj, "pdq", h.pdq.map_or(JsValue::NULL, |p| JsValue::from(p.hash.to_hex())));
-    set(&obj, "pdqQuality", h.pdq.map_or(JsValue::NULL, |p| JsValue::from(p.quality)));
-    let dihedral = h.pdq_dihedral.map_or(JsValue::NULL, |d| {
-        JsValue::from(d.hashes.iter().map(|x| JsValue::from(x.to_hex())).collect::<Array>())
-    });
-    set(&obj, "pdqDihedral", dihedral);
-    set(&obj, "pdqSkippedLowQuality", v.pdq_skipped_low_quality);
-    set(&obj, "perceptualSkipped", v.perceptual_skipped);
-    let nearest = v.pdq_nearest.map_or(JsValue::NULL, |n| {
-        let o = Object::new();
-        set(&o, "distance", n.distance);
-        set(&o, "threshold", n.threshold);
-        set(&o, "variant", n.variant.name());
-        JsValue::from(o)
-    });
-    set(&obj, "pdqNearest", nearest);
-    for p in &h.perceptual {
-        set(&obj, p.algorithm().name(), p.to_hex());
-    }
-    if let Some(d) = &h.digests {
-        set(&obj, "md5", d.md5_hex());
-        set(&obj, "sha1", d.sha1_hex());
-        set(&obj, "sha256", d.sha256_hex());
-    }
-    let error = v.decode_error.as_ref().map_or(JsValue::NULL, |e| {
-        let o = Object::new();
-        set(&o, "code", e.code());
-        set(&o, "message", e.to_string());
-        JsValue::from(o)
-    });
-    set(&obj, "decodeError", error);
-    set(&obj, "elapsedMs", v.elapsed_ms.map_or(JsValue::NULL, JsValue::from));
-    obj
+/// A verdict as a plain object, in the verdict schema (`docs/verdict.md`):
+/// serialised by the one `Serialize` every face uses, into JS values
+/// ([`to_js`]). No pixels or bytes in it.
+///
+/// # Errors
+/// An `Error` with code `internal` if that failed, which a verdict of
+/// strings, numbers and booleans does not: thrown, so that a caller never
+/// mistakes a missing verdict for a clear one.
+fn verdict(v: &Verdict) -> Result<Object, JsValue> {
+    let internal = || {
+        let err = js_sys::Error::new("the verdict could not be handed over");
+        let _ = Reflect::set(&err, &"code".into(), &"internal".into());
+        JsValue::from(err)
+    };
+    to_js::to_js(v).ok().and_then(|o| o.dyn_into::<Object>().ok()).ok_or_else(internal)
 }
