@@ -119,7 +119,7 @@ pub enum Error {
 /// bindings add `internal`; the browser package (`www/`) adds the rest.
 /// `www/prescan.d.ts`'s `ErrorCode` and the table in `docs/verdict.md`
 /// list exactly these, as `tests/error_codes.rs` checks.
-pub const ERROR_CODES: [(&str, &str); 29] = [
+pub const ERROR_CODES: [(&str, &str); 35] = [
     ("unsupported_format", "not an image in a format prescan decodes"),
     ("limit_exceeded", "the file or image is over a configured limit (bytes, width, height, pixels, memory)"),
     ("empty_image", "the image has no pixels"),
@@ -140,6 +140,10 @@ pub const ERROR_CODES: [(&str, &str); 29] = [
     ("bad_option", "an option of the wrong type, out of range, or unknown"),
     ("duplicate_entry", "a list being built holds a hash twice"),
     ("internal", "the Wasm bindings could not hand over a verdict (a bug)"),
+    ("bad_request", "the server refused a request it cannot read: malformed JSON, an unknown field, a wrong type"),
+    ("unauthorized", "the server needs a valid bearer token"),
+    ("not_found", "the server has no such path"),
+    ("method_not_allowed", "the server does not take that method on that path"),
     ("bad_argument", "the browser package was called with arguments it does not take"),
     ("browser_decode_failed", "the browser could not decode the image (its digests were still checked)"),
     ("check_failed", "a check failed in the worker"),
@@ -149,6 +153,8 @@ pub const ERROR_CODES: [(&str, &str); 29] = [
     ("not_ready", "a check was asked for before a list was loaded"),
     ("sequence_store_failed", "the store of the highest list sequence seen could not be read or written"),
     ("worker_failed", "the worker could not start, or died"),
+    ("matcher_unavailable", "the remote matcher could not be reached, or did not answer in time"),
+    ("matcher_refused", "the remote matcher answered with an error (its code is in the message)"),
 ];
 
 impl Error {

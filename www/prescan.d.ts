@@ -103,6 +103,10 @@ export type ErrorCode =
   | "bad_option"
   | "duplicate_entry"
   | "internal"
+  | "bad_request"
+  | "unauthorized"
+  | "not_found"
+  | "method_not_allowed"
   | "bad_argument"
   | "browser_decode_failed"
   | "check_failed"
@@ -111,7 +115,9 @@ export type ErrorCode =
   | "list_fetch_failed"
   | "not_ready"
   | "sequence_store_failed"
-  | "worker_failed";
+  | "worker_failed"
+  | "matcher_unavailable"
+  | "matcher_refused";
 
 export interface DecodeError {
   /**
