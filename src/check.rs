@@ -109,7 +109,8 @@ pub struct Match {
     pub variant: Option<Dihedral>,
 }
 
-/// The hashes a check computed.
+/// The hashes of one file: those a check computed, or those a remote
+/// matcher received from a browser ([`Checker::check_hashes`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ComputedHashes {
     /// PDQ hash and quality, when the image decoded.
@@ -118,8 +119,19 @@ pub struct ComputedHashes {
     pub pdq_dihedral: Option<PdqDihedral>,
     /// The perceptual hashes the list has sections for.
     pub perceptual: Vec<PerceptualHash>,
-    /// Digests of the bytes (not computed for pixel checks).
-    pub digests: Option<FileDigests>,
+    /// MD5 of the bytes (not computed for pixel checks).
+    pub md5: Option<[u8; 16]>,
+    /// SHA-1 of the bytes.
+    pub sha1: Option<[u8; 20]>,
+    /// SHA-256 of the bytes.
+    pub sha256: Option<[u8; 32]>,
+}
+
+impl ComputedHashes {
+    /// Sets the three digests.
+    pub fn set_digests(&mut self, d: &FileDigests) {
+        (self.md5, self.sha1, self.sha256) = (Some(d.md5), Some(d.sha1), Some(d.sha256));
+    }
 }
 
 /// How far the checked image is from the list's PDQ entries.
@@ -180,6 +192,63 @@ pub struct Verdict {
     pub decode_error: Option<Error>,
     /// Time the check took, in milliseconds, when a clock was given.
     pub elapsed_ms: Option<f64>,
+}
+
+/// PDQ (all eight variants from one DCT) and the perceptual hashes of
+/// `algorithms`, of `pixels`, into `hashes`: what a check computes.
+fn hash_image_into(pixels: Pixels<'_>, algorithms: &[PerceptualAlgorithm], hashes: &mut ComputedHashes) {
+    let dihedral = pdq::hash_dihedral(pixels);
+    // The reference's plain hash skips the blur for 64×64 images; match
+    // with that one as the original.
+    let plain = if pixels.width() == 64 && pixels.height() == 64 {
+        pdq::hash(pixels)
+    } else {
+        PdqResult { hash: dihedral.get(Dihedral::Original), quality: dihedral.quality }
+    };
+    hashes.pdq = Some(plain);
+    hashes.pdq_dihedral = Some(dihedral);
+    // Computed together (one grey conversion). An image the perceptual
+    // hasher refuses (no pixels) has none; PDQ has handled it.
+    if let Ok(computed) = perceptual::hash_each(algorithms, pixels) {
+        hashes.perceptual = computed;
+    }
+}
+
+/// The hashes a check against a list of `signals` computes of a file's
+/// bytes, for a remote matcher to check ([`Checker::check_hashes`]): the
+/// digests when the list has any, and, when the bytes decode under
+/// `limits`, PDQ with its variants and the perceptual hashes of
+/// `signals`. The error is why the bytes did not decode; the digests are
+/// there all the same.
+pub fn hash_for(bytes: &[u8], limits: &Limits, signals: &[SignalType]) -> (ComputedHashes, Option<Error>) {
+    let mut hashes = digests_for(bytes, signals);
+    match decode::decode(bytes, limits) {
+        Ok(image) => {
+            hash_image_into(image.pixels(), &algorithms_of(signals), &mut hashes);
+            (hashes, None)
+        }
+        Err(e) => (hashes, Some(e)),
+    }
+}
+
+/// [`hash_for`] of pixels decoded elsewhere, with the digests of the
+/// file's bytes when they are given.
+pub fn hash_pixels_for(pixels: Pixels<'_>, file_bytes: Option<&[u8]>, signals: &[SignalType]) -> ComputedHashes {
+    let mut hashes = file_bytes.map(|b| digests_for(b, signals)).unwrap_or_default();
+    hash_image_into(pixels, &algorithms_of(signals), &mut hashes);
+    hashes
+}
+
+fn digests_for(bytes: &[u8], signals: &[SignalType]) -> ComputedHashes {
+    let mut hashes = ComputedHashes::default();
+    if signals.iter().any(|s| !s.is_distance_matched()) {
+        hashes.set_digests(&FileDigests::of(bytes));
+    }
+    hashes
+}
+
+fn algorithms_of(signals: &[SignalType]) -> Vec<PerceptualAlgorithm> {
+    signals.iter().filter_map(|s| s.perceptual()).collect()
 }
 
 /// A loaded list, indexed, ready to check images against.
@@ -281,14 +350,15 @@ impl Checker {
     /// with [`Verdict::decode_error`] set, its digests still checked.
     pub fn check_bytes(&self, bytes: &[u8]) -> Verdict {
         let start = self.now();
-        let mut hits = Vec::new();
-        let mut hashes = ComputedHashes::default();
-        self.check_digests_into(bytes, &mut hashes, &mut hits);
-        let (decode_error, outcome) = match decode::decode(bytes, &self.options.limits) {
-            Ok(image) => (None, self.check_image(image.pixels(), &mut hashes, &mut hits)),
-            Err(e) => (Some(e), ImageOutcome::default()),
+        let mut hashes = self.digests(bytes);
+        let decode_error = match decode::decode(bytes, &self.options.limits) {
+            Ok(image) => {
+                self.hash_image(image.pixels(), &mut hashes);
+                None
+            }
+            Err(e) => Some(e),
         };
-        self.verdict(start, hits, hashes, outcome, decode_error)
+        self.check(start, hashes, decode_error)
     }
 
     /// Checks only the digests of a file's bytes, without decoding them:
@@ -298,23 +368,28 @@ impl Checker {
     /// knows why the pixels are missing.
     pub fn check_digests(&self, bytes: &[u8]) -> Verdict {
         let start = self.now();
-        let mut hits = Vec::new();
-        let mut hashes = ComputedHashes::default();
-        self.check_digests_into(bytes, &mut hashes, &mut hits);
-        self.verdict(start, hits, hashes, ImageOutcome::default(), None)
+        let hashes = self.digests(bytes);
+        self.check(start, hashes, None)
     }
 
     /// Checks pixels decoded elsewhere (by a browser), and, when the file's
     /// bytes are given, their digests.
     pub fn check_pixels(&self, pixels: Pixels<'_>, file_bytes: Option<&[u8]>) -> Verdict {
         let start = self.now();
-        let mut hits = Vec::new();
-        let mut hashes = ComputedHashes::default();
-        if let Some(bytes) = file_bytes {
-            self.check_digests_into(bytes, &mut hashes, &mut hits);
-        }
-        let outcome = self.check_image(pixels, &mut hashes, &mut hits);
-        self.verdict(start, hits, hashes, outcome, None)
+        let mut hashes = file_bytes.map(|b| self.digests(b)).unwrap_or_default();
+        self.hash_image(pixels, &mut hashes);
+        self.check(start, hashes, None)
+    }
+
+    /// Checks hashes computed elsewhere: what a remote matcher does with
+    /// the hashes a browser sends, so that they get the verdict a local
+    /// check of the same file gives. PDQ is matched with the dihedral
+    /// variants when they are given (else the original alone), under the
+    /// same quality floor; each perceptual hash and digest present is
+    /// looked up in its section. The verdict's hashes are the query's.
+    pub fn check_hashes(&self, hashes: ComputedHashes) -> Verdict {
+        let start = self.now();
+        self.check(start, hashes, None)
     }
 
     /// The decoding limits of the checks.
@@ -332,22 +407,36 @@ impl Checker {
         out
     }
 
-    fn check_digests_into(&self, bytes: &[u8], hashes: &mut ComputedHashes, hits: &mut Vec<Hit>) {
-        if self.exact.is_empty() {
-            return;
+    /// The digests of `bytes` the list has sections for (none when it has
+    /// no digest section: they would be computed for nothing).
+    fn digests(&self, bytes: &[u8]) -> ComputedHashes {
+        let mut hashes = ComputedHashes::default();
+        if !self.exact.is_empty() {
+            hashes.set_digests(&FileDigests::of(bytes));
         }
-        let digests = FileDigests::of(bytes);
+        hashes
+    }
+
+    /// The digest matches of `hashes`.
+    fn match_digests(&self, hashes: &ComputedHashes, hits: &mut Vec<Hit>) {
         for (signal, set) in &self.exact {
-            let key: &[u8] = match signal {
-                SignalType::Md5 => &digests.md5,
-                SignalType::Sha1 => &digests.sha1,
-                _ => &digests.sha256,
+            let key: Option<&[u8]> = match signal {
+                SignalType::Md5 => hashes.md5.as_ref().map(|d| &d[..]),
+                SignalType::Sha1 => hashes.sha1.as_ref().map(|d| &d[..]),
+                _ => hashes.sha256.as_ref().map(|d| &d[..]),
             };
-            for entry in set.get(key) {
+            for entry in key.map(|k| set.get(k)).unwrap_or_default() {
                 hits.push(Hit { signal: *signal, distance: 0, threshold: 0, entry, variant: None });
             }
         }
-        hashes.digests = Some(digests);
+    }
+
+    /// Every match of `hashes`, and the verdict.
+    fn check(&self, start: Option<f64>, hashes: ComputedHashes, decode_error: Option<Error>) -> Verdict {
+        let mut hits = Vec::new();
+        self.match_digests(&hashes, &mut hits);
+        let outcome = self.match_image(&hashes, &mut hits);
+        self.verdict(start, hits, hashes, outcome, decode_error)
     }
 
     fn now(&self) -> Option<f64> {
@@ -381,25 +470,22 @@ impl Checker {
         }
     }
 
-    /// PDQ and perceptual look-ups.
-    fn check_image(&self, pixels: Pixels<'_>, hashes: &mut ComputedHashes, hits: &mut Vec<Hit>) -> ImageOutcome {
-        let dihedral = pdq::hash_dihedral(pixels);
-        // The reference's plain hash skips the blur for 64×64 images; match
-        // with that one as the original.
-        let plain = if pixels.width() == 64 && pixels.height() == 64 {
-            pdq::hash(pixels)
-        } else {
-            PdqResult { hash: dihedral.get(Dihedral::Original), quality: dihedral.quality }
-        };
-        let mut variants: [PdqHash; 8] = dihedral.hashes;
-        if let Some(original) = variants.first_mut() {
-            *original = plain.hash;
-        }
-        hashes.pdq = Some(plain);
-        hashes.pdq_dihedral = Some(dihedral);
-        let flat = plain.quality < self.options.pdq_quality_floor;
+    /// PDQ (all eight variants from one DCT) and the perceptual hashes the
+    /// list has sections for, of `pixels`, into `hashes`.
+    fn hash_image(&self, pixels: Pixels<'_>, hashes: &mut ComputedHashes) {
+        let algorithms: Vec<_> = self.perceptual.iter().map(|(_, algorithm, _, _)| *algorithm).collect();
+        hash_image_into(pixels, &algorithms, hashes);
+    }
+
+    /// PDQ and perceptual look-ups of `hashes`.
+    fn match_image(&self, hashes: &ComputedHashes, hits: &mut Vec<Hit>) -> ImageOutcome {
+        let flat = hashes.pdq.is_some_and(|p| p.quality < self.options.pdq_quality_floor);
         let mut nearest = None;
-        if let (Some((index, threshold)), false) = (&self.pdq, flat) {
+        if let (Some((index, threshold)), Some(plain), false) = (&self.pdq, hashes.pdq, flat) {
+            let mut variants: [PdqHash; 8] = hashes.pdq_dihedral.map_or([plain.hash; 8], |d| d.hashes);
+            if let Some(original) = variants.first_mut() {
+                *original = plain.hash;
+            }
             let found = index.query_dihedral(&variants, *threshold);
             if self.options.report_pdq_nearest {
                 // The best match is the nearest entry; only a miss scans.
@@ -414,29 +500,24 @@ impl Checker {
                 variant: Some(m.variant),
             }));
         }
-        // The perceptual hashes the list has sections for, computed together
-        // (one grey conversion). An image the perceptual hasher refuses (no
-        // pixels) cannot match; PDQ above has handled it. An image too flat
-        // for PDQ, or a hash within its threshold of a constant one (what a
-        // featureless image gives), is not matched: it would match every
-        // flat image's entry, and flat entries every flat image.
+        // An image too flat for PDQ, or a hash within its threshold of a
+        // constant one (what a featureless image gives), is not matched: it
+        // would match every flat image's entry, and flat entries every
+        // flat image.
         let mut perceptual_skipped = false;
-        let algorithms: Vec<_> = self.perceptual.iter().map(|(_, algorithm, _, _)| *algorithm).collect();
-        if let Ok(computed) = perceptual::hash_each(&algorithms, pixels) {
-            for ((signal, _, set, threshold), hash) in self.perceptual.iter().zip(computed) {
-                if flat || bits_from_constant(hash.as_bytes()) <= *threshold {
-                    perceptual_skipped = true;
-                } else {
-                    hits.extend(set.query(hash.as_bytes(), *threshold).into_iter().map(|n| Hit {
-                        signal: *signal,
-                        distance: n.distance,
-                        threshold: *threshold,
-                        entry: n.entry,
-                        variant: None,
-                    }));
-                }
-                hashes.perceptual.push(hash);
+        for (signal, algorithm, set, threshold) in &self.perceptual {
+            let Some(hash) = hashes.perceptual.iter().find(|h| h.algorithm() == *algorithm) else { continue };
+            if flat || bits_from_constant(hash.as_bytes()) <= *threshold {
+                perceptual_skipped = true;
+                continue;
             }
+            hits.extend(set.query(hash.as_bytes(), *threshold).into_iter().map(|n| Hit {
+                signal: *signal,
+                distance: n.distance,
+                threshold: *threshold,
+                entry: n.entry,
+                variant: None,
+            }));
         }
         ImageOutcome { pdq_skipped_low_quality: flat, perceptual_skipped, nearest }
     }

@@ -103,6 +103,10 @@ pub enum Error {
         /// Why it was refused.
         reason: String,
     },
+    /// A request (to the server) that cannot be read: malformed JSON, an
+    /// unknown field, a value of the wrong type or a rule of its shape
+    /// broken.
+    BadRequest(String),
     /// A list being built holds the same hash twice in one section.
     DuplicateEntry {
         /// The signal type of the section.
@@ -180,6 +184,7 @@ impl Error {
             Error::Rollback { .. } => "list_rollback",
             Error::Key(_) => "bad_key",
             Error::BadOption { .. } => "bad_option",
+            Error::BadRequest(_) => "bad_request",
             Error::DuplicateEntry { .. } => "duplicate_entry",
         }
     }
@@ -217,6 +222,7 @@ impl fmt::Display for Error {
             }
             Error::Key(why) => write!(f, "bad key: {why}"),
             Error::BadOption { option, reason } => write!(f, "option {option}: {reason}"),
+            Error::BadRequest(why) => write!(f, "bad request: {why}"),
             Error::DuplicateEntry { signal, first, duplicate } => {
                 write!(f, "{signal} entry {duplicate} repeats entry {first}: a list holds each hash once")
             }

@@ -9,9 +9,17 @@
 //! of its own. Nothing in it is pixels or file bytes: hashes, distances,
 //! labels and timings only.
 
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Serialize, Serializer};
 
-use crate::check::{Match, PdqNearest, Verdict};
+use crate::check::{ComputedHashes, Match, PdqNearest, Verdict};
+use crate::error::{Error, Result};
+use crate::hash::pdq::{PdqDihedral, PdqHash, PdqResult};
+use crate::hash::perceptual::{PerceptualAlgorithm, PerceptualHash};
+use crate::hex;
+use crate::list::SignalType;
+
+/// The most files one request to a remote matcher carries.
+pub const MAX_FILES_PER_REQUEST: usize = 64;
 
 /// One verdict, as the schema spells it.
 #[derive(Serialize)]
@@ -112,9 +120,9 @@ impl<'a> From<&'a Verdict> for VerdictJson<'a> {
             dhash: perceptual("dhash"),
             ahash: perceptual("ahash"),
             blockhash: perceptual("blockhash"),
-            md5: h.digests.map(|d| d.md5_hex()),
-            sha1: h.digests.map(|d| d.sha1_hex()),
-            sha256: h.digests.map(|d| d.sha256_hex()),
+            md5: h.md5.map(|d| hex::to_hex(&d)),
+            sha1: h.sha1.map(|d| hex::to_hex(&d)),
+            sha256: h.sha256.map(|d| hex::to_hex(&d)),
             decode_error: v.decode_error.as_ref().map(|e| ErrorJson { code: e.code(), message: e.to_string() }),
             elapsed_ms: v.elapsed_ms,
         }
@@ -125,4 +133,155 @@ impl Serialize for Verdict {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         VerdictJson::from(self).serialize(serializer)
     }
+}
+
+/// The hashes of one file, as a browser sends them to a remote matcher: the
+/// verdict's hash fields, each present only when computed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FileHashesJson {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pdq: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pdq_quality: Option<u8>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pdq_dihedral: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    md5: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sha1: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sha256: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    phash: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    dhash: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    ahash: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    blockhash: Option<String>,
+}
+
+impl FileHashesJson {
+    /// The hashes of `h` of the signal types in `signals` (what the list
+    /// holds: nothing else need leave the browser). PDQ brings its quality
+    /// and, when computed, its eight variants; it goes along with the
+    /// perceptual hashes too, whose matching its quality gates as in a
+    /// local check. The digests go all three when the list has any, as a
+    /// local check reports them.
+    pub fn of(h: &ComputedHashes, signals: &[SignalType]) -> Self {
+        let digests = signals.iter().any(|s| !s.is_distance_matched());
+        let wants = |s: SignalType| signals.contains(&s) || (digests && !s.is_distance_matched());
+        let gated = signals.iter().any(|s| s.perceptual().is_some());
+        let perceptual = |s: SignalType| {
+            let algorithm = s.perceptual()?;
+            wants(s).then(|| h.perceptual.iter().find(|p| p.algorithm() == algorithm).map(PerceptualHash::to_hex))?
+        };
+        let pdq = h.pdq.filter(|_| wants(SignalType::Pdq) || gated);
+        FileHashesJson {
+            pdq: pdq.map(|p| p.hash.to_hex()),
+            pdq_quality: pdq.map(|p| p.quality),
+            pdq_dihedral: pdq.and(h.pdq_dihedral).map(|d| d.hashes.iter().map(PdqHash::to_hex).collect()),
+            md5: h.md5.filter(|_| wants(SignalType::Md5)).map(|d| hex::to_hex(&d)),
+            sha1: h.sha1.filter(|_| wants(SignalType::Sha1)).map(|d| hex::to_hex(&d)),
+            sha256: h.sha256.filter(|_| wants(SignalType::Sha256)).map(|d| hex::to_hex(&d)),
+            phash: perceptual(SignalType::Phash),
+            dhash: perceptual(SignalType::Dhash),
+            ahash: perceptual(SignalType::Ahash),
+            blockhash: perceptual(SignalType::Blockhash),
+        }
+    }
+
+    /// The hashes, checked: hex of the right length, `pdqQuality` (0 to
+    /// 100) with `pdq`, and `pdqDihedral` of 8 hashes.
+    ///
+    /// # Errors
+    /// [`Error::InvalidHash`] for bad hex or a wrong length;
+    /// [`Error::BadRequest`] for a broken rule of the shape.
+    pub fn to_hashes(&self) -> Result<ComputedHashes> {
+        let bad = |why: &str| Error::BadRequest(why.to_owned());
+        let mut out = ComputedHashes::default();
+        if let Some(text) = &self.pdq {
+            let hash = PdqHash::from_hex(text)?;
+            let quality = self.pdq_quality.ok_or_else(|| bad("pdqQuality is required with pdq"))?;
+            if quality > 100 {
+                return Err(bad("pdqQuality is from 0 to 100"));
+            }
+            out.pdq = Some(PdqResult { hash, quality });
+            if let Some(all) = &self.pdq_dihedral {
+                let hashes: Vec<PdqHash> = all.iter().map(|t| PdqHash::from_hex(t)).collect::<Result<_>>()?;
+                // Its first may differ from `pdq`: the reference's plain hash
+                // of a 64×64 image skips the blur the variants have.
+                let hashes: [PdqHash; 8] = hashes.try_into().map_err(|_| bad("pdqDihedral holds 8 hashes"))?;
+                out.pdq_dihedral = Some(PdqDihedral { hashes, quality });
+            }
+        } else if self.pdq_quality.is_some() || self.pdq_dihedral.is_some() {
+            return Err(bad("pdqQuality and pdqDihedral come with pdq"));
+        }
+        out.md5 = self.md5.as_deref().map(|t| digest(SignalType::Md5, t)).transpose()?;
+        out.sha1 = self.sha1.as_deref().map(|t| digest(SignalType::Sha1, t)).transpose()?;
+        out.sha256 = self.sha256.as_deref().map(|t| digest(SignalType::Sha256, t)).transpose()?;
+        for (text, algorithm) in [
+            (&self.phash, PerceptualAlgorithm::Phash),
+            (&self.dhash, PerceptualAlgorithm::Dhash),
+            (&self.ahash, PerceptualAlgorithm::Ahash),
+            (&self.blockhash, PerceptualAlgorithm::Blockhash),
+        ] {
+            if let Some(text) = text {
+                out.perceptual.push(PerceptualHash::from_hex(algorithm, text)?);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// A digest of `N` bytes from hex.
+fn digest<const N: usize>(signal: SignalType, text: &str) -> Result<[u8; N]> {
+    let invalid = |reason: String| Error::InvalidHash { kind: signal.name(), reason };
+    if text.len() != 2 * N {
+        return Err(invalid(format!("expected {} hex digits, got {}", 2 * N, text.len())));
+    }
+    let bytes = hex::from_hex(text).ok_or_else(|| invalid("not hexadecimal".to_owned()))?;
+    bytes.try_into().map_err(|_| invalid("not hexadecimal".to_owned()))
+}
+
+/// The body of `POST /v1/check`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CheckRequest {
+    files: Vec<FileHashesJson>,
+}
+
+/// The files of a `POST /v1/check` body (`docs/server.md`), each checked
+/// by [`FileHashesJson::to_hashes`].
+///
+/// # Errors
+/// [`Error::BadRequest`] for JSON that is not the request's shape (unknown
+/// fields included) or that has no `files`; [`Error::LimitExceeded`] for
+/// more than [`MAX_FILES_PER_REQUEST`] files; those of
+/// [`FileHashesJson::to_hashes`], for the first bad file. Never panics.
+/// The caller bounds the body's size before this reads it.
+pub fn parse_check_request(body: &[u8]) -> Result<Vec<ComputedHashes>> {
+    let request: CheckRequest = serde_json::from_slice(body).map_err(|e| Error::BadRequest(e.to_string()))?;
+    if request.files.len() > MAX_FILES_PER_REQUEST {
+        return Err(Error::LimitExceeded {
+            limit: "files",
+            requested: request.files.len() as u64,
+            max: MAX_FILES_PER_REQUEST as u64,
+        });
+    }
+    request
+        .files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            f.to_hashes().map_err(|e| match e {
+                Error::BadRequest(why) => Error::BadRequest(format!("file {i}: {why}")),
+                Error::InvalidHash { kind, reason } => {
+                    Error::InvalidHash { kind, reason: format!("file {i}: {reason}") }
+                }
+                other => other,
+            })
+        })
+        .collect()
 }

@@ -10,6 +10,7 @@ mod files;
 mod hash;
 mod key;
 mod list;
+mod serve;
 mod time;
 mod walk;
 
@@ -49,6 +50,9 @@ enum Command {
     /// Check image files against a signed list: exit 0 when nothing
     /// matched, 1 when something matched, 2 on any error.
     Check(check::CheckArgs),
+    /// Serve a signed list over HTTP: browsers send the hashes of the files
+    /// people pick and get verdicts back; the list never leaves the server.
+    Serve(serve::ServeArgs),
 }
 
 /// Runs the command line and returns its exit status.
@@ -59,6 +63,7 @@ pub fn main() -> ExitCode {
         Command::Key(c) => key::run(&c),
         Command::List(c) => list::run(&c),
         Command::Check(a) => check::run(&a),
+        Command::Serve(a) => serve::run(&a),
     };
     match outcome {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

@@ -172,6 +172,20 @@ impl JsOptions {
         }
     }
 
+    /// The decoding limits `maxWidth`, `maxHeight`, `maxPixels` and
+    /// `maxFileBytes`, each defaulting to [`Limits::default`]'s.
+    fn decode_limits(&self) -> Result<Limits, JsValue> {
+        let d = Limits::default();
+        let side = u64::from(u32::MAX);
+        Ok(Limits {
+            max_width: self.whole("maxWidth", side)?.map_or(d.max_width, |v| v as u32),
+            max_height: self.whole("maxHeight", side)?.map_or(d.max_height, |v| v as u32),
+            max_pixels: self.whole("maxPixels", MAX_SAFE_INTEGER)?.unwrap_or(d.max_pixels),
+            max_file_bytes: self.whole("maxFileBytes", MAX_SAFE_INTEGER)?.unwrap_or(d.max_file_bytes),
+            max_alloc: d.max_alloc,
+        })
+    }
+
     /// A boolean.
     fn boolean(&self, key: &str) -> Result<Option<bool>, JsValue> {
         let Some(v) = self.get(key) else { return Ok(None) };
@@ -241,15 +255,7 @@ impl Checker {
         };
         let now = o.whole("now", MAX_SAFE_INTEGER)?.unwrap_or((js_sys::Date::now() / 1000.0) as u64);
         let min_sequence = o.whole("minSequence", MAX_SAFE_INTEGER)?.unwrap_or(0);
-        let d = Limits::default();
-        let side = u64::from(u32::MAX);
-        let decode_limits = Limits {
-            max_width: o.whole("maxWidth", side)?.map_or(d.max_width, |v| v as u32),
-            max_height: o.whole("maxHeight", side)?.map_or(d.max_height, |v| v as u32),
-            max_pixels: o.whole("maxPixels", MAX_SAFE_INTEGER)?.unwrap_or(d.max_pixels),
-            max_file_bytes: o.whole("maxFileBytes", MAX_SAFE_INTEGER)?.unwrap_or(d.max_file_bytes),
-            max_alloc: d.max_alloc,
-        };
+        let decode_limits = o.decode_limits()?;
         let mut check_options = CheckOptions { clock: Some(now_ms), limits: decode_limits, ..CheckOptions::default() };
         check_options.report_pdq_nearest = o.boolean("pdqNearest")?.unwrap_or(false);
         if let Some(floor) = o.whole("pdqQualityFloor", 100)? {
@@ -288,39 +294,18 @@ impl Checker {
     /// the browser's decoder, which has no limits of its own.
     #[wasm_bindgen(js_name = imageInfo, unchecked_return_type = "{ format: string; width: number; height: number } | null")]
     pub fn image_info(&self, bytes: &[u8]) -> Result<JsValue, JsValue> {
-        let limits = self.inner.limits();
-        let len = bytes.len() as u64;
-        if len > limits.max_file_bytes {
-            return Err(js_error(&Error::LimitExceeded {
-                limit: "file_bytes",
-                requested: len,
-                max: limits.max_file_bytes,
-            }));
-        }
-        let Some(info) = decode::header_info(bytes) else { return Ok(JsValue::NULL) };
-        match limits.check_dimensions(info.width, info.height) {
-            Ok(()) | Err(Error::EmptyImage) => {}
-            Err(e) => return Err(js_error(&e)),
-        }
-        let obj = Object::new();
-        set(&obj, "format", info.format);
-        set(&obj, "width", info.width);
-        set(&obj, "height", info.height);
-        Ok(obj.into())
+        image_info(self.inner.limits(), bytes)
     }
 
     /// The decoding limits of this checker: `{ maxWidth, maxHeight,
     /// maxPixels, maxFileBytes }`, as the options set them or their
     /// defaults (one source for the worker's browser-decode path).
-    #[wasm_bindgen(js_name = decodeLimits, unchecked_return_type = "{ maxWidth: number; maxHeight: number; maxPixels: number; maxFileBytes: number }")]
+    #[wasm_bindgen(
+        js_name = decodeLimits,
+        unchecked_return_type = "{ maxWidth: number; maxHeight: number; maxPixels: number; maxFileBytes: number }"
+    )]
     pub fn decode_limits(&self) -> Object {
-        let l = self.inner.limits();
-        let obj = Object::new();
-        set(&obj, "maxWidth", l.max_width);
-        set(&obj, "maxHeight", l.max_height);
-        set(&obj, "maxPixels", l.max_pixels as f64);
-        set(&obj, "maxFileBytes", l.max_file_bytes as f64);
-        obj
+        decode_limits(self.inner.limits())
     }
 
     /// Checks an image file's bytes. An undecodable file gives a verdict
@@ -398,6 +383,128 @@ impl Checker {
     }
 }
 
+/// What `imageInfo` gives under `limits`.
+fn image_info(limits: &Limits, bytes: &[u8]) -> Result<JsValue, JsValue> {
+    let len = bytes.len() as u64;
+    if len > limits.max_file_bytes {
+        return Err(js_error(&Error::LimitExceeded {
+            limit: "file_bytes",
+            requested: len,
+            max: limits.max_file_bytes,
+        }));
+    }
+    let Some(info) = decode::header_info(bytes) else { return Ok(JsValue::NULL) };
+    match limits.check_dimensions(info.width, info.height) {
+        Ok(()) | Err(Error::EmptyImage) => {}
+        Err(e) => return Err(js_error(&e)),
+    }
+    let obj = Object::new();
+    set(&obj, "format", info.format);
+    set(&obj, "width", info.width);
+    set(&obj, "height", info.height);
+    Ok(obj.into())
+}
+
+/// What `decodeLimits` gives.
+fn decode_limits(l: &Limits) -> Object {
+    let obj = Object::new();
+    set(&obj, "maxWidth", l.max_width);
+    set(&obj, "maxHeight", l.max_height);
+    set(&obj, "maxPixels", l.max_pixels as f64);
+    set(&obj, "maxFileBytes", l.max_file_bytes as f64);
+    obj
+}
+
+/// The hashes a browser sends a remote matcher, for the signal types of
+/// its list: `{ hashes, decodeError }` (see [`Hasher::hash_bytes`]).
+#[wasm_bindgen]
+pub struct Hasher {
+    limits: Limits,
+}
+
+/// Names [`Hasher::new`] takes in its options.
+const HASHER_OPTIONS: [&str; 4] = ["maxWidth", "maxHeight", "maxPixels", "maxFileBytes"];
+
+/// Signal types by name; an unknown name is refused.
+fn signals(names: &[String]) -> Result<Vec<SignalType>, JsValue> {
+    names
+        .iter()
+        .map(|n| SignalType::from_name(n).ok_or_else(|| bad_option("signals", format!("unknown signal type {n:?}"))))
+        .collect()
+}
+
+/// `{ hashes, decodeError }`: the request's file entry and why the bytes
+/// did not decode.
+fn hashed(hashes: &check::ComputedHashes, signals: &[SignalType], error: Option<&Error>) -> Result<Object, JsValue> {
+    let obj = Object::new();
+    let request = crate::schema::FileHashesJson::of(hashes, signals);
+    set(&obj, "hashes", to_js::to_js(&request).map_err(|_| internal("the hashes could not be handed over"))?);
+    let error = error.map_or(JsValue::NULL, |e| {
+        let o = Object::new();
+        set(&o, "code", e.code());
+        set(&o, "message", e.to_string());
+        JsValue::from(o)
+    });
+    set(&obj, "decodeError", error);
+    Ok(obj)
+}
+
+#[wasm_bindgen]
+impl Hasher {
+    /// A hasher with the decoding limits `{ maxWidth, maxHeight, maxPixels,
+    /// maxFileBytes }` (all optional; any other name, a wrong type or a
+    /// value out of range: `bad_option`).
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: JsValue) -> Result<Hasher, JsValue> {
+        let o = JsOptions::new(&options, "options", "", &HASHER_OPTIONS)?;
+        Ok(Hasher { limits: o.decode_limits()? })
+    }
+
+    /// Hashes a file's bytes as a check against a list of `signals` (the
+    /// signal type names of its sections) does: `{ hashes, decodeError }`,
+    /// `hashes` being one entry of a `POST /v1/check` request's `files`
+    /// (`docs/server.md`). An undecodable file gives its digests and the
+    /// reason in `decodeError`.
+    #[wasm_bindgen(js_name = hashBytes)]
+    pub fn hash_bytes(&self, bytes: &[u8], signals: Vec<String>) -> Result<Object, JsValue> {
+        let signals = self::signals(&signals)?;
+        let (hashes, error) = check::hash_for(bytes, &self.limits, &signals);
+        hashed(&hashes, &signals, error.as_ref())
+    }
+
+    /// [`Hasher::hash_bytes`] of RGBA pixels from the browser's decoder,
+    /// with the digests of the file's bytes when they are given.
+    #[wasm_bindgen(js_name = hashRgba)]
+    pub fn hash_rgba(
+        &self,
+        rgba: &[u8],
+        width: u32,
+        height: u32,
+        file_bytes: Option<Vec<u8>>,
+        signals: Vec<String>,
+    ) -> Result<Object, JsValue> {
+        let signals = self::signals(&signals)?;
+        let pixels = Pixels::new(rgba, width, height, PixelLayout::Rgba).map_err(|e| js_error(&e))?;
+        let hashes = check::hash_pixels_for(pixels, file_bytes.as_deref(), &signals);
+        hashed(&hashes, &signals, None)
+    }
+
+    /// As [`Checker::image_info`], under this hasher's limits.
+    #[wasm_bindgen(js_name = imageInfo, unchecked_return_type = "{ format: string; width: number; height: number } | null")]
+    pub fn image_info(&self, bytes: &[u8]) -> Result<JsValue, JsValue> {
+        image_info(&self.limits, bytes)
+    }
+
+    /// As [`Checker::decode_limits`].
+    #[wasm_bindgen(
+        js_name = decodeLimits,
+        unchecked_return_type = "{ maxWidth: number; maxHeight: number; maxPixels: number; maxFileBytes: number }"
+    )]
+    pub fn decode_limits(&self) -> Object {
+        decode_limits(&self.limits)
+    }
+}
+
 /// A verdict as a plain object, in the verdict schema (`docs/verdict.md`):
 /// serialised by the one `Serialize` every face uses, into JS values
 /// ([`to_js`]). No pixels or bytes in it.
@@ -407,10 +514,15 @@ impl Checker {
 /// strings, numbers and booleans does not: thrown, so that a caller never
 /// mistakes a missing verdict for a clear one.
 fn verdict(v: &Verdict) -> Result<Object, JsValue> {
-    let internal = || {
-        let err = js_sys::Error::new("the verdict could not be handed over");
-        let _ = Reflect::set(&err, &"code".into(), &"internal".into());
-        JsValue::from(err)
-    };
-    to_js::to_js(v).ok().and_then(|o| o.dyn_into::<Object>().ok()).ok_or_else(internal)
+    let error = || internal("the verdict could not be handed over");
+    to_js::to_js(v).ok().and_then(|o| o.dyn_into::<Object>().ok()).ok_or_else(error)
+}
+
+/// A JS `Error` with code `internal`: what the bindings could not do for a
+/// reason that is a bug, thrown rather than returned as a value a caller
+/// could mistake for a clear file.
+fn internal(message: &str) -> JsValue {
+    let err = js_sys::Error::new(message);
+    let _ = Reflect::set(&err, &"code".into(), &"internal".into());
+    err.into()
 }
