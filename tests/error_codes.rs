@@ -39,6 +39,7 @@ fn every_library_error_has_a_code_in_the_table() {
         Error::Rollback { sequence: 1, minimum: 2 },
         Error::Key(String::new()),
         Error::BadOption { option: String::new(), reason: String::new() },
+        Error::BadRequest(String::new()),
         Error::DuplicateEntry { signal: "pdq", first: 0, duplicate: 1 },
     ];
     let codes = table();
