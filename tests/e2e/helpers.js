@@ -1,5 +1,5 @@
 // Shared set-up of the browser tests: paths, the browser, fixtures.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -124,6 +124,61 @@ export function signedList(lines, { id = "test", sequence = 1 } = {}) {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The demo list's public key, hex. */
+export function demoKey() {
+  return JSON.parse(readFileSync(join(DEMO, "demo-key.json"), "utf8")).publicKey;
+}
+
+/**
+ * Starts `prescan serve` on the demo list, on a free port, answering CORS
+ * requests from `origin`; with `tokenFile`, needing one of its tokens, else
+ * `--no-auth`. Resolves once it prints where it listens (a line on stderr
+ * ending "listening on URL"), to `{ url, stop(), exited, firstLine }`
+ * (`firstLine`: stderr's first, which should be that one); stop() sends
+ * SIGTERM and waits for the exit.
+ */
+export function startMatcher({ origin, tokenFile } = {}) {
+  if (!existsSync(CLI)) throw new Error("target/release/prescan is missing: run scripts/build-web");
+  const args = [
+    "serve", "--list", join(DEMO, "demo.list"), "--public", demoKey(), "--listen", "127.0.0.1:0",
+    ...(tokenFile ? ["--token-file", tokenFile] : ["--no-auth"]),
+    ...(origin ? ["--allow-origin", origin] : []),
+  ];
+  const child = spawn(CLI, args, { stdio: ["ignore", "ignore", "pipe"] });
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill("SIGTERM");
+      const killer = setTimeout(() => child.kill("SIGKILL"), 5000);
+      await exited;
+      clearTimeout(killer);
+    }
+  };
+  return new Promise((resolve, reject) => {
+    let stderr = "";
+    const timer = setTimeout(() => {
+      stop();
+      reject(new Error(`prescan serve did not say where it listens within 10 s:\n${stderr}`));
+    }, 10_000);
+    child.stderr.setEncoding("utf8");
+    let seen = false;
+    // Read to the end (a pipe left unread would stall the server's logging).
+    child.stderr.on("data", (chunk) => {
+      stderr += chunk;
+      const lines = stderr.split("\n").slice(0, -1);
+      const url = lines.map((l) => l.match(/listening on (http:\/\/127\.0\.0\.1:\d+)$/)?.[1]).find(Boolean);
+      if (seen || !url) return;
+      seen = true;
+      clearTimeout(timer);
+      resolve({ url, stop, exited, firstLine: lines[0] });
+    });
+    exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`prescan serve exited (${code}) before listening:\n${stderr}`));
+    });
+  });
 }
 
 const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {

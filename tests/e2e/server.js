@@ -4,23 +4,29 @@
 // /test/endless.list, a body without Content-Length (chunked) that never
 // ends; /test/declared.list, which declares a 1 GiB + 1 body, sends a
 // little and then stalls. The two never finish: only a client that stops
-// reading ends them.
+// reading ends them. `connect` (an option, or allowConnect() later) adds
+// origins to the CSP's connect-src: a matcher's, for remote mode.
 import { createServer } from "node:http";
 import { readFile } from "node:fs/promises";
 import { extname, join, normalize, sep } from "node:path";
 
-export const CSP = [
-  "default-src 'self'",
-  "script-src 'self' 'wasm-unsafe-eval'",
-  "style-src 'self'",
-  "img-src 'self' data: blob:",
-  "connect-src 'self'",
-  "worker-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join("; ");
+/** The policy, with `connect` (origins) added to connect-src. */
+export function cspWith(connect = []) {
+  return [
+    "default-src 'self'",
+    "script-src 'self' 'wasm-unsafe-eval'",
+    "style-src 'self'",
+    "img-src 'self' data: blob:",
+    ["connect-src 'self'", ...connect].join(" "),
+    "worker-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join("; ");
+}
+
+export const CSP = cspWith();
 
 const TYPES = {
   ".html": "text/html; charset=utf-8",
@@ -47,8 +53,8 @@ export function tamper(bytes) {
  * Streams 64 KiB chunks (after `declared`: that Content-Length) until the
  * client goes away; `log` records how much was written and when it closed.
  */
-function endless(res, log, declared) {
-  const headers = { "Content-Type": "application/octet-stream", "Content-Security-Policy": CSP, "Cache-Control": "no-store" };
+function endless(res, log, declared, csp) {
+  const headers = { "Content-Type": "application/octet-stream", "Content-Security-Policy": csp, "Cache-Control": "no-store" };
   if (declared) headers["Content-Length"] = String(declared);
   res.writeHead(200, headers);
   const chunk = Buffer.alloc(64 * 1024, 0x5a);
@@ -70,18 +76,20 @@ function endless(res, log, declared) {
  * Serves `root` on 127.0.0.1 (`port` 0: any free port), and each directory of
  * `mounts` under its URL prefix (e.g. `{ "/bench-inputs/": dir }`).
  * `requests` logs every request; `streams` each endless response: `{ path,
- * written, closed }`.
+ * written, closed }`. `connect`: origins the pages may connect to besides
+ * their own (a matcher's URL or origin); allowConnect(url) adds one.
  */
-export async function startServer(root, port = 0, mounts = {}) {
+export async function startServer(root, port = 0, mounts = {}, { connect = [] } = {}) {
   const requests = [];
   const streams = [];
+  const origins = new Set(connect.map((u) => new URL(u).origin));
   const server = createServer(async (req, res) => {
     const url = new URL(req.url, "http://x");
     requests.push({ method: req.method, path: url.pathname, search: url.search });
     const send = (status, body, type) => {
       res.writeHead(status, {
         "Content-Type": type,
-        "Content-Security-Policy": CSP,
+        "Content-Security-Policy": cspWith([...origins]),
         "Cache-Control": "no-store",
         "X-Content-Type-Options": "nosniff",
       });
@@ -91,7 +99,7 @@ export async function startServer(root, port = 0, mounts = {}) {
     if (url.pathname === "/test/endless.list" || url.pathname === "/test/declared.list") {
       const log = { path: url.pathname, written: 0, closed: false };
       streams.push(log);
-      return endless(res, log, url.pathname === "/test/declared.list" ? 2 ** 30 + 1 : 0);
+      return endless(res, log, url.pathname === "/test/declared.list" ? 2 ** 30 + 1 : 0, cspWith([...origins]));
     }
     let path = decodeURIComponent(url.pathname);
     let dir = root;
@@ -121,6 +129,8 @@ export async function startServer(root, port = 0, mounts = {}) {
     url: `http://127.0.0.1:${bound}`,
     requests,
     streams,
+    /** Lets the pages served from now on connect to `url`'s origin. */
+    allowConnect: (url) => void origins.add(new URL(url).origin),
     close: () => new Promise((resolve) => {
       server.close(resolve);
       // An endless response a client left open would keep close() waiting.
