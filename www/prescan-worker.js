@@ -1,21 +1,30 @@
 // prescan's Web Worker: loads the Wasm module once, verifies and indexes the
-// signed list once, then answers check requests. Pixels and bytes stay in
-// this worker; nothing here does network I/O except loading its own module.
+// signed list once, then answers check requests. In remote mode it holds a
+// Hasher instead of a list, and answers with the hashes the front sends to
+// the server. Pixels and bytes stay in this worker; nothing here does
+// network I/O except loading its own module.
 //
 // Protocol (all messages are plain objects):
 //   in:  { type: "load", list: ArrayBuffer, publicKeys: string[], options }
+//        { type: "hasher", options, signals: string[] }       (remote mode)
 //        { type: "check", id, bytes: ArrayBuffer, decode: "wasm"|"browser"|"auto" }
 //        { type: "check", id, rgba: ArrayBuffer, width, height }
 //   out: { type: "progress", stage: "loading-module"|"verifying"|"indexing" }
 //        { type: "ready", info, limits }    { type: "error", error: { code, message } }
 //        { type: "verdict", id, verdict }   { type: "error", id, error: { code, message } }
-// `limits` is checker.decodeLimits(): { maxWidth, maxHeight, maxPixels, maxFileBytes }.
+//        { type: "hashed", id, result: { hashes, decodeError, decodedBy } }   (remote mode)
+// `limits` is decodeLimits(): { maxWidth, maxHeight, maxPixels, maxFileBytes }.
+// `info` is the list's listInfo(), null in remote mode (the server has the list).
 
-import init, { Checker, exifOrientation } from "./pkg/prescan.js";
+// A namespace import: a module built before the Hasher existed still loads
+// for local mode (a missing named import would fail the whole worker).
+import init, * as wasm from "./pkg/prescan.js";
 
-let checker = null;
+const DIGESTS = ["md5", "sha1", "sha256"];
+
+let engine = null; // how a check is computed: localEngine or remoteEngine, below
 let wasmReady = null;
-let limits = null; // checker.decodeLimits(): the browser path applies the Wasm decoder's limits
+let limits = null; // decodeLimits(): the browser path applies the Wasm decoder's limits
 
 function errorOf(e, fallbackCode = "internal") {
   if (e && typeof e === "object") {
@@ -45,12 +54,54 @@ async function load({ list, publicKeys, options }) {
     const bytes = new Uint8Array(list);
     await Promise.resolve();
     postMessage({ type: "progress", stage: "indexing" });
-    checker = new Checker(bytes, publicKeys, options ?? {});
+    const checker = new wasm.Checker(bytes, publicKeys, options ?? {});
+    engine = localEngine(checker);
     limits = plain(checker.decodeLimits());
     postMessage({ type: "ready", info: plain(checker.listInfo()), limits });
   } catch (e) {
     postMessage({ type: "error", error: errorOf(e, "list_error") });
   }
+}
+
+async function loadHasher({ options, signals }) {
+  try {
+    postMessage({ type: "progress", stage: "loading-module" });
+    wasmReady ??= init();
+    await wasmReady;
+    if (typeof wasm.Hasher !== "function") {
+      throw Object.assign(new Error("this build of the Wasm module has no Hasher: remote mode needs a newer one"), { code: "worker_failed" });
+    }
+    const hasher = new wasm.Hasher(options ?? {});
+    engine = remoteEngine(hasher, signals);
+    limits = plain(hasher.decodeLimits());
+    postMessage({ type: "ready", info: null, limits });
+  } catch (e) {
+    postMessage({ type: "error", error: errorOf(e, "worker_failed") });
+  }
+}
+
+// Local mode: each step is a check against the list, and gives a verdict.
+function localEngine(checker) {
+  return {
+    imageInfo: (bytes) => checker.imageInfo(bytes),
+    bytes: (bytes) => plain(checker.checkBytes(bytes)),
+    rgba: (rgba, width, height, bytes) => plain(checker.checkRgba(rgba, width, height, bytes)),
+    digests: (bytes) => plain(checker.checkDigests(bytes)),
+  };
+}
+
+// Remote mode: the same steps give `{ hashes, decodeError }`, the hashes of
+// the signal types the server's list has (`signals`), for the front to send.
+function remoteEngine(hasher, signals) {
+  const digests = signals.filter((s) => DIGESTS.includes(s));
+  return {
+    remote: true,
+    imageInfo: (bytes) => hasher.imageInfo(bytes),
+    bytes: (bytes) => plain(hasher.hashBytes(bytes, signals)),
+    rgba: (rgba, width, height, bytes) => plain(hasher.hashRgba(rgba, width, height, bytes, signals)),
+    // Asked for digests only: nothing of the pixels is wanted.
+    digests: (bytes) => ({ hashes: digests.length ? plain(hasher.hashBytes(bytes, digests)).hashes : {}, decodeError: null }),
+  };
 }
 
 // --- Browser decoding ------------------------------------------------------
@@ -84,8 +135,8 @@ async function browserDecode(bytes) {
   // allocates a bitmap that size: throws limit_exceeded. Null for a format
   // whose header the Wasm side does not read; then only the decoded size
   // is checked, below.
-  checker.imageInfo(bytes);
-  const orientation = exifOrientation(bytes) ?? 1;
+  engine.imageInfo(bytes);
+  const orientation = wasm.exifOrientation(bytes) ?? 1;
   const bmp = await createImageBitmap(new Blob([bytes]), bitmapOptions);
   let width = bmp.width;
   let height = bmp.height;
@@ -149,24 +200,25 @@ export function unorient(rgba, dw, dh, orientation) {
  * When the browser cannot decode the file, the digests are checked alone:
  * `digestVerdict`, when given, is a verdict that already checked them (the
  * Wasm decoder's, in "auto"); its decodeError stays unless the browser's
- * error has a code of its own (limit_exceeded).
+ * error has a code of its own (limit_exceeded). In remote mode, "checked"
+ * is "hashed", and a verdict is the hashes.
  */
 async function checkViaBrowser(bytes, digestVerdict = null) {
   try {
     const { rgba, width, height } = await browserDecode(bytes);
-    return { ...plain(checker.checkRgba(rgba, width, height, bytes)), decodedBy: "browser" };
+    return { ...engine.rgba(rgba, width, height, bytes), decodedBy: "browser" };
   } catch (e) {
     // createImageBitmap rejects with a DOMException, whose `code` is a number.
     const error = errorOf(e, "browser_decode_failed");
     const own = typeof e?.code === "string";
-    const verdict = digestVerdict ?? plain(checker.checkDigests(bytes));
+    const verdict = digestVerdict ?? engine.digests(bytes);
     return { ...verdict, decodeError: own || !digestVerdict ? error : verdict.decodeError, decodedBy: null };
   }
 }
 
 async function checkBytes(bytes, decode) {
   if (decode === "browser") return checkViaBrowser(bytes);
-  const verdict = plain(checker.checkBytes(bytes));
+  const verdict = engine.bytes(bytes);
   // AVIF, HEIC, ...: let the browser decode the pixels.
   if (decode === "auto" && verdict.decodeError?.code === "unsupported_format") return checkViaBrowser(bytes, verdict);
   return { ...verdict, decodedBy: verdict.decodeError ? null : "wasm" };
@@ -175,15 +227,16 @@ async function checkBytes(bytes, decode) {
 async function check(msg) {
   const { id } = msg;
   try {
-    if (!checker) throw Object.assign(new Error("no list loaded"), { code: "not_ready" });
+    if (!engine) throw Object.assign(new Error("no list loaded"), { code: "not_ready" });
     let verdict;
     if (msg.rgba) {
-      verdict = plain(checker.checkRgba(new Uint8Array(msg.rgba), msg.width, msg.height));
+      verdict = engine.rgba(new Uint8Array(msg.rgba), msg.width, msg.height, undefined);
       verdict.decodedBy = "browser";
     } else {
       verdict = await checkBytes(new Uint8Array(msg.bytes), msg.decode ?? "auto");
     }
-    postMessage({ type: "verdict", id, verdict });
+    if (engine.remote) postMessage({ type: "hashed", id, result: verdict });
+    else postMessage({ type: "verdict", id, verdict });
   } catch (e) {
     postMessage({ type: "error", id, error: errorOf(e, "check_failed") });
   }
@@ -196,6 +249,8 @@ onmessage = (event) => {
   const msg = event.data;
   if (msg?.type === "load") {
     queue = queue.then(() => load(msg));
+  } else if (msg?.type === "hasher") {
+    queue = queue.then(() => loadHasher(msg));
   } else if (msg?.type === "check") {
     queue = queue.then(() => check(msg));
   }

@@ -212,6 +212,33 @@ export interface ListSectionInfo {
   threshold: number;
 }
 
+/**
+ * One file of a `POST /v1/check` request (docs/server.md): the hashes of
+ * the signal types the server's list has, and PDQ's quality. Nothing else:
+ * never pixels or bytes.
+ */
+export interface MatcherFile extends Pick<Verdict, "md5" | "sha1" | "sha256" | "phash" | "dhash" | "ahash" | "blockhash"> {
+  pdq?: string;
+  pdqQuality?: number;
+  /** 8 hashes, the first `pdq`. */
+  pdqDihedral?: string[];
+}
+
+/** What the Wasm `Hasher`'s `hashBytes` and `hashRgba` return. */
+export interface HashedFile {
+  hashes: MatcherFile;
+  /** The file could not be decoded: `hashes` holds its digests only. */
+  decodeError: DecodeError | null;
+}
+
+/** Options of the Wasm `Hasher`: the decoding limits. */
+export interface HasherOptions {
+  maxWidth?: number;
+  maxHeight?: number;
+  maxPixels?: number;
+  maxFileBytes?: number;
+}
+
 export interface ListInfo {
   id: string;
   sequence: number;
@@ -237,6 +264,8 @@ export interface PrescanError extends Error {
    * "bad_key", "limit_exceeded", "worker_failed", "closed", ...
    */
   code: ErrorCode;
+  /** With "matcher_refused": the HTTP status the matcher answered with. */
+  status?: number;
 }
 
 export type DecodeMode = "wasm" | "browser" | "auto";
@@ -252,17 +281,10 @@ export interface Progress {
   error?: PrescanError;
 }
 
-export interface CheckerInit {
-  /** The signed list: its bytes (copied), or a URL to fetch it from. */
-  list: Uint8Array | ArrayBuffer | string | URL;
+/** What local and remote mode share of `createChecker`'s argument. */
+export interface CheckerInitCommon {
   /** Hex Ed25519 public keys the list may be signed with. */
   publicKeys: string[];
-  /**
-   * Passed to the Wasm checker as they are (it refuses unknown names, with
-   * "bad_option"), `now` rounded down, and `maxListBytes` set to the cap the
-   * fetch applied.
-   */
-  options?: CheckerOptions;
   /**
    * "wasm": decode in Wasm (JPEG, PNG, GIF, WebP, BMP; EXIF orientation not applied).
    * "browser": decode with createImageBitmap (EXIF orientation undone).
@@ -282,6 +304,55 @@ export interface CheckerInit {
   sequenceStore?: SequenceStore | false;
 }
 
+/** Local mode: the list is loaded into the page, and files are matched in its worker. */
+export interface LocalCheckerInit extends CheckerInitCommon {
+  /** The signed list: its bytes (copied), or a URL to fetch it from. */
+  list: Uint8Array | ArrayBuffer | string | URL;
+  matcher?: undefined;
+  /**
+   * Passed to the Wasm checker as they are (it refuses unknown names, with
+   * "bad_option"), `now` rounded down, and `maxListBytes` set to the cap the
+   * fetch applied.
+   */
+  options?: CheckerOptions;
+}
+
+/** A `prescan serve` matcher (docs/server.md). */
+export interface MatcherInit {
+  /** Its base URL: requests go to `${url}/v1/list` and `${url}/v1/check`. */
+  url: string | URL;
+  /** Sent as `Authorization: Bearer <token>`. */
+  token?: string;
+  /** A request not answered within this is failed ("matcher_unavailable"). Default 10000. */
+  timeoutMs?: number;
+}
+
+/**
+ * The options of remote mode: the decoding limits of the worker's hasher,
+ * and `now` and `minSequence`, applied to the server's list info. The
+ * others are the server's to set, and refused ("bad_option").
+ */
+export type RemoteCheckerOptions = Pick<
+  CheckerOptions, "maxWidth" | "maxHeight" | "maxPixels" | "maxFileBytes" | "now" | "minSequence"
+>;
+
+/**
+ * Remote mode: the list stays on the server. Files are decoded and hashed
+ * in the worker as in local mode; only their hashes are sent to the
+ * matcher, which answers the verdicts. At creation the matcher's list info
+ * is fetched and refused ("list_unknown_key", "list_expired",
+ * "list_rollback") as local mode refuses a list. A check the matcher cannot
+ * answer rejects: "matcher_unavailable" (unreachable, or no answer within
+ * `timeoutMs`) or "matcher_refused" (an HTTP error: `status`).
+ */
+export interface RemoteCheckerInit extends CheckerInitCommon {
+  matcher: MatcherInit;
+  list?: undefined;
+  options?: RemoteCheckerOptions;
+}
+
+export type CheckerInit = LocalCheckerInit | RemoteCheckerInit;
+
 /** Keeps the highest list sequence seen; either method may return a promise. */
 export interface SequenceStore {
   /** The sequence stored under `key`, or null. */
@@ -290,7 +361,7 @@ export interface SequenceStore {
 }
 
 export interface PrescanChecker {
-  /** The loaded list. */
+  /** The loaded list; in remote mode, the matcher's `GET /v1/list`. */
   readonly listInfo: ListInfo;
   /** The default decoder for checkFile and checkBytes; settable. */
   decode: DecodeMode;
@@ -303,13 +374,15 @@ export interface PrescanChecker {
   checkBytes(bytes: Uint8Array | ArrayBuffer, options?: { decode?: DecodeMode }): Promise<CheckResult>;
   /** RGBA pixels in stored orientation, e.g. an ImageData's data. */
   checkRgba(rgba: Uint8Array | Uint8ClampedArray, width: number, height: number): Promise<CheckResult>;
-  /** Stops the worker; pending checks reject with code "closed". */
+  /** Stops the worker and aborts requests to the matcher; pending checks reject with code "closed". */
   close(): void;
 }
 
 /**
  * Fetches (when `list` is a URL), verifies and indexes a signed list in a
- * Web Worker. Rejects with a `PrescanError` when the list is refused.
+ * Web Worker; or, with `matcher`, fetches the matcher's list info and
+ * starts a worker that hashes. Rejects with a `PrescanError` when the list
+ * is refused.
  */
 export function createChecker(init: CheckerInit): Promise<PrescanChecker>;
 

@@ -1,7 +1,8 @@
 // prescan: check images in the browser, before upload, against a signed
 // hash list. Pixels and bytes never leave the browser: the only network
-// request made here is the list URL the host passes (and the worker
-// loading its own script and Wasm module).
+// requests made here are to the list URL the host passes, or, in remote
+// mode, to the matcher the host names (which is sent hashes only), and the
+// worker loading its own script and Wasm module.
 
 /** An Error with a machine-readable `code`. */
 function prescanError(code, message) {
@@ -145,6 +146,181 @@ async function checkSequence(store, info) {
   }
 }
 
+// --- remote mode -----------------------------------------------------------------
+
+// The server's limit on files a request (docs/server.md).
+const MAX_FILES_A_REQUEST = 64;
+// Options that apply when a server matches: the Hasher's decoding limits,
+// and the two the front applies to the server's list info itself. The
+// others (thresholds, pdqQualityFloor, pdqNearest, the list's size caps)
+// are the server's to set: refused rather than silently ignored.
+const HASHER_OPTIONS = ["maxWidth", "maxHeight", "maxPixels", "maxFileBytes"];
+const REMOTE_OPTIONS = [...HASHER_OPTIONS, "now", "minSequence"];
+// The fields of a file in a check request: hashes and PDQ's quality, nothing else.
+const HASH_FIELDS = ["pdq", "pdqQuality", "pdqDihedral", "md5", "sha1", "sha256", "phash", "dhash", "ahash", "blockhash"];
+
+function unavailable(why) {
+  return prescanError("matcher_unavailable", `the matcher could not be reached: ${why}`);
+}
+
+function refused(why, status) {
+  const error = prescanError("matcher_refused", `the matcher refused: ${why}`);
+  if (status !== undefined) error.status = status;
+  return error;
+}
+
+/** `{ url, token, timeoutMs }`, checked: the URLs of the two endpoints and how to call them. */
+function matcherOf(matcher) {
+  if (matcher === null || typeof matcher !== "object" || matcher instanceof URL) {
+    throw prescanError("bad_argument", "matcher must be an object { url, token?, timeoutMs? }");
+  }
+  const { url, token, timeoutMs = 10_000, ...rest } = matcher;
+  const unknown = Object.keys(rest);
+  if (unknown.length) throw prescanError("bad_argument", `matcher has no option ${unknown.join(", ")}`);
+  let base = null;
+  try {
+    if (typeof url === "string" || url instanceof URL) base = new URL(url, globalThis.location?.href);
+  } catch {
+    // reported below
+  }
+  // A query or fragment would end up before /v1/…; credentials in the URL
+  // are refused by fetch: each is a mistake better named now.
+  if (!base || !/^https?:$/.test(base.protocol) || base.search || base.hash || base.username || base.password) {
+    throw prescanError("bad_argument", `matcher.url must be an http(s) URL without query, fragment or credentials, not ${String(url)}`);
+  }
+  // Printable ASCII without spaces: anything else fetch would refuse as a
+  // header value, which would look like the server being unreachable.
+  if (token !== undefined && (typeof token !== "string" || !/^[\x21-\x7e]+$/.test(token))) {
+    throw prescanError("bad_argument", "matcher.token must be a string of printable ASCII characters without spaces");
+  }
+  if (typeof timeoutMs !== "number" || !(timeoutMs > 0) || !Number.isFinite(timeoutMs)) {
+    throw prescanError("bad_argument", `matcher.timeoutMs must be a number of milliseconds > 0, not ${String(timeoutMs)}`);
+  }
+  const root = base.href.replace(/\/+$/, "");
+  return { listUrl: `${root}/v1/list`, checkUrl: `${root}/v1/check`, token, timeoutMs };
+}
+
+/** The options of remote mode, split: the Hasher's, and the front's `now` and `minSequence`. */
+function remoteOptions(options) {
+  if (options === null || typeof options !== "object") throw prescanError("bad_option", "options must be an object");
+  const hasher = {};
+  for (const [name, value] of Object.entries(options)) {
+    if (value === undefined) continue;
+    if (!REMOTE_OPTIONS.includes(name)) {
+      throw prescanError("bad_option", `option ${name} does not apply with a matcher: the server matches (remote mode takes ${REMOTE_OPTIONS.join(", ")})`);
+    }
+    if (HASHER_OPTIONS.includes(name)) hasher[name] = value;
+    else if (typeof value !== "number" || !(value >= 0) || !Number.isFinite(value)) {
+      throw prescanError("bad_option", `option ${name} must be a number >= 0, got ${String(value)}`);
+    }
+  }
+  return { hasher, now: Math.floor(options.now ?? Date.now() / 1000), minSequence: options.minSequence ?? 0 };
+}
+
+const hex = (bytes) => [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+
+/**
+ * The key id lists name each public key by: the first 8 bytes of the
+ * SHA-256 of its 32 bytes, in hex (as `prescan list inspect` prints it).
+ */
+async function keyIdsOf(publicKeys) {
+  if (!globalThis.crypto?.subtle) {
+    throw prescanError("bad_argument", "remote mode needs crypto.subtle, which browsers give secure contexts only (https:, localhost)");
+  }
+  return Promise.all(publicKeys.map(async (key) => {
+    if (typeof key !== "string" || !/^[0-9a-fA-F]{64}$/.test(key)) {
+      throw prescanError("bad_key", `a public key is 64 hex digits, not ${JSON.stringify(key)}`);
+    }
+    const bytes = Uint8Array.from(key.match(/../g), (h) => parseInt(h, 16));
+    return hex(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes)).subarray(0, 8));
+  }));
+}
+
+/**
+ * One request to the matcher, aborted after `timeoutMs` or by whoever holds
+ * its controller in `controllers` (close()); resolves to the answer's JSON.
+ * Never sends cookies, never follows a redirect (the hashes go to the
+ * matcher the host named, nowhere else), never sends the page's address.
+ */
+async function matcherRequest(m, url, body, controllers) {
+  const controller = new AbortController();
+  controllers?.add(controller);
+  const timer = setTimeout(() => controller.abort(unavailable(`no answer within ${m.timeoutMs} ms`)), m.timeoutMs);
+  const headers = {};
+  if (m.token !== undefined) headers.Authorization = `Bearer ${m.token}`;
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  // The abort's reason (a timeout, or close()) over fetch's own error.
+  const failure = (e) => (controller.signal.aborted ? controller.signal.reason : unavailable(e?.message ?? e));
+  try {
+    let response;
+    let text;
+    try {
+      response = await fetch(url, {
+        method: body === undefined ? "GET" : "POST", headers, body, signal: controller.signal,
+        cache: "no-store", credentials: "omit", redirect: "error", referrerPolicy: "no-referrer",
+      });
+      text = await response.text();
+    } catch (e) {
+      throw failure(e);
+    }
+    let answer = null;
+    try {
+      answer = JSON.parse(text);
+    } catch {
+      // described below
+    }
+    if (!response.ok) {
+      const error = answer?.error;
+      const what = typeof error?.code === "string" ? `${error.code}: ${error.message}` : "no error object in the answer";
+      throw refused(`HTTP ${response.status}, ${what}`, response.status);
+    }
+    if (answer === null || typeof answer !== "object") throw refused(`HTTP ${response.status} with an answer that is not a JSON object`, response.status);
+    return answer;
+  } finally {
+    clearTimeout(timer);
+    controllers?.delete(controller);
+  }
+}
+
+/** The server's list info, checked for the fields the front relies on. */
+function remoteListInfo(info) {
+  const whole = (n) => Number.isSafeInteger(n) && n >= 0;
+  const ok = typeof info.id === "string" && whole(info.sequence) && typeof info.keyId === "string" &&
+    (info.expires === null || whole(info.expires)) && Array.isArray(info.sections) &&
+    info.sections.every((s) => typeof s?.signal === "string");
+  if (!ok) throw refused(`GET /v1/list answered with something that is not list info: ${JSON.stringify(info).slice(0, 200)}`);
+  return info;
+}
+
+/**
+ * What local mode's Checker refuses, refused of the server's list too: a
+ * key not among `publicKeys`, an expired list, one below `minSequence`. The
+ * server's answer is not signed: this catches a server configured with
+ * another list than the page expects, not a server that lies.
+ */
+function checkRemoteList(info, keyIds, { now, minSequence }) {
+  if (!keyIds.includes(info.keyId.toLowerCase())) {
+    throw prescanError("list_unknown_key", `the matcher's list "${info.id}" is signed by key ${info.keyId}, which is not trusted`);
+  }
+  if (info.expires !== null && now >= info.expires) {
+    throw prescanError("list_expired", `the matcher's list "${info.id}" expired at ${info.expires} (now ${now}, Unix seconds)`);
+  }
+  if (info.sequence < minSequence) {
+    throw prescanError("list_rollback", `the matcher's list "${info.id}" has sequence ${info.sequence}, below the minimum ${minSequence}`);
+  }
+}
+
+/** A file of a check request: the hash fields the worker computed, and nothing else, whatever it handed back. */
+function requestFile(hashes) {
+  const file = {};
+  for (const k of HASH_FIELDS) if (hashes?.[k] !== undefined) file[k] = hashes[k];
+  return file;
+}
+
+function isVerdict(v) {
+  return v !== null && typeof v === "object" && typeof v.matched === "boolean" && Array.isArray(v.matches);
+}
+
 const DECODE_MODES = ["wasm", "browser", "auto"];
 
 function decodeMode(mode) {
@@ -165,24 +341,46 @@ function tooLargeVerdict(size, max) {
 }
 
 /**
- * Loads and verifies a signed list in a Web Worker.
+ * Loads and verifies a signed list in a Web Worker; or, with `matcher`,
+ * hashes in the worker and matches on the server named.
  * @param {import("./prescan").CheckerInit} init
  * @returns {Promise<import("./prescan").PrescanChecker>}
  */
 export async function createChecker({
-  list, publicKeys, options = {}, decode = "auto", onProgress, workerUrl, sequenceStore,
+  list, matcher, publicKeys, options = {}, decode = "auto", onProgress, workerUrl, sequenceStore,
 } = {}) {
   decode = decodeMode(decode);
   if (!Array.isArray(publicKeys) || publicKeys.length === 0) {
     throw prescanError("bad_argument", "publicKeys must be a non-empty array of hex strings");
   }
   const store = sequenceStoreOf(sequenceStore);
-  const maxListBytes = options?.maxListBytes ?? DEFAULT_MAX_LIST_BYTES;
-  if (typeof maxListBytes !== "number" || !(maxListBytes >= 0)) {
-    // Checked here too: the list is fetched before the Wasm checker sees the options.
-    throw prescanError("bad_option", `option maxListBytes must be a whole number >= 0, got ${String(maxListBytes)}`);
+  let remote = null; // the matcher, in remote mode
+  let info = null;
+  let load; // the worker's first message
+  if (matcher !== undefined) {
+    if (list !== undefined) throw prescanError("bad_argument", "give `list` or `matcher`, not both");
+    remote = matcherOf(matcher);
+    const remoteOpts = remoteOptions(options);
+    const keyIds = await keyIdsOf(publicKeys);
+    onProgress?.({ stage: "fetching", loaded: 0, total: null });
+    info = remoteListInfo(await matcherRequest(remote, remote.listUrl, undefined, null));
+    checkRemoteList(info, keyIds, remoteOpts);
+    // Only the hashes the server's list can match are computed, and sent.
+    load = { type: "hasher", options: remoteOpts.hasher, signals: [...new Set(info.sections.map((s) => s.signal))] };
+  } else {
+    const maxListBytes = options?.maxListBytes ?? DEFAULT_MAX_LIST_BYTES;
+    if (typeof maxListBytes !== "number" || !(maxListBytes >= 0)) {
+      // Checked here too: the list is fetched before the Wasm checker sees the options.
+      throw prescanError("bad_option", `option maxListBytes must be a whole number >= 0, got ${String(maxListBytes)}`);
+    }
+    const buffer = await listBuffer(list, onProgress, maxListBytes);
+    // The host's options and no other key (the Wasm checker refuses unknown
+    // ones), with the list cap the fetch applied.
+    const checkerOptions = { ...options, maxListBytes };
+    // The bindings take whole Unix seconds; Date.now() / 1000 is not.
+    if (typeof checkerOptions.now === "number") checkerOptions.now = Math.floor(checkerOptions.now);
+    load = { type: "load", list: buffer, publicKeys: [...publicKeys], options: checkerOptions, transfer: [buffer] };
   }
-  const buffer = await listBuffer(list, onProgress, maxListBytes);
   // `new Worker(new URL("./…", import.meta.url), …)` written out in full:
   // bundlers (Vite, webpack 5, Parcel) recognise exactly this form and
   // bundle the worker with the Wasm module it imports.
@@ -192,8 +390,7 @@ export async function createChecker({
   const pending = new Map();
   let nextId = 1;
   let closed = false;
-  let info = null;
-  let limits = null; // the Wasm checker's effective decodeLimits()
+  let limits = null; // the Wasm checker's (or hasher's) effective decodeLimits()
   let failed = null;
 
   let settleLoad;
@@ -210,10 +407,10 @@ export async function createChecker({
     if (data.type === "progress") {
       onProgress?.({ stage: data.stage });
     } else if (data.type === "ready") {
-      info = data.info;
+      if (!remote) info = data.info;
       limits = data.limits;
       settleLoad.resolve();
-    } else if (data.type === "verdict" || data.type === "error") {
+    } else if (data.type === "verdict" || data.type === "hashed" || data.type === "error") {
       if (data.id === undefined) {
         const error = prescanError(data.error.code, data.error.message);
         onProgress?.({ stage: "error", error });
@@ -223,8 +420,8 @@ export async function createChecker({
       const p = pending.get(data.id);
       if (!p) return;
       pending.delete(data.id);
-      if (data.type === "verdict") p.resolve(data.verdict);
-      else p.reject(prescanError(data.error.code, data.error.message));
+      if (data.type === "error") p.reject(prescanError(data.error.code, data.error.message));
+      else p.resolve(data.type === "verdict" ? data.verdict : data.result);
     }
   };
   worker.onerror = (event) => {
@@ -235,12 +432,8 @@ export async function createChecker({
   };
   worker.onmessageerror = () => fail(prescanError("worker_failed", "a worker message could not be read"));
 
-  // The host's options and no other key (the Wasm checker refuses unknown
-  // ones), with the list cap the fetch applied.
-  const checkerOptions = { ...options, maxListBytes };
-  // The bindings take whole Unix seconds; Date.now() / 1000 is not.
-  if (typeof checkerOptions.now === "number") checkerOptions.now = Math.floor(checkerOptions.now);
-  worker.postMessage({ type: "load", list: buffer, publicKeys: [...publicKeys], options: checkerOptions }, [buffer]);
+  const { transfer, ...first } = load;
+  worker.postMessage(first, transfer ?? []);
   try {
     await loaded;
   } catch (e) {
@@ -258,18 +451,73 @@ export async function createChecker({
   }
   onProgress?.({ stage: "ready" });
 
-  function request(message, transfer) {
-    if (closed) return Promise.reject(prescanError("closed", "the checker is closed"));
+  const closedError = () => prescanError("closed", "the checker is closed");
+
+  /** Asks the worker: a verdict (local mode) or `{ hashes, decodeError, decodedBy }` (remote mode). */
+  function toWorker(message, transfer) {
+    if (closed) return Promise.reject(closedError());
     if (failed) return Promise.reject(failed);
     const id = nextId++;
-    const started = performance.now();
     return new Promise((resolve, reject) => {
-      pending.set(id, {
-        resolve: (v) => resolve({ ...v, totalMs: performance.now() - started }),
-        reject,
-      });
+      pending.set(id, { resolve, reject });
       worker.postMessage({ ...message, id }, transfer);
     });
+  }
+
+  // --- remote matching: the checks asked for in one task (a guard's pick,
+  // a host's Promise.all) go to the server together, 64 files a request.
+  let batch = null;
+  const requests = new Set(); // AbortControllers of requests in flight, for close()
+
+  function matchRemotely(hashed) {
+    // Handled when the batch is sent; until then, not "unhandled".
+    hashed.catch(() => {});
+    return new Promise((resolve, reject) => {
+      if (!batch) {
+        const items = (batch = []);
+        setTimeout(() => {
+          batch = null;
+          sendBatch(items);
+        }, 0);
+      }
+      batch.push({ hashed, resolve, reject });
+    });
+  }
+
+  async function sendBatch(items) {
+    const settled = await Promise.allSettled(items.map((i) => i.hashed));
+    const ready = [];
+    settled.forEach((r, i) => {
+      if (r.status === "fulfilled") ready.push({ ...items[i], result: r.value });
+      else items[i].reject(r.reason);
+    });
+    for (let at = 0; at < ready.length; at += MAX_FILES_A_REQUEST) postFiles(ready.slice(at, at + MAX_FILES_A_REQUEST));
+  }
+
+  async function postFiles(items) {
+    try {
+      if (closed) throw closedError();
+      const body = JSON.stringify({ files: items.map((i) => requestFile(i.result.hashes)) });
+      const { verdicts } = await matcherRequest(remote, remote.checkUrl, body, requests);
+      if (!Array.isArray(verdicts) || verdicts.length !== items.length || !verdicts.every(isVerdict)) {
+        throw refused(`POST /v1/check did not answer one verdict for each of the ${items.length} files`);
+      }
+      items.forEach(({ result, resolve }, i) => resolve({
+        ...verdicts[i],
+        // The server had hashes only: whether the file decoded is known here.
+        decodeError: result.decodeError ?? verdicts[i].decodeError ?? null,
+        decodedBy: result.decodedBy,
+      }));
+    } catch (e) {
+      for (const { reject } of items) reject(e);
+    }
+  }
+
+  /** A check of the worker message `prepared` resolves to ([message, transfer]), timed from now. */
+  function check(prepared) {
+    const started = performance.now();
+    const worked = prepared.then(([message, transfer]) => toWorker(message, transfer));
+    return (remote ? matchRemotely(worked) : worked).then((v) => ({ ...v, totalMs: performance.now() - started }));
   }
 
   /** Null, or the verdict for a file over maxFileBytes, which is not read at all. */
@@ -281,12 +529,12 @@ export async function createChecker({
   /** Checks file bytes (copied; the caller's array stays usable). */
   function checkBytes(bytes, opts = {}) {
     const mode = decodeMode(opts.decode ?? decode);
-    const refused = refusedBySize(bytes.byteLength);
-    if (refused) return refused;
+    const unread = refusedBySize(bytes.byteLength);
+    if (unread) return unread;
     const copy = ArrayBuffer.isView(bytes)
       ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength).slice().buffer
       : bytes.slice(0);
-    return request({ type: "check", bytes: copy, decode: mode }, [copy]);
+    return check(Promise.resolve([{ type: "check", bytes: copy, decode: mode }, [copy]]));
   }
 
   return {
@@ -300,25 +548,30 @@ export async function createChecker({
     set decode(mode) {
       decode = decodeMode(mode);
     },
-    async checkFile(blob, opts = {}) {
-      const mode = decodeMode(opts.decode ?? decode);
-      const refused = refusedBySize(blob.size);
-      if (refused) return refused;
-      const bytes = await blob.arrayBuffer();
-      return request({ type: "check", bytes, decode: mode }, [bytes]);
+    // Not async: a check is in its batch (remote mode) as soon as it is asked for.
+    checkFile(blob, opts = {}) {
+      try {
+        const mode = decodeMode(opts.decode ?? decode);
+        const unread = refusedBySize(blob.size);
+        if (unread) return unread;
+        return check(blob.arrayBuffer().then((bytes) => [{ type: "check", bytes, decode: mode }, [bytes]]));
+      } catch (e) {
+        return Promise.reject(e);
+      }
     },
     checkBytes,
     checkRgba(rgba, width, height) {
       const copy = new Uint8Array(rgba.buffer, rgba.byteOffset, rgba.byteLength).slice().buffer;
-      return request({ type: "check", rgba: copy, width, height }, [copy]);
+      return check(Promise.resolve([{ type: "check", rgba: copy, width, height }, [copy]]));
     },
     close() {
       if (closed) return;
       closed = true;
       worker.terminate();
-      const error = prescanError("closed", "the checker is closed");
+      const error = closedError();
       for (const { reject } of pending.values()) reject(error);
       pending.clear();
+      for (const controller of requests) controller.abort(error);
     },
   };
 }

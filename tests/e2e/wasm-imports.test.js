@@ -38,10 +38,19 @@ test("the only fetch in the glue loads the module itself", () => {
   }
 });
 
-test("the worker and the front do no network I/O of their own beyond the list URL", () => {
+test("the worker and the front do no network I/O of their own beyond the list URL and the matcher", () => {
   const worker = readFileSync(join(WWW, "prescan-worker.js"), "utf8");
   assert.doesNotMatch(worker, /\bfetch\s*\(|XMLHttpRequest|WebSocket|EventSource|sendBeacon/);
   const front = readFileSync(join(WWW, "prescan.js"), "utf8");
-  assert.equal((front.match(/\bfetch\s*\(/g) ?? []).length, 1, "one fetch: the list URL");
   assert.doesNotMatch(front, /XMLHttpRequest|WebSocket|EventSource|sendBeacon/);
+  // Two fetches: the list URL's (fetchList), and the matcher's (matcherRequest).
+  const fetches = [...front.matchAll(/\bfetch\s*\(/g)].map((m) => {
+    const fn = [...front.slice(0, m.index).matchAll(/^(?:async )?function (\w+)/gm)].at(-1)?.[1];
+    return fn;
+  });
+  assert.deepEqual(fetches, ["fetchList", "matcherRequest"]);
+  // And the matcher is asked at the two URLs made from the one the host named, nothing else.
+  const targets = [...front.matchAll(/\bmatcherRequest\(remote, ([\w.]+),/g)].map((m) => m[1]);
+  assert.deepEqual([...new Set(targets)].sort(), ["remote.checkUrl", "remote.listUrl"]);
+  assert.equal((front.match(/\bmatcherRequest\(/g) ?? []).length, targets.length + 1, "every call of matcherRequest is one of those (and its definition)");
 });

@@ -2,8 +2,8 @@
 // `tsc -p tests/types` (tests/e2e/types.test.js). Each `@ts-expect-error`
 // is a misuse the types must refuse: were a type `any`, the directive
 // itself would be the error.
-import { createChecker, guard, type CheckResult, type Verdict } from "prescan";
-import init, { Checker, hashImage } from "prescan/pkg/prescan.js";
+import { createChecker, guard, type CheckResult, type PrescanError, type Verdict } from "prescan";
+import init, { Checker, Hasher, hashImage } from "prescan/pkg/prescan.js";
 
 export async function front(file: File, form: HTMLFormElement): Promise<boolean> {
   const checker = await createChecker({ list: "/lists/current.list", publicKeys: ["00"], options: { pdqNearest: true } });
@@ -27,6 +27,35 @@ export async function front(file: File, form: HTMLFormElement): Promise<boolean>
   await createChecker({ list: "/l", publicKeys: ["00"], sequenceStore: { get: () => 1 } });
   // @ts-expect-error sequenceStore is not a checker option (the bindings refuse unknown ones)
   await createChecker({ list: "/l", publicKeys: ["00"], options: { sequenceStore: false } });
+
+  // Remote mode: the list stays on the server, which is sent hashes only.
+  const remote = await createChecker({
+    matcher: { url: "https://match.example.org", token: "t0ken", timeoutMs: 5000 }, publicKeys: ["00"],
+    options: { maxFileBytes: 1 << 20, minSequence: 2 },
+  });
+  const remoteResult: CheckResult = await remote.checkFile(file, { decode: "browser" });
+  try {
+    await remote.checkBytes(new Uint8Array(8));
+  } catch (e) {
+    const error = e as PrescanError;
+    const httpStatus: number | undefined = error.code === "matcher_refused" ? error.status : undefined;
+    const down: boolean = error.code === "matcher_unavailable";
+    // @ts-expect-error not an error code
+    void (error.code === "matcher_down");
+    void httpStatus, down;
+  }
+  guard(form, { checkerOptions: { matcher: { url: new URL("https://match.example.org") }, publicKeys: ["00"] } });
+  // @ts-expect-error a list or a matcher, not both
+  await createChecker({ list: "/l", matcher: { url: "https://m.example" }, publicKeys: ["00"] });
+  // @ts-expect-error a list or a matcher is needed
+  await createChecker({ publicKeys: ["00"] });
+  // @ts-expect-error the server matches: thresholds are its to set
+  await createChecker({ matcher: { url: "https://m.example" }, publicKeys: ["00"], options: { thresholds: { pdq: 31 } } });
+  // @ts-expect-error a matcher needs its url
+  await createChecker({ matcher: { token: "t0ken" }, publicKeys: ["00"] });
+  // @ts-expect-error timeoutMs is a number of milliseconds
+  await createChecker({ matcher: { url: "https://m.example", timeoutMs: "5s" }, publicKeys: ["00"] });
+  void remoteResult;
 
   const g = guard(form, { checker, onUndecodable: "allow" });
   // After assigning files from script, the page asks the guard to check them.
@@ -79,6 +108,17 @@ export async function bindings(list: Uint8Array, bytes: Uint8Array, image: Image
   void (hashes.format satisfies "tiff");
   // @ts-expect-error minSequence is a number
   new Checker(list, ["00"], { minSequence: "3" });
+  // Remote mode's worker: hashes for the signal types of the server's list, under the limits.
+  const hasher = new Hasher({ maxPixels: 1 << 24 });
+  const hashed = hasher.hashBytes(bytes, info.sections.map((s) => s.signal));
+  const fromPixels = hasher.hashRgba(image.data as unknown as Uint8Array, image.width, image.height, undefined, ["pdq"]);
+  const hasherLimit: number = hasher.decodeLimits().maxPixels;
+  const hasherHeader: number | undefined = hasher.imageInfo(bytes)?.height;
+  // @ts-expect-error signals is a list of names
+  hasher.hashBytes(bytes, "pdq");
+  // @ts-expect-error hashRgba needs the signals
+  hasher.hashRgba(image.data as unknown as Uint8Array, image.width, image.height, bytes);
+  void hashed, fromPixels, hasherLimit, hasherHeader;
   const accepted: Verdict = v;
   return accepted.matches.length + info.sections.length + hashes.pdqQuality;
 }
