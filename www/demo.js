@@ -1,6 +1,9 @@
 // The demo page: a guarded file input (and a drop zone feeding it) whose
 // verdicts are drawn as cards. Configuration from the query string, for
-// tests: ?list=demo/NAME.list (same-origin demo lists only), ?decode=MODE.
+// tests: ?list=demo/NAME.list (same-origin demo lists only), ?decode=MODE,
+// ?matcher=URL (remote mode: the list stays on a `prescan serve` there,
+// which is sent the hashes only; the page's CSP must let it connect there,
+// so a link cannot send them anywhere else).
 import { createChecker, guard } from "./prescan.js";
 
 const $ = (id) => document.getElementById(id);
@@ -8,6 +11,9 @@ const params = new URLSearchParams(location.search);
 const listParam = params.get("list");
 const LIST_URL = listParam && /^demo\/[\w.-]+\.list$/.test(listParam) ? listParam : "demo/demo.list";
 const KEY_URL = "demo/demo-key.json";
+// Checked by createChecker: a bad one is shown as the reason it refused.
+const MATCHER = params.get("matcher") || null;
+$("matcher").value = MATCHER ?? "";
 
 const input = $("files");
 const decodeSelect = $("decode");
@@ -27,7 +33,7 @@ function showStatus(state, text, code) {
 
 function onProgress(p) {
   const stages = {
-    fetching: "Fetching the list…", "loading-module": "Loading the checker…",
+    fetching: MATCHER ? "Asking the matcher for its list…" : "Fetching the list…", "loading-module": "Loading the checker…",
     verifying: "Verifying the list's signature…", indexing: "Indexing the list…", ready: "Ready.",
   };
   if (p.stage === "error") return;
@@ -51,6 +57,7 @@ function showListInfo(info) {
   $("list-created").textContent = date(info.created);
   $("list-expires").textContent = info.expires == null ? "never" : date(info.expires);
   $("list-key").textContent = info.keyId;
+  $("list-where").textContent = MATCHER ? `by the matcher at ${MATCHER}, sent the hashes only` : "in this tab";
   $("list-info").hidden = false;
 }
 
@@ -63,12 +70,12 @@ async function loadChecker() {
   } catch (e) {
     throw Object.assign(new Error(`could not load the demo key (${KEY_URL}): ${e.message}`), { code: "demo_key_missing" });
   }
+  const common = { publicKeys: [publicKey], decode: decodeSelect.value, onProgress };
+  if (MATCHER) return createChecker({ ...common, matcher: { url: MATCHER } });
   // pdqNearest: the demo shows how far an unlisted image is from the list. A
   // production page should not (it is a distance oracle against the list).
-  return createChecker({
-    list: LIST_URL, publicKeys: [publicKey], decode: decodeSelect.value, onProgress,
-    options: { pdqNearest: true },
-  });
+  // A matcher does not answer it.
+  return createChecker({ ...common, list: LIST_URL, options: { pdqNearest: true } });
 }
 
 const checkerPromise = loadChecker();
@@ -77,7 +84,9 @@ checkerPromise.then(
   (checker) => {
     listInfo = checker.listInfo;
     showListInfo(listInfo);
-    showStatus("ready", `Ready: list "${listInfo.id}" verified.`);
+    showStatus("ready", MATCHER
+      ? `Ready: list "${listInfo.id}" on the matcher at ${MATCHER}; images are hashed here and only the hashes are sent.`
+      : `Ready: list "${listInfo.id}" verified.`);
   },
   (e) => {
     progress.hidden = true;
