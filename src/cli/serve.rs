@@ -157,7 +157,6 @@ pub fn run(args: &ServeArgs) -> Result<Outcome, String> {
         .filter(|t| !t.is_zero())
         .ok_or_else(|| format!("--read-timeout {}: a number of seconds above 0", args.read_timeout))?;
     let served = load(&args.list, &keys, args.min_sequence)?;
-    eprintln!("prescan serve: serving {}", describe(&served));
     let state = Arc::new(State {
         served: RwLock::new(Arc::new(served)),
         tokens,
@@ -246,7 +245,11 @@ fn reload(state: &State) {
 async fn serve(state: Arc<State>, addr: SocketAddr, max_connections: usize, watch_file: bool) -> Result<(), String> {
     let listener = TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     let local = listener.local_addr().map_err(|e| e.to_string())?;
+    // The first line, which scripts and tests wait for.
     eprintln!("prescan serve: listening on http://{local}");
+    if let Ok(served) = state.served.read() {
+        eprintln!("prescan serve: serving {}", describe(&served));
+    }
     let (stop_tx, stop_rx) = watch::channel(false);
     spawn_reloaders(&state, watch_file);
     let connections = Arc::new(Semaphore::new(max_connections));

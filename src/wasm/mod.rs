@@ -32,7 +32,7 @@ use crate::pixels::{PixelLayout, Pixels};
 // `unchecked_return_type` / `unchecked_param_type` name them.
 #[wasm_bindgen(typescript_custom_section)]
 const TS_IMPORTS: &'static str = r#"
-import type { CheckerOptions, FileHashes, ImageHashes, ListInfo, Verdict } from "../prescan.js";
+import type { CheckerOptions, FileHashes, HashedFile, HasherOptions, ImageHashes, ListInfo, Verdict } from "../prescan.js";
 "#;
 
 /// A JS `Error` with the library error's message and `code`.
@@ -455,7 +455,9 @@ impl Hasher {
     /// maxFileBytes }` (all optional; any other name, a wrong type or a
     /// value out of range: `bad_option`).
     #[wasm_bindgen(constructor)]
-    pub fn new(options: JsValue) -> Result<Hasher, JsValue> {
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "HasherOptions | undefined")] options: JsValue,
+    ) -> Result<Hasher, JsValue> {
         let o = JsOptions::new(&options, "options", "", &HASHER_OPTIONS)?;
         Ok(Hasher { limits: o.decode_limits()? })
     }
@@ -465,7 +467,7 @@ impl Hasher {
     /// `hashes` being one entry of a `POST /v1/check` request's `files`
     /// (`docs/server.md`). An undecodable file gives its digests and the
     /// reason in `decodeError`.
-    #[wasm_bindgen(js_name = hashBytes)]
+    #[wasm_bindgen(js_name = hashBytes, unchecked_return_type = "HashedFile")]
     pub fn hash_bytes(&self, bytes: &[u8], signals: Vec<String>) -> Result<Object, JsValue> {
         let signals = self::signals(&signals)?;
         let (hashes, error) = check::hash_for(bytes, &self.limits, &signals);
@@ -474,7 +476,7 @@ impl Hasher {
 
     /// [`Hasher::hash_bytes`] of RGBA pixels from the browser's decoder,
     /// with the digests of the file's bytes when they are given.
-    #[wasm_bindgen(js_name = hashRgba)]
+    #[wasm_bindgen(js_name = hashRgba, unchecked_return_type = "HashedFile")]
     pub fn hash_rgba(
         &self,
         rgba: &[u8],
