@@ -11,7 +11,7 @@
 
 use serde::{Deserialize, Serialize, Serializer};
 
-use crate::check::{ComputedHashes, Match, PdqNearest, Verdict};
+use crate::check::{Checker, ComputedHashes, Match, PdqNearest, Verdict};
 use crate::error::{Error, Result};
 use crate::hash::pdq::{PdqDihedral, PdqHash, PdqResult};
 use crate::hash::perceptual::{PerceptualAlgorithm, PerceptualHash};
@@ -132,6 +132,57 @@ impl<'a> From<&'a Verdict> for VerdictJson<'a> {
 impl Serialize for Verdict {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         VerdictJson::from(self).serialize(serializer)
+    }
+}
+
+/// What a face says of the list a checker holds — never its entries: the
+/// browser's `listInfo()` and the server's `GET /v1/list`. Each section's
+/// threshold is the one it is matched under (the host's override, or the
+/// list's).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListInfoJson<'a> {
+    id: &'a str,
+    sequence: u64,
+    created: u64,
+    expires: Option<u64>,
+    key_id: String,
+    entries: usize,
+    duplicates: usize,
+    sections: Vec<SectionInfoJson>,
+}
+
+/// One section of [`ListInfoJson`].
+#[derive(Serialize)]
+struct SectionInfoJson {
+    signal: &'static str,
+    count: usize,
+    threshold: u32,
+}
+
+impl<'a> From<&'a Checker> for ListInfoJson<'a> {
+    fn from(checker: &'a Checker) -> Self {
+        let list = checker.list();
+        let m = list.meta();
+        let thresholds = checker.thresholds();
+        let sections = list
+            .sections()
+            .map(|s| SectionInfoJson {
+                signal: s.signal.name(),
+                count: s.count,
+                threshold: thresholds.iter().find(|(t, _)| *t == s.signal).map_or(s.threshold, |(_, t)| *t),
+            })
+            .collect();
+        ListInfoJson {
+            id: &m.id,
+            sequence: m.sequence,
+            created: m.created,
+            expires: m.expires,
+            key_id: m.key_id.to_string(),
+            entries: list.len(),
+            duplicates: list.duplicates(),
+            sections,
+        }
     }
 }
 

@@ -32,7 +32,7 @@ use prescan::check::{CheckOptions, Checker, Verdict};
 use prescan::list::SignalType;
 use prescan::list::format::{ListLimits, LoadOptions, SignedList};
 use prescan::list::keys::PublicKey;
-use prescan::schema::parse_check_request;
+use prescan::schema::{ListInfoJson, parse_check_request};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use tokio::net::TcpListener;
@@ -200,22 +200,10 @@ fn load(path: &Path, keys: &[PublicKey], min_sequence: u64) -> Result<Served, St
         LoadOptions { trusted_keys: keys.to_vec(), now: time::now(), min_sequence, limits: ListLimits::default() };
     let list = SignedList::load(bytes, &options).map_err(|e| format!("{}: {e}", printable_path(path)))?;
     let checker = Checker::new(list, CheckOptions::default()).map_err(|e| e.to_string())?;
-    let list = checker.list();
-    let m = list.meta();
-    let thresholds = checker.thresholds();
-    let sections: Vec<_> = list
-        .sections()
-        .map(|s| {
-            let threshold = thresholds.iter().find(|(t, _)| *t == s.signal).map_or(s.threshold, |(_, t)| *t);
-            json!({ "signal": s.signal.name(), "count": s.count, "threshold": threshold })
-        })
-        .collect();
-    let info = json!({
-        "id": m.id, "sequence": m.sequence, "created": m.created, "expires": m.expires,
-        "keyId": m.key_id.to_string(), "entries": list.len(), "duplicates": list.duplicates(), "sections": sections,
-    });
+    let info = serde_json::to_vec(&ListInfoJson::from(&checker)).map_err(|e| e.to_string())?;
+    let m = checker.list().meta();
     let (sequence, expires) = (m.sequence, m.expires);
-    Ok(Served { checker, info: Bytes::from(info.to_string()), sequence, expires })
+    Ok(Served { checker, info: Bytes::from(info), sequence, expires })
 }
 
 fn describe(s: &Served) -> String {

@@ -351,35 +351,14 @@ impl Checker {
         })
     }
 
-    /// `{ id, sequence, created, expires, keyId, entries, sections:
-    /// [{signal, count, threshold}] }`, each threshold the one matched
-    /// under (the caller's override, or the list's).
+    /// `{ id, sequence, created, expires, keyId, entries, duplicates,
+    /// sections: [{signal, count, threshold}] }` (`schema::ListInfoJson`,
+    /// what the server's `GET /v1/list` gives too), each threshold the one
+    /// matched under (the caller's override, or the list's).
     #[wasm_bindgen(js_name = listInfo, unchecked_return_type = "ListInfo")]
-    pub fn list_info(&self) -> Object {
-        let list = self.inner.list();
-        let m = list.meta();
-        let obj = Object::new();
-        set(&obj, "id", m.id.as_str());
-        set(&obj, "sequence", m.sequence as f64);
-        set(&obj, "created", m.created as f64);
-        set(&obj, "expires", m.expires.map_or(JsValue::NULL, |e| JsValue::from(e as f64)));
-        set(&obj, "keyId", m.key_id.to_string());
-        set(&obj, "entries", list.len() as f64);
-        set(&obj, "duplicates", list.duplicates() as f64);
-        let thresholds = self.inner.thresholds();
-        let sections: Array = list
-            .sections()
-            .map(|s| {
-                let o = Object::new();
-                set(&o, "signal", s.signal.name());
-                set(&o, "count", s.count as f64);
-                let threshold = thresholds.iter().find(|(t, _)| *t == s.signal).map_or(s.threshold, |(_, t)| *t);
-                set(&o, "threshold", threshold);
-                JsValue::from(o)
-            })
-            .collect();
-        set(&obj, "sections", sections);
-        obj
+    pub fn list_info(&self) -> Result<JsValue, JsValue> {
+        to_js::to_js(&crate::schema::ListInfoJson::from(&*self.inner))
+            .map_err(|_| internal("the list info could not be handed over"))
     }
 }
 
