@@ -122,13 +122,7 @@ impl<'a> Section<'a> {
     /// Label of entry `i`, if the section has labels and it has one.
     pub fn label(&self, i: usize) -> Option<&'a str> {
         let (offsets, blob) = self.labels?;
-        let at = |k: usize| -> Option<usize> {
-            let b = offsets.get(k * 4..k * 4 + 4)?;
-            Some(u32::from_le_bytes([*b.first()?, *b.get(1)?, *b.get(2)?, *b.get(3)?]) as usize)
-        };
-        let text = blob.get(at(i)?..at(i + 1)?)?;
-        let text = std::str::from_utf8(text).ok()?;
-        (!text.is_empty()).then_some(text)
+        std::str::from_utf8(blob.get(label_span(offsets, i)?)?).ok()
     }
 
     /// Whether the section carries labels.
@@ -246,17 +240,8 @@ impl SignedList {
     pub fn label(&self, signal: SignalType, entry: usize) -> Option<Label> {
         let info = self.sections.iter().find(|s| s.signal == signal)?;
         let (offsets, blob) = info.labels.as_ref()?;
-        let at = |k: usize| -> Option<usize> {
-            let start = offsets.start.checked_add(k.checked_mul(4)?)?;
-            let b = self.bytes.get(start..start.checked_add(4)?.min(offsets.end))?;
-            let b: [u8; 4] = b.try_into().ok()?;
-            Some(u32::from_le_bytes(b) as usize)
-        };
-        let (from, to) = (at(entry)?, at(entry.checked_add(1)?)?);
-        if from >= to {
-            return None;
-        }
-        let range = blob.start.checked_add(from)?..blob.start.checked_add(to)?.min(blob.end);
+        let span = label_span(self.bytes.get(offsets.clone())?, entry)?;
+        let range = blob.start.checked_add(span.start)?..blob.start.checked_add(span.end)?.min(blob.end);
         Some(Label { bytes: Arc::clone(&self.bytes), range })
     }
 
@@ -634,6 +619,18 @@ fn parse(bytes: &[u8], limits: &ListLimits) -> Result<(ListMeta, Vec<SectionInfo
         expires: (header.expires != 0).then_some(header.expires),
     };
     Ok((meta, sections))
+}
+
+/// Where label `i` lies in a section's label blob, given its offset table:
+/// `None` for an empty label or an entry past the table.
+fn label_span(offsets: &[u8], i: usize) -> Option<Range<usize>> {
+    let at = |k: usize| -> Option<usize> {
+        let start = k.checked_mul(4)?;
+        let b: [u8; 4] = offsets.get(start..start.checked_add(4)?)?.try_into().ok()?;
+        Some(u32::from_le_bytes(b) as usize)
+    };
+    let (from, to) = (at(i)?, at(i.checked_add(1)?)?);
+    (from < to).then_some(from..to)
 }
 
 /// Label offsets start at 0, never decrease, end at the blob's length, and
