@@ -757,10 +757,7 @@ impl PdqIndex {
                 w.distance <= max_distance
             });
         }
-        walks
-            .into_iter()
-            .filter_map(|w| Some((self.entries.get(w.in_table_0?)? as u32, w.distance, w.v)))
-            .collect()
+        walks.into_iter().filter_map(|w| Some((self.entries.get(w.in_table_0?)? as u32, w.distance, w.v))).collect()
     }
 
     /// Table `k`: its offsets and its partners.
@@ -841,19 +838,20 @@ impl PdqIndex {
             let value = chunk(q, k) ^ usize::from(probe.mask);
             let chunk_distance = probe.mask.count_ones();
             let limit = pair_radius.saturating_sub(chunk_distance);
-            let mut verify = |at: usize, pair_distance: u32, pending: &mut Vec<(u8, u32, u32, u8)>, budget: &mut usize| {
-                // Spent: the rest of this bucket is only filtered (cheap),
-                // and the query ends in a scan.
-                if *budget == 0 {
-                    return;
-                }
-                *budget -= 1;
-                pending.push(((even_k / 2) as u8, at as u32, pair_distance, probe.variant));
-                if pending.len() >= WALK_BATCH {
-                    hits.extend(self.walk(pending, queries, max_distance));
-                    pending.clear();
-                }
-            };
+            let mut verify =
+                |at: usize, pair_distance: u32, pending: &mut Vec<(u8, u32, u32, u8)>, budget: &mut usize| {
+                    // Spent: the rest of this bucket is only filtered (cheap),
+                    // and the query ends in a scan.
+                    if *budget == 0 {
+                        return;
+                    }
+                    *budget -= 1;
+                    pending.push(((even_k / 2) as u8, at as u32, pair_distance, probe.variant));
+                    if pending.len() >= WALK_BATCH {
+                        hits.extend(self.walk(pending, queries, max_distance));
+                        pending.clear();
+                    }
+                };
             let start = probe.start as usize;
             let bucket = partners.get(start..probe.end as usize).unwrap_or(&[]);
             filter(bucket, q_partner, limit, |i, partner_distance, partner| {
