@@ -218,10 +218,17 @@ fn reload(state: &State) {
     match load(&state.list_path, &state.keys, state.min_sequence.max(current)) {
         Ok(new) => {
             eprintln!("prescan serve: reloaded: now serving {}", describe(&new));
-            if let Ok(mut served) = state.served.write() {
-                *served = Arc::new(new);
-            }
+            let old = state.served.write().ok().map(|mut served| std::mem::replace(&mut *served, Arc::new(new)));
             state.metrics.reloads.fetch_add(1, Ordering::Relaxed);
+            // The old list is freed here, off the runtime's threads, once the
+            // requests that hold it have answered: freeing tens of MiB on a
+            // worker would stall the requests queued behind it.
+            if let Some(old) = old {
+                while Arc::strong_count(&old) > 1 {
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                }
+                drop(old);
+            }
         }
         Err(e) => {
             eprintln!("prescan serve: reload refused, still serving sequence {current}: {}", printable(&e));
