@@ -6,8 +6,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { deflateSync } from "node:zlib";
 
-import { chromium } from "playwright-core";
-
+import { engineFromEnv, launch } from "./engines.js";
 import { startServer } from "./server.js";
 
 export const REPO = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -15,6 +14,8 @@ export const WWW = join(REPO, "www");
 export const DEMO = join(WWW, "demo");
 export const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 export const TIMEOUT = 60_000;
+/** The browser the page tests run in: ENGINE=chromium (the default), firefox or webkit (engines.js). */
+export const ENGINE = engineFromEnv();
 
 const ARGS = [
   "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -22,8 +23,9 @@ const ARGS = [
 ];
 
 /**
- * The server (of `root`, www/ by default, with `mounts`), a browser with a
- * fresh profile, and console/page errors.
+ * The server (of `root`, www/ by default, with `mounts`), a browser (of
+ * ENGINE) with a fresh profile, and console/page errors. `context` and the
+ * pages have Playwright's calls, whichever the engine (engines.js).
  */
 export async function start({ root = WWW, mounts = {} } = {}) {
   for (const f of ["pkg/prescan_bg.wasm", "pkg/prescan.js", "demo/demo.list", "demo/demo-key.json"]) {
@@ -31,12 +33,14 @@ export async function start({ root = WWW, mounts = {} } = {}) {
   }
   const server = await startServer(root, 0, mounts);
   const profile = mkdtempSync(join(tmpdir(), "prescan-e2e-profile-"));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ARGS,
-  });
-  context.setDefaultTimeout(TIMEOUT);
+  let context;
+  try {
+    context = await launch(ENGINE, { profile, chromium: CHROMIUM, args: ARGS, timeout: TIMEOUT });
+  } catch (e) {
+    await server.close();
+    rmSync(profile, { recursive: true, force: true });
+    throw e;
+  }
   const problems = [];
   async function newPage(path = "/") {
     const page = await context.newPage();
@@ -61,6 +65,7 @@ export async function start({ root = WWW, mounts = {} } = {}) {
     return page;
   }
   return {
+    engine: ENGINE,
     server,
     context,
     newPage,
