@@ -276,7 +276,7 @@ class AdaptedPage {
   locator(selector) {
     const page = this;
     const locator = {
-      evaluate: (fn, arg) => page.onElement(selector, sourceOf(fn), arg, "locator.evaluate"),
+      evaluate: (fn, arg) => page.onElement(selector, fn, arg, "locator.evaluate"),
       getAttribute: (name) => page.getAttribute(selector, name),
       textContent: () => page.textContent(selector),
       inputValue: () => page.inputValue(selector),
