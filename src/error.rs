@@ -123,7 +123,7 @@ pub enum Error {
 /// bindings add `internal`; the browser package (`www/`) adds the rest.
 /// `www/prescan.d.ts`'s `ErrorCode` and the table in `docs/verdict.md`
 /// list exactly these, as `tests/error_codes.rs` checks.
-pub const ERROR_CODES: [(&str, &str); 35] = [
+pub const ERROR_CODES: [(&str, &str); 36] = [
     ("unsupported_format", "not an image in a format prescan decodes"),
     ("limit_exceeded", "the file or image is over a configured limit (bytes, width, height, pixels, memory)"),
     ("empty_image", "the image has no pixels"),
@@ -157,6 +157,7 @@ pub const ERROR_CODES: [(&str, &str); 35] = [
     ("not_ready", "a check was asked for before a list was loaded"),
     ("sequence_store_failed", "the store of the highest list sequence seen could not be read or written"),
     ("worker_failed", "the worker could not start, or died"),
+    ("wasm_trapped", "the Wasm module trapped during the check (out of memory, or a bug): the worker was replaced"),
     ("matcher_unavailable", "the remote matcher could not be reached, or did not answer in time"),
     ("matcher_refused", "the remote matcher answered with an error (its code is in the message)"),
 ];

@@ -13,6 +13,8 @@
 //        { type: "ready", info, limits }    { type: "error", error: { code, message } }
 //        { type: "verdict", id, verdict }   { type: "error", id, error: { code, message } }
 //        { type: "hashed", id, result: { hashes, decodeError, decodedBy } }   (remote mode)
+//        { type: "error", id, fatal: true, error: { code: "wasm_trapped", ... } }: the
+//          instance trapped; this worker answers no more checks (the front replaces it)
 // `limits` is decodeLimits(): { maxWidth, maxHeight, maxPixels, maxFileBytes }.
 // `info` is the list's listInfo(), null in remote mode (the server has the list).
 
@@ -25,6 +27,7 @@ const DIGESTS = ["md5", "sha1", "sha256"];
 let engine = null; // how a check is computed: localEngine or remoteEngine, below
 let wasmReady = null;
 let limits = null; // decodeLimits(): the browser path applies the Wasm decoder's limits
+let poisoned = false; // the instance trapped: no more checks here
 
 function errorOf(e, fallbackCode = "internal") {
   if (e && typeof e === "object") {
@@ -227,7 +230,10 @@ async function checkBytes(bytes, decode) {
 async function check(msg) {
   const { id } = msg;
   try {
-    if (!engine) throw Object.assign(new Error("no list loaded"), { code: "not_ready" });
+    if (!engine) {
+      if (poisoned) throw Object.assign(new Error("the Wasm module trapped in an earlier check"), { code: "wasm_trapped" });
+      throw Object.assign(new Error("no list loaded"), { code: "not_ready" });
+    }
     let verdict;
     if (msg.rgba) {
       verdict = engine.rgba(new Uint8Array(msg.rgba), msg.width, msg.height, undefined);
@@ -238,8 +244,30 @@ async function check(msg) {
     if (engine.remote) postMessage({ type: "hashed", id, result: verdict });
     else postMessage({ type: "verdict", id, verdict });
   } catch (e) {
+    if (trapped(e)) {
+      // Rust's state in this instance is now undefined (a trap can stop it
+      // mid-mutation): answer no more checks, and let the front replace
+      // this worker with a fresh one.
+      engine = null;
+      poisoned = true;
+      postMessage({
+        type: "error", id, fatal: true,
+        error: { code: "wasm_trapped", message: `the Wasm module trapped: ${String(e?.message ?? e)}` },
+      });
+      return;
+    }
     postMessage({ type: "error", id, error: errorOf(e, "check_failed") });
   }
+}
+
+/**
+ * Whether `e` is a trap of the Wasm instance: a RuntimeError (unreachable,
+ * an out-of-bounds access, a failed allocation's abort), or a RangeError
+ * from growing its memory.
+ */
+function trapped(e) {
+  return e instanceof WebAssembly.RuntimeError ||
+    (e instanceof RangeError && /WebAssembly|memory/i.test(String(e.message)));
 }
 
 // Requests are handled one at a time, in order: the checker is not

@@ -116,6 +116,7 @@ export type ErrorCode =
   | "not_ready"
   | "sequence_store_failed"
   | "worker_failed"
+  | "wasm_trapped"
   | "matcher_unavailable"
   | "matcher_refused";
 
@@ -383,6 +384,14 @@ export interface PrescanChecker {
  * Web Worker; or, with `matcher`, fetches the matcher's list info and
  * starts a worker that hashes. Rejects with a `PrescanError` when the list
  * is refused.
+ *
+ * When the worker's Wasm instance traps (an allocation that fails, a bug)
+ * or the worker dies during a check, that check rejects with code
+ * "wasm_trapped" or "worker_failed", and the worker is replaced by a fresh
+ * one that verifies the list again (the checker keeps the list's bytes for
+ * this); the checks waiting behind it are answered by the new worker. If
+ * the list no longer verifies (it has expired meanwhile), every check
+ * rejects with that error from then on.
  */
 export function createChecker(init: CheckerInit): Promise<PrescanChecker>;
 

@@ -379,88 +379,148 @@ export async function createChecker({
     const checkerOptions = { ...options, maxListBytes };
     // The bindings take whole Unix seconds; Date.now() / 1000 is not.
     if (typeof checkerOptions.now === "number") checkerOptions.now = Math.floor(checkerOptions.now);
-    load = { type: "load", list: buffer, publicKeys: [...publicKeys], options: checkerOptions, transfer: [buffer] };
+    load = { type: "load", list: buffer, publicKeys: [...publicKeys], options: checkerOptions };
   }
-  // `new Worker(new URL("./…", import.meta.url), …)` written out in full:
-  // bundlers (Vite, webpack 5, Parcel) recognise exactly this form and
-  // bundle the worker with the Wasm module it imports.
-  const worker = workerUrl
-    ? new Worker(workerUrl, { type: "module", name: "prescan" })
-    : new Worker(new URL("./prescan-worker.js", import.meta.url), { type: "module", name: "prescan" });
-  const pending = new Map();
+  const closedError = () => prescanError("closed", "the checker is closed");
+  const pending = new Map(); // id → { resolve, reject, prepare }: checks the worker has not answered
   let nextId = 1;
   let closed = false;
   let limits = null; // the Wasm checker's (or hasher's) effective decodeLimits()
   let failed = null;
-
-  let settleLoad;
-  const loaded = new Promise((resolve, reject) => (settleLoad = { resolve, reject }));
+  // The load message is kept (the list posted as a copy, not transferred):
+  // a worker whose instance traps, or that dies, is replaced by a fresh one
+  // that verifies the same bytes again. The page holds the list's bytes for
+  // this as long as the checker is open.
+  const first = load;
+  let current = spawn(true);
 
   function fail(error) {
     failed ??= error;
-    settleLoad.reject(error);
     for (const { reject } of pending.values()) reject(error);
     pending.clear();
   }
 
-  worker.onmessage = ({ data }) => {
-    if (data.type === "progress") {
-      onProgress?.({ stage: data.stage });
-    } else if (data.type === "ready") {
-      if (!remote) info = data.info;
-      limits = data.limits;
-      settleLoad.resolve();
-    } else if (data.type === "verdict" || data.type === "hashed" || data.type === "error") {
-      if (data.id === undefined) {
-        const error = prescanError(data.error.code, data.error.message);
-        onProgress?.({ stage: "error", error });
+  /**
+   * A worker, sent the load message: `{ worker, ready }`, `ready` settling
+   * once it has verified and indexed the list (or made its hasher).
+   */
+  function spawn(initial) {
+    // `new Worker(new URL("./…", import.meta.url), …)` written out in full:
+    // bundlers (Vite, webpack 5, Parcel) recognise exactly this form and
+    // bundle the worker with the Wasm module it imports.
+    const worker = workerUrl
+      ? new Worker(workerUrl, { type: "module", name: "prescan" })
+      : new Worker(new URL("./prescan-worker.js", import.meta.url), { type: "module", name: "prescan" });
+    // posted: the ids sent to it, in order (it answers them in that order).
+    const slot = { worker, isReady: false, posted: [] };
+    let settle;
+    slot.ready = new Promise((resolve, reject) => (settle = { resolve, reject }));
+    // Rejections are handled by those who wait on it; not "unhandled" meanwhile.
+    slot.ready.catch(() => {});
+    const lost = (error) => {
+      if (closed || current !== slot) return;
+      if (!slot.isReady) {
+        if (initial) onProgress?.({ stage: "error", error });
+        settle.reject(error);
         fail(error);
-        return;
+        worker.terminate();
+      } else {
+        // The check it was working on: the first sent to it not answered.
+        const id = slot.posted.find((id) => pending.has(id));
+        const p = pending.get(id);
+        if (p) {
+          pending.delete(id);
+          p.reject(error);
+        }
+        replace();
       }
-      const p = pending.get(data.id);
-      if (!p) return;
-      pending.delete(data.id);
-      if (data.type === "error") p.reject(prescanError(data.error.code, data.error.message));
-      else p.resolve(data.type === "verdict" ? data.verdict : data.result);
-    }
-  };
-  worker.onerror = (event) => {
-    event.preventDefault?.();
-    const error = prescanError("worker_failed", `the prescan worker failed: ${event.message || "could not start"}`);
-    onProgress?.({ stage: "error", error });
-    fail(error);
-  };
-  worker.onmessageerror = () => fail(prescanError("worker_failed", "a worker message could not be read"));
+    };
+    worker.onmessage = ({ data }) => {
+      if (current !== slot) return; // a replaced worker's last words
+      if (data.type === "progress") {
+        if (initial) onProgress?.({ stage: data.stage });
+      } else if (data.type === "ready") {
+        if (initial && !remote) info = data.info;
+        limits = data.limits;
+        slot.isReady = true;
+        settle.resolve();
+      } else if (data.type === "verdict" || data.type === "hashed" || data.type === "error") {
+        if (data.id === undefined) {
+          lost(prescanError(data.error.code, data.error.message));
+          return;
+        }
+        const p = pending.get(data.id);
+        slot.posted = slot.posted.filter((id) => id !== data.id);
+        if (p) {
+          pending.delete(data.id);
+          if (data.type === "error") p.reject(prescanError(data.error.code, data.error.message));
+          else p.resolve(data.type === "verdict" ? data.verdict : data.result);
+        }
+        if (data.fatal) replace();
+      }
+    };
+    worker.onerror = (event) => {
+      event.preventDefault?.();
+      lost(prescanError("worker_failed", `the prescan worker failed: ${event.message || "could not start"}`));
+    };
+    worker.onmessageerror = () => lost(prescanError("worker_failed", "a worker message could not be read"));
+    worker.postMessage(first);
+    return slot;
+  }
 
-  const { transfer, ...first } = load;
-  worker.postMessage(first, transfer ?? []);
+  /** Replaces the worker with a fresh one; the checks it had not answered go to the new one. */
+  function replace() {
+    current.worker.terminate();
+    current = spawn(false);
+    for (const [id, p] of pending) dispatch(id, p);
+  }
+
+  /** Sends check `id` to the current worker once it is ready and the check's message is. */
+  function dispatch(id, p) {
+    const target = current;
+    Promise.all([target.ready, p.prepare()]).then(([, [message, transfer]]) => {
+      // Replaced meanwhile (replace() sent it again), answered, or closed.
+      if (current !== target || pending.get(id) !== p) return;
+      target.worker.postMessage({ ...message, id }, transfer);
+      target.posted.push(id);
+    }, (e) => {
+      if (pending.get(id) === p) {
+        pending.delete(id);
+        p.reject(e);
+      }
+    });
+  }
+
   try {
-    await loaded;
+    await current.ready;
   } catch (e) {
-    worker.terminate();
-    throw e;
+    throw failed ?? e;
   }
   if (store) {
     try {
       await checkSequence(store, info);
     } catch (e) {
-      worker.terminate();
+      current.worker.terminate();
       onProgress?.({ stage: "error", error: e });
       throw e;
     }
   }
   onProgress?.({ stage: "ready" });
 
-  const closedError = () => prescanError("closed", "the checker is closed");
-
-  /** Asks the worker: a verdict (local mode) or `{ hashes, decodeError, decodedBy }` (remote mode). */
-  function toWorker(message, transfer) {
+  /**
+   * Asks the worker: a verdict (local mode) or `{ hashes, decodeError,
+   * decodedBy }` (remote mode). `prepare()` resolves to the message and
+   * its transfer list; it is called again if the worker is replaced before
+   * it answers.
+   */
+  function toWorker(prepare) {
     if (closed) return Promise.reject(closedError());
     if (failed) return Promise.reject(failed);
     const id = nextId++;
     return new Promise((resolve, reject) => {
-      pending.set(id, { resolve, reject });
-      worker.postMessage({ ...message, id }, transfer);
+      const p = { resolve, reject, prepare };
+      pending.set(id, p);
+      dispatch(id, p);
     });
   }
 
@@ -513,10 +573,10 @@ export async function createChecker({
     }
   }
 
-  /** A check of the worker message `prepared` resolves to ([message, transfer]), timed from now. */
-  function check(prepared) {
+  /** A check of the worker message `prepare()` resolves to ([message, transfer]), timed from now. */
+  function check(prepare) {
     const started = performance.now();
-    const worked = prepared.then(([message, transfer]) => toWorker(message, transfer));
+    const worked = toWorker(prepare);
     return (remote ? matchRemotely(worked) : worked).then((v) => ({ ...v, totalMs: performance.now() - started }));
   }
 
@@ -531,10 +591,13 @@ export async function createChecker({
     const mode = decodeMode(opts.decode ?? decode);
     const unread = refusedBySize(bytes.byteLength);
     if (unread) return unread;
-    const copy = ArrayBuffer.isView(bytes)
-      ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength).slice().buffer
-      : bytes.slice(0);
-    return check(Promise.resolve([{ type: "check", bytes: copy, decode: mode }, [copy]]));
+    const view = ArrayBuffer.isView(bytes) ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : null;
+    // A copy now (the caller may reuse its array), and a copy of the copy for each worker it goes to.
+    const kept = view ? view.slice().buffer : bytes.slice(0);
+    return check(async () => {
+      const copy = kept.slice(0);
+      return [{ type: "check", bytes: copy, decode: mode }, [copy]];
+    });
   }
 
   return {
@@ -554,20 +617,23 @@ export async function createChecker({
         const mode = decodeMode(opts.decode ?? decode);
         const unread = refusedBySize(blob.size);
         if (unread) return unread;
-        return check(blob.arrayBuffer().then((bytes) => [{ type: "check", bytes, decode: mode }, [bytes]]));
+        return check(() => blob.arrayBuffer().then((bytes) => [{ type: "check", bytes, decode: mode }, [bytes]]));
       } catch (e) {
         return Promise.reject(e);
       }
     },
     checkBytes,
     checkRgba(rgba, width, height) {
-      const copy = new Uint8Array(rgba.buffer, rgba.byteOffset, rgba.byteLength).slice().buffer;
-      return check(Promise.resolve([{ type: "check", rgba: copy, width, height }, [copy]]));
+      const kept = new Uint8Array(rgba.buffer, rgba.byteOffset, rgba.byteLength).slice().buffer;
+      return check(async () => {
+        const copy = kept.slice(0);
+        return [{ type: "check", rgba: copy, width, height }, [copy]];
+      });
     },
     close() {
       if (closed) return;
       closed = true;
-      worker.terminate();
+      current.worker.terminate();
       const error = closedError();
       for (const { reject } of pending.values()) reject(error);
       pending.clear();
