@@ -264,6 +264,7 @@ fn js_checker_refuses_options_of_the_wrong_type() {
         (with("pdqNearest", 1.into()), "pdqNearest"),
         (with("pdqQualityFloor", 101.into()), "pdqQualityFloor"),
         (with("maxFileBytes", f64::NAN.into()), "maxFileBytes"),
+        (with("maxDecodeBytes", "1".into()), "maxDecodeBytes"),
         (with("minSequnce", 2.into()), "minSequnce"),
         (with("thresholds", 31.into()), "thresholds"),
         (thresholds("pdq", "0".into()), "thresholds.pdq"),
@@ -311,4 +312,37 @@ fn js_checker_checks_digests_and_headers_without_decoding() {
     let limits: JsValue = checker.decode_limits().into();
     assert_eq!(get(&limits, "maxWidth").as_f64(), Some(32_768.0));
     assert_eq!(get(&limits, "maxFileBytes").as_f64(), Some(268_435_456.0));
+}
+
+/// Issue 11, item 4: `maxDecodeBytes` caps the memory one decode may hold
+/// (default 256 MiB in the browser); an image whose decode would need more
+/// is refused from its header with `limit_exceeded`, by `checkBytes` and,
+/// for the browser's decoder, by `imageInfo`, and the Hasher takes it too.
+#[wasm_bindgen_test]
+fn js_checker_caps_the_memory_of_a_decode() {
+    use wasm_bindgen::JsValue;
+    let (checker, png, _, w, h) = golden_checker();
+    let limits: JsValue = checker.decode_limits().into();
+    assert_eq!(get(&limits, "maxDecodeBytes").as_f64(), Some(268_435_456.0));
+    let v: JsValue = checker.check_bytes(&png).unwrap().into();
+    assert!(get(&v, "decodeError").is_null(), "the default admits it");
+
+    let small = u64::from(w) * u64::from(h) * 3 - 1; // less than its RGB pixels
+    let options = js_sys::Object::new();
+    js_sys::Reflect::set(&options, &"maxDecodeBytes".into(), &(small as f64).into()).unwrap();
+    let keys = vec![golden_key().public().to_hex()];
+    let capped = prescan::wasm::Checker::new(golden_list(), keys, options.clone().into()).unwrap();
+    let limits: JsValue = capped.decode_limits().into();
+    assert_eq!(get(&limits, "maxDecodeBytes").as_f64(), Some(small as f64));
+    let v: JsValue = capped.check_bytes(&png).unwrap().into();
+    let error = get(&v, "decodeError");
+    assert_eq!(get(&error, "code").as_string().unwrap(), "limit_exceeded");
+    assert!(get(&v, "pdq").is_null(), "not decoded");
+    assert!(get(&v, "md5").as_string().is_some(), "its digests still checked");
+    let err = capped.image_info(&png).unwrap_err();
+    assert_eq!(get(&err, "code").as_string().unwrap(), "limit_exceeded");
+
+    let hasher = prescan::wasm::Hasher::new(options.into()).unwrap();
+    let limits: JsValue = hasher.decode_limits().into();
+    assert_eq!(get(&limits, "maxDecodeBytes").as_f64(), Some(small as f64));
 }

@@ -15,7 +15,7 @@
 //        { type: "hashed", id, result: { hashes, decodeError, decodedBy } }   (remote mode)
 //        { type: "error", id, fatal: true, error: { code: "wasm_trapped", ... } }: the
 //          instance trapped; this worker answers no more checks (the front replaces it)
-// `limits` is decodeLimits(): { maxWidth, maxHeight, maxPixels, maxFileBytes }.
+// `limits` is decodeLimits(): { maxWidth, maxHeight, maxPixels, maxFileBytes, maxDecodeBytes }.
 // `info` is the list's listInfo(), null in remote mode (the server has the list).
 
 // A namespace import: a module built before the Hasher existed still loads
@@ -148,7 +148,8 @@ async function browserDecode(bytes) {
     // Either way round: the limits apply to the image as stored, and the
     // browser may have turned it by its EXIF orientation.
     if (Math.max(width, height) > Math.max(limits.maxWidth, limits.maxHeight) ||
-        Math.min(width, height) > Math.min(limits.maxWidth, limits.maxHeight) || width * height > limits.maxPixels) {
+        Math.min(width, height) > Math.min(limits.maxWidth, limits.maxHeight) || width * height > limits.maxPixels ||
+        width * height * 4 > limits.maxDecodeBytes) {
       throw Object.assign(new Error(`image is ${width}x${height}, over the decoding limits`), { code: "limit_exceeded" });
     }
     const canvas = new OffscreenCanvas(width, height);

@@ -45,6 +45,15 @@ export interface CheckerOptions {
    * `decodeError.code` "limit_exceeded" and nothing checked.
    */
   maxFileBytes?: number;
+  /**
+   * The most memory, in bytes, one decode may hold at once (its pixel
+   * buffers and the decoder's working memory); default 256 MiB, safe on
+   * phones. An image whose decode would need more is refused from its
+   * header, before decoding: `decodeError.code` "limit_exceeded". A check
+   * holds about this plus the file's bytes, beside the list (www/README.md
+   * has the figures).
+   */
+  maxDecodeBytes?: number;
 }
 
 /** What the Wasm `Checker`'s `decodeLimits()` returns: the effective limits. */
@@ -53,6 +62,7 @@ export interface DecodeLimits {
   maxHeight: number;
   maxPixels: number;
   maxFileBytes: number;
+  maxDecodeBytes: number;
 }
 
 /** What the Wasm `Checker`'s `imageInfo(bytes)` returns: read from the file's header, no pixels decoded. */
@@ -238,6 +248,7 @@ export interface HasherOptions {
   maxHeight?: number;
   maxPixels?: number;
   maxFileBytes?: number;
+  maxDecodeBytes?: number;
 }
 
 export interface ListInfo {
@@ -334,7 +345,7 @@ export interface MatcherInit {
  * others are the server's to set, and refused ("bad_option").
  */
 export type RemoteCheckerOptions = Pick<
-  CheckerOptions, "maxWidth" | "maxHeight" | "maxPixels" | "maxFileBytes" | "now" | "minSequence"
+  CheckerOptions, "maxWidth" | "maxHeight" | "maxPixels" | "maxFileBytes" | "maxDecodeBytes" | "now" | "minSequence"
 >;
 
 /**

@@ -154,7 +154,7 @@ const MAX_FILES_A_REQUEST = 64;
 // and the two the front applies to the server's list info itself. The
 // others (thresholds, pdqQualityFloor, pdqNearest, the list's size caps)
 // are the server's to set: refused rather than silently ignored.
-const HASHER_OPTIONS = ["maxWidth", "maxHeight", "maxPixels", "maxFileBytes"];
+const HASHER_OPTIONS = ["maxWidth", "maxHeight", "maxPixels", "maxFileBytes", "maxDecodeBytes"];
 const REMOTE_OPTIONS = [...HASHER_OPTIONS, "now", "minSequence"];
 // The fields of a file in a check request: hashes and PDQ's quality, nothing else.
 const HASH_FIELDS = ["pdq", "pdqQuality", "pdqDihedral", "md5", "sha1", "sha256", "phash", "dhash", "ahash", "blockhash"];

@@ -101,7 +101,7 @@ pub fn exif_orientation(bytes: &[u8]) -> Option<u8> {
 
 /// The names [`Checker::new`] takes in its options object; any other is
 /// refused, so that a misspelt option is not silently ignored.
-const KNOWN_OPTIONS: [&str; 11] = [
+const KNOWN_OPTIONS: [&str; 12] = [
     "minSequence",
     "now",
     "thresholds",
@@ -113,7 +113,18 @@ const KNOWN_OPTIONS: [&str; 11] = [
     "maxHeight",
     "maxPixels",
     "maxFileBytes",
+    "maxDecodeBytes",
 ];
+
+/// The default memory budget of one decode in the browser
+/// (`maxDecodeBytes`): 256 MiB, half the native default
+/// ([`crate::decode::DEFAULT_MAX_ALLOC`]). A check holds about this budget
+/// plus the file's bytes (scripts/bench-memory: a 48 MP JPEG, 160 MiB in
+/// all), on top of the list (about 100 MiB at its peak for a million
+/// PDQ entries), and a phone's tab has a few hundred MiB to spare before
+/// the browser kills it. Every photograph of 48 MP and more (a 61 MP camera
+/// JPEG needs about 180 MiB) fits; a 16-bit PNG past 32 MP does not.
+pub const BROWSER_MAX_ALLOC: u64 = 256 * 1024 * 1024;
 
 /// `Number.MAX_SAFE_INTEGER`: the largest whole number a JS number holds
 /// exactly.
@@ -172,8 +183,9 @@ impl JsOptions {
         }
     }
 
-    /// The decoding limits `maxWidth`, `maxHeight`, `maxPixels` and
-    /// `maxFileBytes`, each defaulting to [`Limits::default`]'s.
+    /// The decoding limits `maxWidth`, `maxHeight`, `maxPixels`,
+    /// `maxFileBytes` and `maxDecodeBytes`, each defaulting to
+    /// [`Limits::default`]'s, except `maxDecodeBytes`: [`BROWSER_MAX_ALLOC`].
     fn decode_limits(&self) -> Result<Limits, JsValue> {
         let d = Limits::default();
         let side = u64::from(u32::MAX);
@@ -182,7 +194,7 @@ impl JsOptions {
             max_height: self.whole("maxHeight", side)?.map_or(d.max_height, |v| v as u32),
             max_pixels: self.whole("maxPixels", MAX_SAFE_INTEGER)?.unwrap_or(d.max_pixels),
             max_file_bytes: self.whole("maxFileBytes", MAX_SAFE_INTEGER)?.unwrap_or(d.max_file_bytes),
-            max_alloc: d.max_alloc,
+            max_alloc: self.whole("maxDecodeBytes", MAX_SAFE_INTEGER)?.unwrap_or(BROWSER_MAX_ALLOC),
         })
     }
 
@@ -298,11 +310,11 @@ impl Checker {
     }
 
     /// The decoding limits of this checker: `{ maxWidth, maxHeight,
-    /// maxPixels, maxFileBytes }`, as the options set them or their
+    /// maxPixels, maxFileBytes, maxDecodeBytes }`, as the options set them or their
     /// defaults (one source for the worker's browser-decode path).
     #[wasm_bindgen(
         js_name = decodeLimits,
-        unchecked_return_type = "{ maxWidth: number; maxHeight: number; maxPixels: number; maxFileBytes: number }"
+        unchecked_return_type = "{ maxWidth: number; maxHeight: number; maxPixels: number; maxFileBytes: number; maxDecodeBytes: number }"
     )]
     pub fn decode_limits(&self) -> Object {
         decode_limits(self.inner.limits())
@@ -377,6 +389,12 @@ fn image_info(limits: &Limits, bytes: &[u8]) -> Result<JsValue, JsValue> {
         Ok(()) | Err(Error::EmptyImage) => {}
         Err(e) => return Err(js_error(&e)),
     }
+    // The browser's pixels come into the module as RGBA, 4 bytes a pixel:
+    // within the decode budget, or refused before the browser decodes.
+    let rgba = u64::from(info.width) * u64::from(info.height) * 4;
+    if rgba > limits.max_alloc {
+        return Err(js_error(&Error::LimitExceeded { limit: "allocation", requested: rgba, max: limits.max_alloc }));
+    }
     let obj = Object::new();
     set(&obj, "format", info.format);
     set(&obj, "width", info.width);
@@ -391,6 +409,7 @@ fn decode_limits(l: &Limits) -> Object {
     set(&obj, "maxHeight", l.max_height);
     set(&obj, "maxPixels", l.max_pixels as f64);
     set(&obj, "maxFileBytes", l.max_file_bytes as f64);
+    set(&obj, "maxDecodeBytes", l.max_alloc as f64);
     obj
 }
 
@@ -402,7 +421,7 @@ pub struct Hasher {
 }
 
 /// Names [`Hasher::new`] takes in its options.
-const HASHER_OPTIONS: [&str; 4] = ["maxWidth", "maxHeight", "maxPixels", "maxFileBytes"];
+const HASHER_OPTIONS: [&str; 5] = ["maxWidth", "maxHeight", "maxPixels", "maxFileBytes", "maxDecodeBytes"];
 
 /// Signal types by name; an unknown name is refused.
 fn signals(names: &[String]) -> Result<Vec<SignalType>, JsValue> {
@@ -431,7 +450,7 @@ fn hashed(hashes: &check::ComputedHashes, signals: &[SignalType], error: Option<
 #[wasm_bindgen]
 impl Hasher {
     /// A hasher with the decoding limits `{ maxWidth, maxHeight, maxPixels,
-    /// maxFileBytes }` (all optional; any other name, a wrong type or a
+    /// maxFileBytes, maxDecodeBytes }` (all optional; any other name, a wrong type or a
     /// value out of range: `bad_option`).
     #[wasm_bindgen(constructor)]
     pub fn new(
@@ -479,7 +498,7 @@ impl Hasher {
     /// As [`Checker::decode_limits`].
     #[wasm_bindgen(
         js_name = decodeLimits,
-        unchecked_return_type = "{ maxWidth: number; maxHeight: number; maxPixels: number; maxFileBytes: number }"
+        unchecked_return_type = "{ maxWidth: number; maxHeight: number; maxPixels: number; maxFileBytes: number; maxDecodeBytes: number }"
     )]
     pub fn decode_limits(&self) -> Object {
         decode_limits(&self.limits)
