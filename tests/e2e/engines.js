@@ -280,7 +280,7 @@ class AdaptedPage {
       getAttribute: (name) => page.getAttribute(selector, name),
       textContent: () => page.textContent(selector),
       inputValue: () => page.inputValue(selector),
-      count: async () => (await page.call("() => document.querySelectorAll(arg).length".replace("arg", JSON.stringify(selector)), undefined, null)).value,
+      count: () => page.evaluate((selector) => document.querySelectorAll(selector).length, selector),
       isHidden: async () => {
         const r = await page.call(VISIBLE.toString(), undefined, selector);
         return r.missing || !r.value;
@@ -579,8 +579,10 @@ class WebKitPage extends AdaptedPage {
   async close() {
     await this.call("() => 0", undefined, null).catch(() => {});
     this.context.pages.delete(this);
-    await this.context.run(this, (d) => d.close());
-    this.context.current = null;
+    await this.context.run(this, async (d) => {
+      await d.close();
+      this.context.current = null; // no window is current now
+    });
   }
 }
 
@@ -625,21 +627,26 @@ class WebKitContext extends AdaptedContext {
     return `MiniBrowser (WebKitGTK) ${this.browserVersion}`;
   }
 
-  /** Runs op(driver) on `page`'s window, one command after another. */
+  /** Runs op() after every command queued before it (one session: one command at a time). */
+  serially(op) {
+    const next = this.queue.then(op);
+    this.queue = next.catch(() => {});
+    return next;
+  }
+
+  /** Runs op(driver) on `page`'s window, serially. */
   run(page, op) {
-    const next = this.queue.then(async () => {
+    return this.serially(async () => {
       if (this.current !== page.handle) {
         await this.driver.switchTo().window(page.handle);
         this.current = page.handle;
       }
       return op(this.driver);
     });
-    this.queue = next.catch(() => {});
-    return next;
   }
 
   async newPage() {
-    const handle = await (this.queue = this.queue.then(async () => {
+    const handle = await this.serially(async () => {
       let handle = this.spare;
       this.spare = null;
       if (!handle) {
@@ -651,7 +658,7 @@ class WebKitContext extends AdaptedContext {
       this.current = handle;
       await this.driver.manage().window().setRect({ width: 1280, height: 1024 }).catch(() => {});
       return handle;
-    }));
+    });
     const page = new WebKitPage(this, handle);
     this.pages.add(page);
     return page;
