@@ -29,13 +29,21 @@ function tooLarge(size, max) {
 async function fetchList(url, onProgress, maxBytes) {
   onProgress?.({ stage: "fetching", loaded: 0, total: null });
   let response;
+  // A body given up on is cancelled and its fetch aborted: Firefox 153
+  // sometimes keeps the connection open after cancel() alone (for a minute
+  // and more, the server still sending).
+  const controller = new AbortController();
+  const giveUp = () => {
+    response?.body?.cancel().catch(() => {});
+    controller.abort();
+  };
   try {
-    response = await fetch(url, { credentials: "same-origin", cache: "no-cache" });
+    response = await fetch(url, { credentials: "same-origin", cache: "no-cache", signal: controller.signal });
   } catch (e) {
     throw fetchFailed(e.message ?? e);
   }
   if (!response.ok) {
-    response.body?.cancel().catch(() => {});
+    giveUp();
     throw fetchFailed(`HTTP ${response.status}`);
   }
   const length = Number(response.headers.get("content-length"));
@@ -43,7 +51,7 @@ async function fetchList(url, onProgress, maxBytes) {
   // A compressed body's Content-Length is not the list's size.
   const encoding = response.headers.get("content-encoding");
   if (total !== null && total > maxBytes && (!encoding || encoding === "identity")) {
-    response.body?.cancel().catch(() => {});
+    giveUp();
     throw tooLarge(total, maxBytes);
   }
   if (!response.body) return new ArrayBuffer(0);
@@ -62,6 +70,7 @@ async function fetchList(url, onProgress, maxBytes) {
     loaded += value.byteLength;
     if (loaded > maxBytes) {
       reader.cancel().catch(() => {});
+      controller.abort();
       throw tooLarge(loaded, maxBytes);
     }
     chunks.push(value);
