@@ -113,7 +113,7 @@ impl SignalType {
     /// choice for these hashes; set your own per list).
     pub const fn default_threshold(self) -> u32 {
         match self {
-            SignalType::Pdq => 31,
+            SignalType::Pdq => crate::hash::pdq::DEFAULT_MATCH_DISTANCE,
             SignalType::Md5 | SignalType::Sha1 | SignalType::Sha256 => 0,
             SignalType::Phash | SignalType::Dhash | SignalType::Ahash => 8,
             SignalType::Blockhash => 32,
