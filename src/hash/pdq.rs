@@ -127,20 +127,13 @@ impl PdqHash {
     /// # Errors
     /// [`Error::InvalidHash`] when the text is not exactly 64 hex digits.
     pub fn from_hex(text: &str) -> Result<Self> {
-        let invalid = |reason: &str| Error::InvalidHash { kind: "pdq", reason: reason.to_owned() };
+        let invalid = |reason: String| Error::InvalidHash { kind: "pdq", reason };
         if text.len() != 64 {
-            return Err(invalid(&format!("expected 64 hex digits, got {} characters", text.len())));
+            return Err(invalid(format!("expected 64 hex digits, got {} characters", text.len())));
         }
-        let mut words = [0u64; 4];
-        for (word, chunk) in words.iter_mut().rev().zip(text.as_bytes().chunks_exact(16)) {
-            let digits = std::str::from_utf8(chunk).map_err(|_| invalid("not hex"))?;
-            *word = u64::from_str_radix(digits, 16).map_err(|_| invalid("not hex"))?;
-            // from_str_radix accepts a leading '+'.
-            if digits.starts_with('+') {
-                return Err(invalid("not hex"));
-            }
-        }
-        Ok(PdqHash { words })
+        let bytes = crate::hex::from_hex(text).ok_or_else(|| invalid("not hex".to_owned()))?;
+        let bytes: [u8; 32] = bytes.try_into().map_err(|_| invalid("not hex".to_owned()))?;
+        Ok(PdqHash::from_bytes(bytes))
     }
 
     /// Hamming distance: the number of bits in which the hashes differ.
