@@ -5,6 +5,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
+mod common;
+
+use common::Rng;
 use prescan::Error;
 use prescan::hash::pdq::PdqHash;
 use prescan::list::import::{
@@ -438,22 +441,6 @@ fn each_format_round_trips() {
     assert!(to_csv(&[]).starts_with("signal_type,signal_str,label\n"));
     for text in [to_lines(&[]), to_csv(&[]), to_json(&[])] {
         assert_eq!(import(&text, &strict()).unwrap(), Imported::default(), "{text:?}");
-    }
-}
-
-/// A small deterministic generator (xorshift64*).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
     }
 }
 
