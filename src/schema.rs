@@ -192,25 +192,25 @@ impl<'a> From<&'a Checker> for ListInfoJson<'a> {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct FileHashesJson {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pdq: Option<String>,
+    pub(crate) pdq: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pdq_quality: Option<u8>,
+    pub(crate) pdq_quality: Option<u8>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pdq_dihedral: Option<Vec<String>>,
+    pub(crate) pdq_dihedral: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    md5: Option<String>,
+    pub(crate) md5: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    sha1: Option<String>,
+    pub(crate) sha1: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    sha256: Option<String>,
+    pub(crate) sha256: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    phash: Option<String>,
+    pub(crate) phash: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    dhash: Option<String>,
+    pub(crate) dhash: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    ahash: Option<String>,
+    pub(crate) ahash: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    blockhash: Option<String>,
+    pub(crate) blockhash: Option<String>,
 }
 
 impl FileHashesJson {

@@ -346,3 +346,35 @@ fn js_checker_caps_the_memory_of_a_decode() {
     let limits: JsValue = hasher.decode_limits().into();
     assert_eq!(get(&limits, "maxDecodeBytes").as_f64(), Some(small as f64));
 }
+
+/// Issue 11, item 5: the pool's matcher. `checkHashes` of the hashes a
+/// `Hasher` computed gives the verdict `checkBytes` gives (matches, PDQ,
+/// digests), and refuses hashes that are not a check request's file.
+#[wasm_bindgen_test]
+fn js_checker_checks_the_hashes_a_hasher_computed() {
+    use wasm_bindgen::JsValue;
+    let (checker, png, _, _, _) = golden_checker();
+    let hasher = prescan::wasm::Hasher::new(JsValue::UNDEFINED).unwrap();
+    let signals: Vec<String> = ["pdq", "md5", "sha1", "sha256"].iter().map(|s| s.to_string()).collect();
+    let hashed: JsValue = hasher.hash_bytes(&png, signals).unwrap().into();
+    let pooled: JsValue = checker.check_hashes(get(&hashed, "hashes")).unwrap().into();
+    let direct: JsValue = checker.check_bytes(&png).unwrap().into();
+    assert_eq!(get(&pooled, "matched").as_bool(), Some(true));
+    for field in ["matched", "pdq", "pdqQuality", "md5", "sha256"] {
+        assert_eq!(
+            js_sys::JSON::stringify(&get(&pooled, field)).unwrap().as_string(),
+            js_sys::JSON::stringify(&get(&direct, field)).unwrap().as_string(),
+            "{field}"
+        );
+    }
+    let matches = |v: &JsValue| js_sys::JSON::stringify(&get(v, "matches")).unwrap().as_string().unwrap();
+    assert_eq!(matches(&pooled), matches(&direct));
+
+    let bad = js_sys::Object::new();
+    js_sys::Reflect::set(&bad, &"pdq".into(), &"zz".into()).unwrap();
+    let err = checker.check_hashes(bad.clone().into()).unwrap_err();
+    assert_eq!(get(&err, "code").as_string().unwrap(), "invalid_hash");
+    js_sys::Reflect::set(&bad, &"pixels".into(), &1.into()).unwrap();
+    let err = checker.check_hashes(bad.into()).unwrap_err();
+    assert_eq!(get(&err, "code").as_string().unwrap(), "bad_request");
+}

@@ -9,6 +9,7 @@
 //        { type: "hasher", options, signals: string[] }       (remote mode)
 //        { type: "check", id, bytes: ArrayBuffer, decode: "wasm"|"browser"|"auto" }
 //        { type: "check", id, rgba: ArrayBuffer, width, height }
+//        { type: "match", id, hashes }   (local mode, the pool's matcher: a hashing worker's hashes)
 //   out: { type: "progress", stage: "loading-module"|"verifying"|"indexing" }
 //        { type: "ready", info, limits }    { type: "error", error: { code, message } }
 //        { type: "verdict", id, verdict }   { type: "error", id, error: { code, message } }
@@ -90,6 +91,8 @@ function localEngine(checker) {
     bytes: (bytes) => plain(checker.checkBytes(bytes)),
     rgba: (rgba, width, height, bytes) => plain(checker.checkRgba(rgba, width, height, bytes)),
     digests: (bytes) => plain(checker.checkDigests(bytes)),
+    // The hashes a hashing worker of the pool computed.
+    match: (hashes) => plain(checker.checkHashes(hashes)),
   };
 }
 
@@ -236,7 +239,10 @@ async function check(msg) {
       throw Object.assign(new Error("no list loaded"), { code: "not_ready" });
     }
     let verdict;
-    if (msg.rgba) {
+    if (msg.type === "match") {
+      if (!engine.match) throw Object.assign(new Error("this worker holds no list"), { code: "not_ready" });
+      verdict = engine.match(msg.hashes);
+    } else if (msg.rgba) {
       verdict = engine.rgba(new Uint8Array(msg.rgba), msg.width, msg.height, undefined);
       verdict.decodedBy = "browser";
     } else {
@@ -280,7 +286,7 @@ onmessage = (event) => {
     queue = queue.then(() => load(msg));
   } else if (msg?.type === "hasher") {
     queue = queue.then(() => loadHasher(msg));
-  } else if (msg?.type === "check") {
+  } else if (msg?.type === "check" || msg?.type === "match") {
     queue = queue.then(() => check(msg));
   }
 };

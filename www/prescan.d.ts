@@ -308,6 +308,14 @@ export interface CheckerInitCommon {
   /** Where prescan-worker.js is; default: next to prescan.js. */
   workerUrl?: string | URL;
   /**
+   * Local mode: how many workers decode and hash files at once, beside the
+   * one that holds the list (which matches their hashes: the list is held
+   * once). Default: one a core (`navigator.hardwareConcurrency`), at most 4;
+   * 1: one worker does everything. Each holds about a check's memory
+   * (www/README.md). Remote mode uses one worker.
+   */
+  workers?: number;
+  /**
    * Rollback protection: where the highest list sequence seen is kept, by
    * the list's key id and list id (`prescan:sequence:<keyId>:<listId>`). A
    * list with a lower sequence is refused ("list_rollback"). Default:

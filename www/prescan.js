@@ -157,6 +157,10 @@ async function checkSequence(store, info) {
 
 // --- remote mode -----------------------------------------------------------------
 
+// Hashing workers at most (the `workers` option), and by default: one a
+// core, up to 4 (a 12 MP check holds about 45 MiB in each).
+const MAX_WORKERS = 16;
+const defaultWorkers = () => Math.max(1, Math.min(globalThis.navigator?.hardwareConcurrency || 1, 4));
 // The server's limit on files a request (docs/server.md).
 const MAX_FILES_A_REQUEST = 64;
 // Options that apply when a server matches: the Hasher's decoding limits,
@@ -356,9 +360,13 @@ function tooLargeVerdict(size, max) {
  * @returns {Promise<import("./prescan").PrescanChecker>}
  */
 export async function createChecker({
-  list, matcher, publicKeys, options = {}, decode = "auto", onProgress, workerUrl, sequenceStore,
+  list, matcher, publicKeys, options = {}, decode = "auto", onProgress, workerUrl, sequenceStore, workers,
 } = {}) {
   decode = decodeMode(decode);
+  workers ??= defaultWorkers();
+  if (!Number.isInteger(workers) || workers < 1 || workers > MAX_WORKERS) {
+    throw prescanError("bad_argument", `workers must be a whole number from 1 to ${MAX_WORKERS}, got ${String(workers)}`);
+  }
   if (!Array.isArray(publicKeys) || publicKeys.length === 0) {
     throw prescanError("bad_argument", "publicKeys must be a non-empty array of hex strings");
   }
@@ -391,7 +399,7 @@ export async function createChecker({
     load = { type: "load", list: buffer, publicKeys: [...publicKeys], options: checkerOptions };
   }
   const closedError = () => prescanError("closed", "the checker is closed");
-  const pending = new Map(); // id → { resolve, reject, prepare }: checks the worker has not answered
+  const pending = new Map(); // id → { resolve, reject, prepare, pick, slot }: asked, not answered
   let nextId = 1;
   let closed = false;
   let limits = null; // the Wasm checker's (or hasher's) effective decodeLimits()
@@ -400,8 +408,8 @@ export async function createChecker({
   // a worker whose instance traps, or that dies, is replaced by a fresh one
   // that verifies the same bytes again. The page holds the list's bytes for
   // this as long as the checker is open.
-  const first = load;
-  let current = spawn(true);
+  let main = spawn(load, true); // holds the list (local mode) or hashes (remote mode)
+  let hashers = []; // the pool (local mode, workers > 1): they decode and hash, `main` matches
 
   function fail(error) {
     failed ??= error;
@@ -410,10 +418,11 @@ export async function createChecker({
   }
 
   /**
-   * A worker, sent the load message: `{ worker, ready }`, `ready` settling
-   * once it has verified and indexed the list (or made its hasher).
+   * A worker, sent `first` (its load message): a slot `{ worker, ready,
+   * first }`, `ready` settling once it has verified and indexed the list,
+   * or made its hasher.
    */
-  function spawn(initial) {
+  function spawn(first, initial) {
     // `new Worker(new URL("./…", import.meta.url), …)` written out in full:
     // bundlers (Vite, webpack 5, Parcel) recognise exactly this form and
     // bundle the worker with the Wasm module it imports.
@@ -421,13 +430,13 @@ export async function createChecker({
       ? new Worker(workerUrl, { type: "module", name: "prescan" })
       : new Worker(new URL("./prescan-worker.js", import.meta.url), { type: "module", name: "prescan" });
     // posted: the ids sent to it, in order (it answers them in that order).
-    const slot = { worker, isReady: false, posted: [] };
+    const slot = { worker, first, isReady: false, dead: false, posted: [] };
     let settle;
     slot.ready = new Promise((resolve, reject) => (settle = { resolve, reject }));
     // Rejections are handled by those who wait on it; not "unhandled" meanwhile.
     slot.ready.catch(() => {});
     const lost = (error) => {
-      if (closed || current !== slot) return;
+      if (closed || slot.dead) return;
       if (!slot.isReady) {
         if (initial) onProgress?.({ stage: "error", error });
         settle.reject(error);
@@ -441,16 +450,16 @@ export async function createChecker({
           pending.delete(id);
           p.reject(error);
         }
-        replace();
+        replace(slot);
       }
     };
     worker.onmessage = ({ data }) => {
-      if (current !== slot) return; // a replaced worker's last words
+      if (slot.dead) return; // a replaced worker's last words
       if (data.type === "progress") {
-        if (initial) onProgress?.({ stage: data.stage });
+        if (initial && first === load) onProgress?.({ stage: data.stage });
       } else if (data.type === "ready") {
-        if (initial && !remote) info = data.info;
-        limits = data.limits;
+        if (initial && first === load && !remote) info = data.info;
+        if (first === load) limits = data.limits;
         slot.isReady = true;
         settle.resolve();
       } else if (data.type === "verdict" || data.type === "hashed" || data.type === "error") {
@@ -465,7 +474,7 @@ export async function createChecker({
           if (data.type === "error") p.reject(prescanError(data.error.code, data.error.message));
           else p.resolve(data.type === "verdict" ? data.verdict : data.result);
         }
-        if (data.fatal) replace();
+        if (data.fatal) replace(slot);
       }
     };
     worker.onerror = (event) => {
@@ -477,19 +486,22 @@ export async function createChecker({
     return slot;
   }
 
-  /** Replaces the worker with a fresh one; the checks it had not answered go to the new one. */
-  function replace() {
-    current.worker.terminate();
-    current = spawn(false);
-    for (const [id, p] of pending) dispatch(id, p);
+  /** Replaces a worker with a fresh one; what it had not answered goes to the new one (or another). */
+  function replace(slot) {
+    slot.dead = true;
+    slot.worker.terminate();
+    const fresh = spawn(slot.first, false);
+    if (slot === main) main = fresh;
+    else hashers = hashers.map((h) => (h === slot ? fresh : h));
+    for (const [id, p] of pending) if (p.slot === slot) dispatch(id, p);
   }
 
-  /** Sends check `id` to the current worker once it is ready and the check's message is. */
+  /** Sends `id` to the worker `p.pick()` names once it is ready and the message is. */
   function dispatch(id, p) {
-    const target = current;
+    const target = (p.slot = p.pick());
     Promise.all([target.ready, p.prepare()]).then(([, [message, transfer]]) => {
       // Replaced meanwhile (replace() sent it again), answered, or closed.
-      if (current !== target || pending.get(id) !== p) return;
+      if (target.dead || p.slot !== target || pending.get(id) !== p) return;
       target.worker.postMessage({ ...message, id }, transfer);
       target.posted.push(id);
     }, (e) => {
@@ -500,16 +512,38 @@ export async function createChecker({
     });
   }
 
+  /** The hashing worker with the fewest checks asked of it. */
+  function leastBusy() {
+    const asked = new Map(hashers.map((h) => [h, 0]));
+    for (const p of pending.values()) if (asked.has(p.slot)) asked.set(p.slot, asked.get(p.slot) + 1);
+    return hashers.reduce((a, b) => (asked.get(b) < asked.get(a) ? b : a));
+  }
+
   try {
-    await current.ready;
+    await main.ready;
   } catch (e) {
     throw failed ?? e;
+  }
+  if (!remote && workers > 1) {
+    // Hashers compute what the list's checker would: PDQ and the digests
+    // always (a verdict reports them), the perceptual hashes the list has.
+    const signals = [...new Set(["pdq", "md5", "sha1", "sha256", ...info.sections.map((s) => s.signal)])]
+      .filter((s) => s !== "vpdq" && s !== "video_md5");
+    const hasherOptions = Object.fromEntries(HASHER_OPTIONS.filter((k) => options[k] !== undefined).map((k) => [k, options[k]]));
+    hashers = Array.from({ length: workers }, () => spawn({ type: "hasher", options: hasherOptions, signals }, true));
+    try {
+      await Promise.all(hashers.map((h) => h.ready));
+    } catch (e) {
+      for (const h of hashers) h.worker.terminate();
+      main.worker.terminate();
+      throw failed ?? e;
+    }
   }
   if (store) {
     try {
       await checkSequence(store, info);
     } catch (e) {
-      current.worker.terminate();
+      for (const s of [main, ...hashers]) s.worker.terminate();
       onProgress?.({ stage: "error", error: e });
       throw e;
     }
@@ -522,12 +556,12 @@ export async function createChecker({
    * its transfer list; it is called again if the worker is replaced before
    * it answers.
    */
-  function toWorker(prepare) {
+  function toWorker(prepare, pick = () => main) {
     if (closed) return Promise.reject(closedError());
     if (failed) return Promise.reject(failed);
     const id = nextId++;
     return new Promise((resolve, reject) => {
-      const p = { resolve, reject, prepare };
+      const p = { resolve, reject, prepare, pick, slot: null };
       pending.set(id, p);
       dispatch(id, p);
     });
@@ -585,7 +619,13 @@ export async function createChecker({
   /** A check of the worker message `prepare()` resolves to ([message, transfer]), timed from now. */
   function check(prepare) {
     const started = performance.now();
-    const worked = toWorker(prepare);
+    const worked = hashers.length === 0 ? toWorker(prepare) : toWorker(prepare, leastBusy).then((hashed) =>
+      toWorker(async () => [{ type: "match", hashes: hashed.hashes }, []]).then((v) => ({
+        ...v,
+        // The matcher had hashes only: whether the file decoded is known here.
+        decodeError: hashed.decodeError ?? null,
+        decodedBy: hashed.decodedBy,
+      })));
     return (remote ? matchRemotely(worked) : worked).then((v) => ({ ...v, totalMs: performance.now() - started }));
   }
 
@@ -642,7 +682,7 @@ export async function createChecker({
     close() {
       if (closed) return;
       closed = true;
-      current.worker.terminate();
+      for (const s of [main, ...hashers]) s.worker.terminate();
       const error = closedError();
       for (const { reject } of pending.values()) reject(error);
       pending.clear();
