@@ -1,19 +1,20 @@
 // prescan's Web Worker: loads the Wasm module once, verifies and indexes the
-// signed list once, then answers check requests. In remote mode it holds a
-// Hasher instead of a list, and answers with the hashes the front sends to
-// the server. Pixels and bytes stay in this worker; nothing here does
+// signed list once, then answers check requests. In remote mode, and as a
+// hashing worker of the pool, it holds a Hasher instead of a list and
+// answers with hashes, which the front sends to the server or to the
+// list's worker. Pixels and bytes stay in this worker; nothing here does
 // network I/O except loading its own module.
 //
 // Protocol (all messages are plain objects):
 //   in:  { type: "load", list: ArrayBuffer, publicKeys: string[], options }
-//        { type: "hasher", options, signals: string[] }       (remote mode)
+//        { type: "hasher", options, signals: string[] }       (remote mode; the pool's hashing workers)
 //        { type: "check", id, bytes: ArrayBuffer, decode: "wasm"|"browser"|"auto" }
 //        { type: "check", id, rgba: ArrayBuffer, width, height }
 //        { type: "match", id, hashes }   (local mode, the pool's matcher: a hashing worker's hashes)
 //   out: { type: "progress", stage: "loading-module"|"verifying"|"indexing" }
 //        { type: "ready", info, limits }    { type: "error", error: { code, message } }
 //        { type: "verdict", id, verdict }   { type: "error", id, error: { code, message } }
-//        { type: "hashed", id, result: { hashes, decodeError, decodedBy } }   (remote mode)
+//        { type: "hashed", id, result: { hashes, decodeError, decodedBy } }   (a hasher's answer)
 //        { type: "error", id, fatal: true, error: { code: "wasm_trapped", ... } }: the
 //          instance trapped; this worker answers no more checks (the front replaces it)
 // `limits` is decodeLimits(): { maxWidth, maxHeight, maxPixels, maxFileBytes, maxDecodeBytes }.
@@ -25,7 +26,7 @@ import init, * as wasm from "./pkg/prescan.js";
 
 const DIGESTS = ["md5", "sha1", "sha256"];
 
-let engine = null; // how a check is computed: localEngine or remoteEngine, below
+let engine = null; // how a check is computed: localEngine or hashingEngine, below
 let wasmReady = null;
 let limits = null; // decodeLimits(): the browser path applies the Wasm decoder's limits
 let poisoned = false; // the instance trapped: no more checks here
@@ -73,10 +74,10 @@ async function loadHasher({ options, signals }) {
     wasmReady ??= init();
     await wasmReady;
     if (typeof wasm.Hasher !== "function") {
-      throw Object.assign(new Error("this build of the Wasm module has no Hasher: remote mode needs a newer one"), { code: "worker_failed" });
+      throw Object.assign(new Error("this build of the Wasm module has no Hasher: remote mode and the pool need a newer one"), { code: "worker_failed" });
     }
     const hasher = new wasm.Hasher(options ?? {});
-    engine = remoteEngine(hasher, signals);
+    engine = hashingEngine(hasher, signals);
     limits = plain(hasher.decodeLimits());
     postMessage({ type: "ready", info: null, limits });
   } catch (e) {
@@ -96,12 +97,13 @@ function localEngine(checker) {
   };
 }
 
-// Remote mode: the same steps give `{ hashes, decodeError }`, the hashes of
-// the signal types the server's list has (`signals`), for the front to send.
-function remoteEngine(hasher, signals) {
+// A hasher (remote mode, and the pool's hashing workers): the same steps
+// give `{ hashes, decodeError }`, the hashes of the signal types in
+// `signals`, for the front to send to the server or to the list's worker.
+function hashingEngine(hasher, signals) {
   const digests = signals.filter((s) => DIGESTS.includes(s));
   return {
-    remote: true,
+    hashesOnly: true,
     imageInfo: (bytes) => hasher.imageInfo(bytes),
     bytes: (bytes) => plain(hasher.hashBytes(bytes, signals)),
     rgba: (rgba, width, height, bytes) => plain(hasher.hashRgba(rgba, width, height, bytes, signals)),
@@ -207,7 +209,7 @@ export function unorient(rgba, dw, dh, orientation) {
  * When the browser cannot decode the file, the digests are checked alone:
  * `digestVerdict`, when given, is a verdict that already checked them (the
  * Wasm decoder's, in "auto"); its decodeError stays unless the browser's
- * error has a code of its own (limit_exceeded). In remote mode, "checked"
+ * error has a code of its own (limit_exceeded). In a hasher, "checked"
  * is "hashed", and a verdict is the hashes.
  */
 async function checkViaBrowser(bytes, digestVerdict = null) {
@@ -248,7 +250,7 @@ async function check(msg) {
     } else {
       verdict = await checkBytes(new Uint8Array(msg.bytes), msg.decode ?? "auto");
     }
-    if (engine.remote) postMessage({ type: "hashed", id, result: verdict });
+    if (engine.hashesOnly) postMessage({ type: "hashed", id, result: verdict });
     else postMessage({ type: "verdict", id, verdict });
   } catch (e) {
     if (trapped(e)) {

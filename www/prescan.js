@@ -155,12 +155,13 @@ async function checkSequence(store, info) {
   }
 }
 
-// --- remote mode -----------------------------------------------------------------
-
 // Hashing workers at most (the `workers` option), and by default: one a
 // core, up to 4 (a 12 MP check holds about 45 MiB in each).
 const MAX_WORKERS = 16;
 const defaultWorkers = () => Math.max(1, Math.min(globalThis.navigator?.hardwareConcurrency || 1, 4));
+
+// --- remote mode -----------------------------------------------------------------
+
 // The server's limit on files a request (docs/server.md).
 const MAX_FILES_A_REQUEST = 64;
 // Options that apply when a server matches: the Hasher's decoding limits,
@@ -527,8 +528,7 @@ export async function createChecker({
   if (!remote && workers > 1) {
     // Hashers compute what the list's checker would: PDQ and the digests
     // always (a verdict reports them), the perceptual hashes the list has.
-    const signals = [...new Set(["pdq", "md5", "sha1", "sha256", ...info.sections.map((s) => s.signal)])]
-      .filter((s) => s !== "vpdq" && s !== "video_md5");
+    const signals = [...new Set(["pdq", "md5", "sha1", "sha256", ...info.sections.map((s) => s.signal)])];
     const hasherOptions = Object.fromEntries(HASHER_OPTIONS.filter((k) => options[k] !== undefined).map((k) => [k, options[k]]));
     hashers = Array.from({ length: workers }, () => spawn({ type: "hasher", options: hasherOptions, signals }, true));
     try {

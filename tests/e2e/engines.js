@@ -672,7 +672,8 @@ class WebKitContext extends AdaptedContext {
   }
 }
 
-async function freePort() {
+/** A free port on 127.0.0.1, closed again. */
+export async function freePort() {
   const s = createServer();
   await new Promise((resolve) => s.listen(0, "127.0.0.1", resolve));
   const { port } = s.address();

@@ -13,6 +13,7 @@ import { after, before, describe, test } from "node:test";
 
 import Ajv2020 from "ajv/dist/2020.js";
 
+import { freePort } from "./engines.js";
 import { REPO, TIMEOUT, addGuardedForm, demoKey, makeFixtures, pick, png, start, startMatcher } from "./helpers.js";
 
 const SCHEMA = JSON.parse(readFileSync(join(REPO, "docs", "verdict.schema.json"), "utf8"));
@@ -38,15 +39,6 @@ function assertValid(verdict, what) {
 
 /** Whether the verdict has a PDQ match at distance 0. */
 const by0pdq = (v) => v.matches.some((m) => m.signal === "pdq" && m.distance === 0);
-
-/** A free port on 127.0.0.1, closed again: a matcher that is not there. */
-async function freePort() {
-  const s = createServer();
-  await new Promise((resolve) => s.listen(0, "127.0.0.1", resolve));
-  const { port } = s.address();
-  await new Promise((resolve) => s.close(resolve));
-  return port;
-}
 
 /**
  * A matcher that misbehaves, chosen by the URL's first segment: /hang
