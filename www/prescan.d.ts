@@ -121,6 +121,7 @@ export type ErrorCode =
   | "browser_decode_failed"
   | "check_failed"
   | "closed"
+  | "aborted"
   | "list_error"
   | "list_fetch_failed"
   | "not_ready"
@@ -273,11 +274,43 @@ export interface PrescanError extends Error {
    * "list_truncated", "list_bad_magic", "list_bad_version", "list_malformed", "list_too_large",
    * "list_fetch_failed", "sequence_store_failed"; others: "bad_argument", "bad_option" (an
    * unknown option, or a value of the wrong type or out of range: the message names it),
-   * "bad_key", "limit_exceeded", "worker_failed", "closed", ...
+   * "bad_key", "limit_exceeded", "worker_failed", "closed", "aborted" (a check's `signal`
+   * aborted), ...
    */
   code: ErrorCode;
   /** With "matcher_refused": the HTTP status the matcher answered with. */
   status?: number;
+  /** "AbortError" with code "aborted", as fetch's, so `e.name === "AbortError"` tests work; else "Error". */
+  name: string;
+  /** With "aborted": the signal's `reason`. */
+  cause?: unknown;
+}
+
+/** Options of one check. */
+export interface CheckOptions {
+  /**
+   * Cancels the check, as fetch's `signal` does (null or absent: none;
+   * anything else that is not an AbortSignal is refused, "bad_argument").
+   * Already aborted, the check rejects at once and nothing is read; aborted
+   * before the verdict, it rejects at once with code "aborted", `name`
+   * "AbortError" and `cause` the signal's reason; aborted after, nothing
+   * happens. The work stops too: a check waiting for its worker is never
+   * sent to it; one a hashing worker (the pool's, remote mode's) is working
+   * on stops with that worker, which is replaced by a fresh one; one the
+   * list's worker is working on (local mode) runs to its end, its answer
+   * dropped, since replacing that worker would verify and index the list
+   * again. In remote mode a check aborted before its batch is sent is left
+   * out of the request; after, the request (up to 64 files) goes on and
+   * its answer for this one is dropped. The listener on the signal is
+   * removed once the check settles.
+   */
+  signal?: AbortSignal | null;
+}
+
+/** Options of checkFile and checkBytes. */
+export interface CheckFileOptions extends CheckOptions {
+  /** The decoder for this check; default the checker's `decode`. */
+  decode?: DecodeMode;
 }
 
 export type DecodeMode = "wasm" | "browser" | "auto";
@@ -389,11 +422,11 @@ export interface PrescanChecker {
    * A file over `maxFileBytes` is not read: its verdict has `decodeError.code`
    * "limit_exceeded" and nothing checked (so is checkBytes's).
    */
-  checkFile(file: Blob, options?: { decode?: DecodeMode }): Promise<CheckResult>;
+  checkFile(file: Blob, options?: CheckFileOptions): Promise<CheckResult>;
   /** The bytes are copied; the caller's array stays usable. */
-  checkBytes(bytes: Uint8Array | ArrayBuffer, options?: { decode?: DecodeMode }): Promise<CheckResult>;
-  /** RGBA pixels in stored orientation, e.g. an ImageData's data. */
-  checkRgba(rgba: Uint8Array | Uint8ClampedArray, width: number, height: number): Promise<CheckResult>;
+  checkBytes(bytes: Uint8Array | ArrayBuffer, options?: CheckFileOptions): Promise<CheckResult>;
+  /** RGBA pixels in stored orientation, e.g. an ImageData's data (copied). */
+  checkRgba(rgba: Uint8Array | Uint8ClampedArray, width: number, height: number, options?: CheckOptions): Promise<CheckResult>;
   /** Stops the worker and aborts requests to the matcher; pending checks reject with code "closed". */
   close(): void;
 }

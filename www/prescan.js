@@ -344,6 +344,46 @@ function decodeMode(mode) {
   return mode;
 }
 
+// --- cancelling a check --------------------------------------------------------
+
+/** The `signal` option: an AbortSignal, or null when none is given. */
+function signalOf(signal) {
+  if (signal === undefined || signal === null) return null;
+  if (!(signal instanceof AbortSignal)) throw prescanError("bad_argument", "signal must be an AbortSignal");
+  return signal;
+}
+
+/**
+ * A check's rejection when its signal aborts, as fetch's: `name`
+ * "AbortError", and the signal's reason as `cause`.
+ */
+function abortedError(signal) {
+  return Object.assign(prescanError("aborted", "the check was aborted"), { name: "AbortError", cause: signal.reason });
+}
+
+/**
+ * `new Promise(start)`, which `signal` (when not null) can abort: then
+ * `stop()` runs and the promise rejects with "aborted" at once; already
+ * aborted, it rejects without starting. The signal's listener is removed
+ * when the promise settles: a long-lived signal keeps none.
+ */
+function abortable(signal, start, stop) {
+  if (!signal) return new Promise(start);
+  if (signal.aborted) return Promise.reject(abortedError(signal));
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      stop();
+      reject(abortedError(signal));
+    };
+    const settled = (f) => (value) => {
+      signal.removeEventListener("abort", onAbort);
+      f(value);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    start(settled(resolve), settled(reject));
+  });
+}
+
 /** A verdict for a file refused unread: over `maxFileBytes`. */
 function tooLargeVerdict(size, max) {
   return {
@@ -400,7 +440,11 @@ export async function createChecker({
     load = { type: "load", list: buffer, publicKeys: [...publicKeys], options: checkerOptions };
   }
   const closedError = () => prescanError("closed", "the checker is closed");
-  const pending = new Map(); // id → { resolve, reject, prepare, pick, slot }: asked, not answered
+  // id → { resolve, reject, prepare, pick, slot }: asked, not answered. A
+  // worker has one check posted to it at a time (`slot.current`); the
+  // others wait in its `queue`, on this side, so that a check cancelled
+  // while it waits is never posted.
+  const pending = new Map();
   let nextId = 1;
   let closed = false;
   let limits = null; // the Wasm checker's (or hasher's) effective decodeLimits()
@@ -420,8 +464,10 @@ export async function createChecker({
 
   /**
    * A worker, sent `first` (its load message): a slot `{ worker, ready,
-   * first }`, `ready` settling once it has verified and indexed the list,
-   * or made its hasher.
+   * first, queue, current, posted }`, `ready` settling once it has verified
+   * and indexed the list, or made its hasher. `current` is the id of the
+   * check it is given (null: none), `posted` whether that check's message
+   * has gone to it yet (its bytes may still be being read).
    */
   function spawn(first, initial) {
     // `new Worker(new URL("./…", import.meta.url), …)` written out in full:
@@ -430,8 +476,7 @@ export async function createChecker({
     const worker = workerUrl
       ? new Worker(workerUrl, { type: "module", name: "prescan" })
       : new Worker(new URL("./prescan-worker.js", import.meta.url), { type: "module", name: "prescan" });
-    // posted: the ids sent to it, in order (it answers them in that order).
-    const slot = { worker, first, isReady: false, dead: false, posted: [] };
+    const slot = { worker, first, isReady: false, dead: false, queue: [], current: null, posted: false };
     let settle;
     slot.ready = new Promise((resolve, reject) => (settle = { resolve, reject }));
     // Rejections are handled by those who wait on it; not "unhandled" meanwhile.
@@ -444,11 +489,10 @@ export async function createChecker({
         fail(error);
         worker.terminate();
       } else {
-        // The check it was working on: the first sent to it not answered.
-        const id = slot.posted.find((id) => pending.has(id));
-        const p = pending.get(id);
+        // The check it was working on: the one in flight.
+        const p = slot.posted ? pending.get(slot.current) : undefined;
         if (p) {
-          pending.delete(id);
+          pending.delete(slot.current);
           p.reject(error);
         }
         replace(slot);
@@ -463,19 +507,22 @@ export async function createChecker({
         if (first === load) limits = data.limits;
         slot.isReady = true;
         settle.resolve();
+        pump(slot);
       } else if (data.type === "verdict" || data.type === "hashed" || data.type === "error") {
         if (data.id === undefined) {
           lost(prescanError(data.error.code, data.error.message));
           return;
         }
+        if (slot.current === data.id) slot.current = null;
+        // Not pending: aborted in flight on the list's worker (see cancel), its answer dropped.
         const p = pending.get(data.id);
-        slot.posted = slot.posted.filter((id) => id !== data.id);
         if (p) {
           pending.delete(data.id);
           if (data.type === "error") p.reject(prescanError(data.error.code, data.error.message));
           else p.resolve(data.type === "verdict" ? data.verdict : data.result);
         }
         if (data.fatal) replace(slot);
+        else pump(slot);
       }
     };
     worker.onerror = (event) => {
@@ -494,30 +541,82 @@ export async function createChecker({
     const fresh = spawn(slot.first, false);
     if (slot === main) main = fresh;
     else hashers = hashers.map((h) => (h === slot ? fresh : h));
-    for (const [id, p] of pending) if (p.slot === slot) dispatch(id, p);
+    const waiting = [slot.current, ...slot.queue].filter((id) => pending.has(id));
+    slot.current = null;
+    slot.queue = [];
+    for (const id of waiting) dispatch(id, pending.get(id));
   }
 
-  /** Sends `id` to the worker `p.pick()` names once it is ready and the message is. */
+  /** Puts `id` in the queue of the worker `p.pick()` names. */
   function dispatch(id, p) {
     const target = (p.slot = p.pick());
-    Promise.all([target.ready, p.prepare()]).then(([, [message, transfer]]) => {
-      // Replaced meanwhile (replace() sent it again), answered, or closed.
-      if (target.dead || p.slot !== target || pending.get(id) !== p) return;
-      target.worker.postMessage({ ...message, id }, transfer);
-      target.posted.push(id);
+    target.queue.push(id);
+    pump(target);
+  }
+
+  /** Posts the next check of the slot's queue, once it is ready and has none in flight. */
+  function pump(slot) {
+    if (slot.dead || !slot.isReady || slot.current !== null) return;
+    let id;
+    do id = slot.queue.shift();
+    while (id !== undefined && !pending.has(id)); // rejected meanwhile (a failed list)
+    if (id === undefined) return;
+    const p = pending.get(id);
+    slot.current = id;
+    slot.posted = false;
+    const mine = () => !slot.dead && slot.current === id; // not aborted, replaced or closed meanwhile
+    // A prepare() that throws (checkFile of something that is not a Blob) rejects too.
+    new Promise((resolve) => resolve(p.prepare())).then(([message, transfer]) => {
+      if (!mine()) return;
+      if (pending.get(id) !== p) {
+        slot.current = null;
+        pump(slot);
+        return;
+      }
+      slot.posted = true;
+      slot.worker.postMessage({ ...message, id }, transfer);
     }, (e) => {
+      if (!mine()) return;
+      slot.current = null;
       if (pending.get(id) === p) {
         pending.delete(id);
         p.reject(e);
       }
+      pump(slot);
     });
   }
 
-  /** The hashing worker with the fewest checks asked of it. */
+  /**
+   * Stops the check `id`, whose signal aborted (its promise rejects). One
+   * waiting in a queue is taken out: never posted. One whose message was
+   * being made is dropped before it is posted. One in flight on a worker
+   * that only hashes (the pool's, remote mode's) stops with that worker,
+   * terminated and replaced by a fresh one (cheap: no list), which gets the
+   * checks queued on it. One in flight on the list's worker is left to
+   * finish and its answer dropped: replacing that worker would verify and
+   * index the whole list again, which costs more than the one check (which
+   * the decoding limits bound).
+   */
+  function cancel(id) {
+    const p = pending.get(id);
+    if (!p) return;
+    pending.delete(id);
+    const slot = p.slot;
+    const at = slot.queue.indexOf(id);
+    if (at >= 0) {
+      slot.queue.splice(at, 1);
+    } else if (slot.current === id && !slot.posted) {
+      slot.current = null;
+      pump(slot);
+    } else if (slot.current === id && slot.first.type === "hasher") {
+      replace(slot);
+    }
+  }
+
+  /** The hashing worker with the fewest checks given to it: queued, and in flight. */
   function leastBusy() {
-    const asked = new Map(hashers.map((h) => [h, 0]));
-    for (const p of pending.values()) if (asked.has(p.slot)) asked.set(p.slot, asked.get(p.slot) + 1);
-    return hashers.reduce((a, b) => (asked.get(b) < asked.get(a) ? b : a));
+    const given = (h) => h.queue.length + (h.current === null ? 0 : 1);
+    return hashers.reduce((a, b) => (given(b) < given(a) ? b : a));
   }
 
   try {
@@ -553,18 +652,19 @@ export async function createChecker({
   /**
    * Asks the worker: a verdict (local mode) or `{ hashes, decodeError,
    * decodedBy }` (remote mode). `prepare()` resolves to the message and
-   * its transfer list; it is called again if the worker is replaced before
-   * it answers.
+   * its transfer list; it is called when the message is posted, and again
+   * if the worker is replaced before it answers. `signal` (or null) aborts
+   * it (see cancel).
    */
-  function toWorker(prepare, pick = () => main) {
+  function toWorker(prepare, signal, pick = () => main) {
     if (closed) return Promise.reject(closedError());
     if (failed) return Promise.reject(failed);
     const id = nextId++;
-    return new Promise((resolve, reject) => {
+    return abortable(signal, (resolve, reject) => {
       const p = { resolve, reject, prepare, pick, slot: null };
       pending.set(id, p);
       dispatch(id, p);
-    });
+    }, () => cancel(id));
   }
 
   // --- remote matching: the checks asked for in one task (a guard's pick,
@@ -572,10 +672,17 @@ export async function createChecker({
   let batch = null;
   const requests = new Set(); // AbortControllers of requests in flight, for close()
 
-  function matchRemotely(hashed) {
+  /**
+   * The server's verdict for the hashes `hashed` resolves to. Aborted
+   * before its batch is sent, the check is taken out of it; once the
+   * request is sent (it carries up to 64 files) it is not aborted for one
+   * of them: that one's answer is dropped.
+   */
+  function matchRemotely(hashed, signal) {
     // Handled when the batch is sent; until then, not "unhandled".
     hashed.catch(() => {});
-    return new Promise((resolve, reject) => {
+    const item = { hashed, aborted: false };
+    return abortable(signal, (resolve, reject) => {
       if (!batch) {
         const items = (batch = []);
         setTimeout(() => {
@@ -583,14 +690,15 @@ export async function createChecker({
           sendBatch(items);
         }, 0);
       }
-      batch.push({ hashed, resolve, reject });
-    });
+      batch.push(Object.assign(item, { resolve, reject }));
+    }, () => (item.aborted = true));
   }
 
   async function sendBatch(items) {
     const settled = await Promise.allSettled(items.map((i) => i.hashed));
     const ready = [];
     settled.forEach((r, i) => {
+      if (items[i].aborted) return; // rejected already: out of the request
       if (r.status === "fulfilled") ready.push({ ...items[i], result: r.value });
       else items[i].reject(r.reason);
     });
@@ -605,6 +713,7 @@ export async function createChecker({
       if (!Array.isArray(verdicts) || verdicts.length !== items.length || !verdicts.every(isVerdict)) {
         throw refused(`POST /v1/check did not answer one verdict for each of the ${items.length} files`);
       }
+      // A check aborted meanwhile has rejected: its resolve does nothing.
       items.forEach(({ result, resolve }, i) => resolve({
         ...verdicts[i],
         // The server had hashes only: whether the file decoded is known here.
@@ -616,37 +725,56 @@ export async function createChecker({
     }
   }
 
-  /** A check of the worker message `prepare()` resolves to ([message, transfer]), timed from now. */
-  function check(prepare) {
+  /**
+   * A check of the worker message `prepare()` resolves to ([message,
+   * transfer]), timed from now. In the pool, two steps: a hasher's hashes,
+   * then the list's worker's match of them, not asked for when `signal`
+   * aborted meanwhile.
+   */
+  function check(prepare, signal) {
     const started = performance.now();
-    const worked = hashers.length === 0 ? toWorker(prepare) : toWorker(prepare, leastBusy).then((hashed) =>
-      toWorker(async () => [{ type: "match", hashes: hashed.hashes }, []]).then((v) => ({
+    const worked = hashers.length === 0 ? toWorker(prepare, signal) : toWorker(prepare, signal, leastBusy).then((hashed) =>
+      toWorker(async () => [{ type: "match", hashes: hashed.hashes }, []], signal).then((v) => ({
         ...v,
         // The matcher had hashes only: whether the file decoded is known here.
         decodeError: hashed.decodeError ?? null,
         decodedBy: hashed.decodedBy,
       })));
-    return (remote ? matchRemotely(worked) : worked).then((v) => ({ ...v, totalMs: performance.now() - started }));
+    return (remote ? matchRemotely(worked, signal) : worked).then((v) => ({ ...v, totalMs: performance.now() - started }));
   }
 
-  /** Null, or the verdict for a file over maxFileBytes, which is not read at all. */
-  function refusedBySize(size) {
-    if (closed || failed || !(size > limits.maxFileBytes)) return null;
-    return Promise.resolve(tooLargeVerdict(size, limits.maxFileBytes));
+  /**
+   * A check with the caller's options `opts` (`decode`, `signal`), of a
+   * file of `size` bytes (null: pixels). Rejects at once when the options
+   * are bad or the signal has aborted, before anything is read; resolves
+   * at once for a file over maxFileBytes, which is not read at all. Else
+   * `message(mode)` gives the `prepare` of check(). Never throws.
+   */
+  function ask(opts, size, message) {
+    try {
+      const mode = decodeMode(opts?.decode ?? decode);
+      const signal = signalOf(opts?.signal);
+      if (signal?.aborted) return Promise.reject(abortedError(signal));
+      if (!closed && !failed && size > limits.maxFileBytes) return Promise.resolve(tooLargeVerdict(size, limits.maxFileBytes));
+      return check(message(mode), signal);
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
-  /** Checks file bytes (copied; the caller's array stays usable). */
-  function checkBytes(bytes, opts = {}) {
-    const mode = decodeMode(opts.decode ?? decode);
-    const unread = refusedBySize(bytes.byteLength);
-    if (unread) return unread;
-    const view = ArrayBuffer.isView(bytes) ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : null;
-    // A copy now (the caller may reuse its array), and a copy of the copy for each worker it goes to.
-    const kept = view ? view.slice().buffer : bytes.slice(0);
-    return check(async () => {
+  /**
+   * A check()'s `prepare` for `bytes` (an ArrayBuffer or a view), copied
+   * now (the caller may reuse its array): each time, a copy of the copy
+   * (transferred), in the message `make(copy)`.
+   */
+  function copying(bytes, make) {
+    const kept = ArrayBuffer.isView(bytes)
+      ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength).slice().buffer
+      : bytes.slice(0);
+    return async () => {
       const copy = kept.slice(0);
-      return [{ type: "check", bytes: copy, decode: mode }, [copy]];
-    });
+      return [make(copy), [copy]];
+    };
   }
 
   return {
@@ -661,23 +789,14 @@ export async function createChecker({
       decode = decodeMode(mode);
     },
     // Not async: a check is in its batch (remote mode) as soon as it is asked for.
-    checkFile(blob, opts = {}) {
-      try {
-        const mode = decodeMode(opts.decode ?? decode);
-        const unread = refusedBySize(blob.size);
-        if (unread) return unread;
-        return check(() => blob.arrayBuffer().then((bytes) => [{ type: "check", bytes, decode: mode }, [bytes]]));
-      } catch (e) {
-        return Promise.reject(e);
-      }
+    checkFile(blob, opts) {
+      return ask(opts, blob?.size, (mode) => () => blob.arrayBuffer().then((bytes) => [{ type: "check", bytes, decode: mode }, [bytes]]));
     },
-    checkBytes,
-    checkRgba(rgba, width, height) {
-      const kept = new Uint8Array(rgba.buffer, rgba.byteOffset, rgba.byteLength).slice().buffer;
-      return check(async () => {
-        const copy = kept.slice(0);
-        return [{ type: "check", rgba: copy, width, height }, [copy]];
-      });
+    checkBytes(bytes, opts) {
+      return ask(opts, bytes?.byteLength, (mode) => copying(bytes, (copy) => ({ type: "check", bytes: copy, decode: mode })));
+    },
+    checkRgba(rgba, width, height, opts) {
+      return ask({ signal: opts?.signal }, null, () => copying(rgba, (copy) => ({ type: "check", rgba: copy, width, height })));
     },
     close() {
       if (closed) return;

@@ -16,6 +16,26 @@ export async function front(file: File, form: HTMLFormElement): Promise<boolean>
   // @ts-expect-error publicKeys is required
   await createChecker({ list: "/lists/current.list" });
 
+  // Cancelling a check, as fetch does.
+  const controller = new AbortController();
+  const pixels = new Uint8ClampedArray(4);
+  try {
+    await Promise.all([
+      checker.checkFile(file, { signal: controller.signal, decode: "browser" }),
+      checker.checkBytes(new Uint8Array(8), { signal: null }),
+      checker.checkRgba(pixels, 1, 1, { signal: controller.signal }),
+    ]);
+  } catch (e) {
+    const error = e as PrescanError;
+    const cancelled: boolean = error.code === "aborted" && error.name === "AbortError";
+    const reason: unknown = error.cause;
+    void cancelled, reason;
+  }
+  // @ts-expect-error signal is an AbortSignal
+  await checker.checkFile(file, { signal: controller });
+  // @ts-expect-error checkRgba has no decode option (the pixels are decoded)
+  await checker.checkRgba(pixels, 1, 1, { decode: "wasm" });
+
   // Rollback protection: the default keeps sequences in localStorage; a
   // host may give its own store, or turn it off.
   const seen = new Map<string, number>();
