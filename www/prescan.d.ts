@@ -487,14 +487,16 @@ export type GuardStatus = "checking" | "clear" | "match" | "error";
 export interface Guard {
   readonly checker: Promise<PrescanChecker>;
   /**
-   * Checks the input's files as they are now (after `input.files = …`, which
-   * fires no change event), or those of every guarded input; resolves to
-   * the status each check ends with. Files unchanged since the last check
-   * are not checked again: that check's outcome is returned.
+   * Checks the input's files as they are now (after `input.files = …` or
+   * `input.value = ""`, which fire no change event), or those of every
+   * guarded input; resolves to the status each check ends with. Files
+   * unchanged since the last check are not checked again: that check's
+   * outcome is returned. As on a change, the checks of files no longer
+   * there are aborted.
    */
   check(input: HTMLInputElement): Promise<Exclude<GuardStatus, "checking"> | null>;
   check(): Promise<(Exclude<GuardStatus, "checking"> | null)[]>;
-  /** Removes the listeners, `data-prescan` and custom validity. */
+  /** Removes the listeners, `data-prescan` and custom validity; aborts the checks running. */
   dispose(): void;
 }
 
@@ -504,7 +506,10 @@ export interface Guard {
  * added later). Sets `data-prescan` to checking | clear | match | error,
  * holds form submission while checking (and checks files no check has seen,
  * such as ones set from script), and sets the custom validity on a match
- * (and, by policy, on errors). Fires `prescan:verdict` per file,
+ * (and, by policy, on errors). When files are removed or replaced, their
+ * checks are aborted; a file still picked (the same File) keeps its check
+ * and its result. Events are only ever for the input's current files (none
+ * for an aborted check). Fires `prescan:verdict` per file,
  * `prescan:match` per matched file (with the same `detail` object) and
  * `prescan:error`, all bubbling from the input.
  */

@@ -871,13 +871,15 @@ export function guard(target, opts = {}) {
   }
   checkerPromise.catch(() => {}); // reported per input when files are picked
 
-  // input -> { generation, status, files (the File objects checked last), done (that check) }
+  // input -> { generation, status, files (the File objects checked last),
+  // done (that check), checks (File -> { controller, result }: the checks
+  // of the files picked, whose results a later pick that keeps them reuses) }
   const states = new Map();
   let pendingSubmit = null; // { form, submitter } waiting for checks to finish
   let disposed = false;
 
   function stateOf(input) {
-    if (!states.has(input)) states.set(input, { generation: 0, status: null, files: null, done: null });
+    if (!states.has(input)) states.set(input, { generation: 0, status: null, files: null, done: null, checks: new Map() });
     return states.get(input);
   }
 
@@ -920,15 +922,37 @@ export function guard(target, opts = {}) {
   }
 
   /**
+   * Aborts the checks of the files not among `files` (the input's now):
+   * removed or replaced. Those still picked keep theirs, running or done.
+   */
+  function letGo(state, files) {
+    for (const [file, c] of state.checks) {
+      if (files.includes(file)) continue;
+      state.checks.delete(file);
+      c.controller.abort();
+    }
+  }
+
+  /** The check of `file` on the input: the one running or done since it was picked, or a new one. */
+  function checkOf(state, checker, file) {
+    let c = state.checks.get(file);
+    if (!c) state.checks.set(file, (c = { controller: new AbortController(), result: null }));
+    c.result ??= checker.checkFile(file, { signal: c.controller.signal });
+    return c.result;
+  }
+
+  /**
    * Checks the input's files as they are now, superseding a check of
-   * earlier ones. Marks the input "checking" at once (so a submission is
-   * held), and returns a promise of the status it ends with.
+   * earlier ones (the checks of files no longer there are aborted). Marks
+   * the input "checking" at once (so a submission is held), and returns a
+   * promise of the status it ends with.
    */
   function start(input) {
     const state = stateOf(input);
     const generation = ++state.generation;
     const files = [...(input.files ?? [])];
     state.files = files;
+    letGo(state, files);
     if (files.length === 0) {
       setStatus(input, null);
       state.done = Promise.resolve(null);
@@ -955,7 +979,11 @@ export function guard(target, opts = {}) {
       finished(input);
       return state.status;
     }
-    const results = await Promise.allSettled(files.map((f) => checker.checkFile(f)));
+    // Superseded: the newer run checks its files (reusing the checks of those it keeps).
+    if (superseded()) return disposed ? null : state.done;
+    const results = await Promise.allSettled(files.map((f) => checkOf(state, checker, f)));
+    // A check aborted (its file removed or replaced, or the guard disposed)
+    // belongs to a superseded run: it gives no event.
     if (superseded()) return disposed ? null : state.done;
     let match = false;
     let undecodable = false;
@@ -982,6 +1010,7 @@ export function guard(target, opts = {}) {
         input.value = "";
         // Still blocked until a file is picked again, as when it was there.
         state.files = [...(input.files ?? [])];
+        letGo(state, state.files);
       }
       if (input.isConnected) input.reportValidity();
     } else if (failure) {
@@ -1079,7 +1108,8 @@ export function guard(target, opts = {}) {
       scope.removeEventListener("change", onChange, true);
       scope.removeEventListener("submit", onSubmit, true);
       scope.removeEventListener("invalid", onInvalid, true);
-      for (const input of states.keys()) {
+      for (const [input, state] of states) {
+        letGo(state, []);
         input.removeAttribute("data-prescan");
         input.setCustomValidity("");
       }
