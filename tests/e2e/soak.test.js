@@ -2,8 +2,12 @@
 // it; scripts/soak runs 1,000 in each engine) in one page, cycling through
 // listed and unlisted images of several sizes and formats, a truncated and
 // a garbage file, and the three decode modes; every 100 checks a second
-// checker is closed with checks in flight (each must reject "closed").
-// Expected: 0 unexpected verdicts or rejections, no page errors, and the
+// checker is closed with checks in flight (each must reject "closed");
+// every 10th check has a cancelled one beside it, its signal aborted
+// before it is asked for, at once (queued, or its bytes being read), or a
+// few ms later (in flight, or done): it must reject "aborted", or, when
+// it finished first (only the last kind can), resolve with the right
+// verdict. Expected: 0 unexpected verdicts or rejections, no page errors, and the
 // browser's memory (the PSS of all its processes, read from /proc) at the
 // end within MEMORY_BOUND_MIB of its memory after the first 50 checks.
 // Prints the figures.
@@ -87,6 +91,7 @@ describe("soak", { timeout: Math.max(5, CHECKS / 20) * TIMEOUT }, () => {
       window.__done = 0;
       window.__unexpected = [];
       window.__closed = 0;
+      window.__cancels = { asked: 0, mustAbort: 0, aborted: 0, finishedFirst: 0 };
     }, [JSON.parse(readFileSync(join(DEMO, "demo-key.json"), "utf8")).publicKey, inputs]);
   });
 
@@ -99,6 +104,29 @@ describe("soak", { timeout: Math.max(5, CHECKS / 20) * TIMEOUT }, () => {
   function run(from, to) {
     return page.evaluate(async ([from, to]) => {
       const modes = ["wasm", "browser", "auto"];
+      const cancelling = [];
+      /** A check beside check `i`, cancelled at a point chosen by `i`. */
+      const cancelled = (i) => {
+        const k = Math.floor(i / 10);
+        const when = ["before", "at once", "later"][k % 3];
+        const input = window.__inputs[(i * 7) % window.__inputs.length];
+        const counts = window.__cancels;
+        const controller = new AbortController();
+        counts.asked++;
+        if (when !== "later") counts.mustAbort++;
+        if (when === "before") controller.abort("soak");
+        const check = window.__checker.checkBytes(input.bytes, { signal: controller.signal });
+        if (when === "at once") controller.abort("soak");
+        else if (when === "later") setTimeout(() => controller.abort("soak"), (k * 37) % 60);
+        const what = `check ${i}: cancelled ${when}, ${input.url}`;
+        cancelling.push(check.then((v) => {
+          if (when === "later" && v.matched === input.listed) counts.finishedFirst++;
+          else window.__unexpected.push(`${what}: matched ${v.matched}`);
+        }, (e) => {
+          if (e.code === "aborted" && e.name === "AbortError" && e.cause === "soak") counts.aborted++;
+          else window.__unexpected.push(`${what}: rejected ${e.code} ${e.message}`);
+        }));
+      };
       for (let i = from; i < to; i++) {
         if (i % 100 === 99) {
           // A checker closed with checks in flight.
@@ -111,6 +139,7 @@ describe("soak", { timeout: Math.max(5, CHECKS / 20) * TIMEOUT }, () => {
             else window.__unexpected.push(`check ${i}: closed checker's check ${outcome}`);
           }
         }
+        if (i % 10 === 9) cancelled(i);
         const input = window.__inputs[i % window.__inputs.length];
         const decode = modes[Math.floor(i / window.__inputs.length) % modes.length];
         try {
@@ -121,7 +150,8 @@ describe("soak", { timeout: Math.max(5, CHECKS / 20) * TIMEOUT }, () => {
         }
         window.__done++;
       }
-      return { done: window.__done, unexpected: window.__unexpected.slice(), closed: window.__closed };
+      await Promise.all(cancelling);
+      return { done: window.__done, unexpected: window.__unexpected.slice(), closed: window.__closed, cancels: { ...window.__cancels } };
     }, [from, to]);
   }
 
@@ -140,11 +170,15 @@ describe("soak", { timeout: Math.max(5, CHECKS / 20) * TIMEOUT }, () => {
     const end = browserMemory(env.engine, earlier);
     const seconds = (Date.now() - started) / 1000;
     console.log(`soak, ${env.engine}: ${state.done} checks in ${seconds.toFixed(1)} s, ${state.unexpected.length} unexpected, ` +
-      `${state.closed} in-flight checks of closed checkers rejected "closed"; browser memory (PSS) ${warm.toFixed(0)} MiB after ` +
+      `${state.closed} in-flight checks of closed checkers rejected "closed", ${state.cancels.asked} cancelled checks ` +
+      `(${state.cancels.aborted} rejected "aborted", ${state.cancels.finishedFirst} finished first); browser memory (PSS) ${warm.toFixed(0)} MiB after ` +
       `${WARM}, ${end.toFixed(0)} MiB at the end (bound: +${MEMORY_BOUND_MIB} MiB)`);
     assert.equal(state.done, CHECKS);
     assert.deepEqual(state.unexpected, []);
     assert.equal(state.closed, 3 * Math.floor(CHECKS / 100));
+    assert.equal(state.cancels.asked, Math.floor(CHECKS / 10));
+    assert.equal(state.cancels.aborted + state.cancels.finishedFirst, state.cancels.asked);
+    assert.ok(state.cancels.aborted >= state.cancels.mustAbort, JSON.stringify(state.cancels));
     assert.ok(end <= warm + MEMORY_BOUND_MIB, `browser memory grew from ${warm.toFixed(0)} to ${end.toFixed(0)} MiB`);
     assert.deepEqual(env.problems, []);
   });
