@@ -22,6 +22,7 @@ use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::hash::pdq::{Dihedral, PdqHash};
+use crate::prefetch::prefetch;
 
 /// One PDQ entry near a query: its index in list order and its distance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -193,6 +194,12 @@ impl Packed {
         let bit = i * self.bits as usize;
         let bytes: [u8; 8] = self.bytes.get(bit / 8..bit / 8 + 8)?.try_into().ok()?;
         Some(((u64::from_le_bytes(bytes) >> (bit % 8)) & self.mask()) as usize)
+    }
+
+    /// Asks for the cache line of value `i` (see `crate::prefetch`).
+    #[inline]
+    fn prefetch(&self, i: usize) {
+        prefetch(&self.bytes, i * self.bits as usize / 8);
     }
 
     /// Sets value `i` to the low `bits` bits of `value`.
@@ -690,6 +697,13 @@ impl PdqIndex {
         Some(words)
     }
 
+    /// Where in `samples` the bucket of position `at` of even table `2p`
+    /// starts its search (see [`PdqIndex::pair_at`]).
+    #[inline]
+    fn sample_at(&self, p: usize, at: usize) -> usize {
+        p * self.len.div_ceil(SAMPLE_EVERY) + at / SAMPLE_EVERY
+    }
+
     /// Pair `p` of the entry at position `at` of even table `2p`: its chunk
     /// `2p` (the bucket that holds the position) and its chunk `2p + 1`
     /// (the partner kept there).
@@ -701,7 +715,7 @@ impl PdqIndex {
         // buckets before it start there too, but come first). The sampled
         // bucket starts at or before `at`; usually one of the next few
         // starts is past it, else a binary search finds it.
-        let sampled = usize::from(*self.samples.get(p * self.len.div_ceil(SAMPLE_EVERY) + at / SAMPLE_EVERY)?);
+        let sampled = usize::from(*self.samples.get(self.sample_at(p, at))?);
         let later = offsets.get(sampled + 1..)?;
         let more = match later.iter().take(8).position(|&start| start as usize > at) {
             Some(more) => more,
@@ -731,23 +745,51 @@ impl PdqIndex {
             distance: u32,
             v: u8,
             in_table_0: Option<usize>,
+            /// This step's link: the position in the next even table.
+            next: Option<usize>,
         }
         let mut walks: Vec<Walk> = pending
             .iter()
             .filter(|c| c.2 <= max_distance)
             .map(|&(p, at, distance, v)| {
                 let (p, at) = (usize::from(p), at as usize);
-                Walk { p, at, distance, v, in_table_0: (p == 0).then_some(at) }
+                Walk { p, at, distance, v, in_table_0: (p == 0).then_some(at), next: None }
             })
             .collect();
         for step in 1..PAIRS {
+            // A step reads, for each walk in turn: its link (its position in
+            // the next even table), then the partner and directory sample
+            // there, then the offsets past the sampled bucket. Each is
+            // asked for for every walk (`crate::prefetch`) before it is
+            // read for any, so the walks' chains overlap.
+            let links = |w: &Walk| self.links.get((w.p + step - 1) % PAIRS);
+            let t_of = |w: &Walk| (w.p + step) % PAIRS;
+            for w in &walks {
+                if let Some(links) = links(w) {
+                    links.prefetch(w.at);
+                }
+            }
+            for w in &mut walks {
+                w.next = links(w).and_then(|links| links.get(w.at));
+                if let Some(at) = w.next {
+                    let (_, partners) = self.table(2 * t_of(w));
+                    prefetch(partners, at);
+                    prefetch(&self.samples, self.sample_at(t_of(w), at));
+                }
+            }
+            for w in &walks {
+                if let Some(at) = w.next
+                    && let Some(&sampled) = self.samples.get(self.sample_at(t_of(w), at))
+                {
+                    let (offsets, _) = self.table(2 * t_of(w));
+                    prefetch(offsets, usize::from(sampled) + 1);
+                }
+            }
             walks.retain_mut(|w| {
-                let (Some(links), Some(q)) = (self.links.get((w.p + step - 1) % PAIRS), queries.get(usize::from(w.v)))
-                else {
+                let (Some(at), Some(q)) = (w.next, queries.get(usize::from(w.v))) else {
                     return false;
                 };
-                let Some(at) = links.get(w.at) else { return false };
-                let t = (w.p + step) % PAIRS;
+                let t = t_of(w);
                 let Some((even, odd)) = self.pair_at(t, at) else { return false };
                 w.at = at;
                 w.distance += (even ^ chunk(q, 2 * t)).count_ones() + (odd ^ chunk(q, 2 * t + 1)).count_ones();
@@ -796,13 +838,22 @@ impl PdqIndex {
         let (pair_radius, radius) = radii(max_distance);
         let masks = masks(radius);
         let mut probes = Vec::with_capacity(queries.len() * CHUNKS * masks.len());
-        // The first partner of every bucket, read here and summed only to be
-        // read: a load that nothing waits on, so the processor issues many
-        // at once and the second pass finds the buckets in cache (safe
-        // Rust's prefetch: a dihedral query at a million entries went from
-        // about 360 to 235 µs). A bucket of a million-entry list (about 15
-        // partners) may straddle two cache lines: its last partner too.
-        let mut touched = 0u16;
+        // Every line of offsets the query reads, asked for before any is
+        // read (see `crate::prefetch`): the reads of the next loop then
+        // overlap instead of queueing.
+        for q in queries {
+            for k in 0..CHUNKS {
+                let (offsets, _) = self.table(k);
+                let qk = chunk(q, k);
+                for &mask in &masks {
+                    prefetch(offsets, qk ^ usize::from(mask));
+                }
+            }
+        }
+        // The range of every bucket; and its first and last partner asked
+        // for, so that the second pass finds the buckets in cache (a bucket
+        // of a million-entry list, about 15 partners, may straddle two
+        // lines).
         for (v, q) in (0u8..).zip(queries) {
             for k in 0..CHUNKS {
                 let (offsets, partners) = self.table(k);
@@ -812,71 +863,94 @@ impl PdqIndex {
                     if let (Some(&start), Some(&end)) = (offsets.get(value), offsets.get(value + 1))
                         && start < end
                     {
-                        touched ^= partners.get(start as usize).copied().unwrap_or(0)
-                            ^ partners.get(end as usize - 1).copied().unwrap_or(0);
+                        prefetch(partners, start as usize);
+                        prefetch(partners, end as usize - 1);
                         probes.push(Probe { start, end, table: k as u8, variant: v, mask });
                     }
                 }
             }
         }
-        std::hint::black_box(touched);
-        // (pair, position in its even table, pair distance, variant): the
-        // candidates, walked in a third pass (see `walk`).
-        let mut pending: Vec<(u8, u32, u32, u8)> = Vec::new();
-        let mut hits = Vec::new();
-        let mut budget = (self.len / SCAN_ABOVE_ENTRIES_PER_CANDIDATE).max(1);
+        let mut found = Candidates {
+            pending: Vec::new(),
+            hits: Vec::new(),
+            budget: (self.len / SCAN_ABOVE_ENTRIES_PER_CANDIDATE).max(1),
+        };
+        // The odd tables' candidates, looked up in their even tables in
+        // batches (see `find_odd`).
+        let mut odd: Vec<OddCandidate> = Vec::new();
         for probe in &probes {
-            if budget == 0 {
+            if found.budget == 0 {
                 return self.scan(queries, max_distance);
             }
             let Some(q) = queries.get(usize::from(probe.variant)) else { continue };
             let k = usize::from(probe.table);
             let (partner_k, even_k) = (k ^ 1, k & !1);
+            let pair = (even_k / 2) as u8;
             let (_, partners) = self.table(k);
-            let (even_offsets, even_partners) = self.table(even_k);
+            let (even_offsets, _) = self.table(even_k);
             let q_partner = chunk(q, partner_k) as u16;
             let value = chunk(q, k) ^ usize::from(probe.mask);
             let chunk_distance = probe.mask.count_ones();
             let limit = pair_radius.saturating_sub(chunk_distance);
-            let mut verify =
-                |at: usize, pair_distance: u32, pending: &mut Vec<(u8, u32, u32, u8)>, budget: &mut usize| {
-                    // Spent: the rest of this bucket is only filtered (cheap),
-                    // and the query ends in a scan.
-                    if *budget == 0 {
-                        return;
-                    }
-                    *budget -= 1;
-                    pending.push(((even_k / 2) as u8, at as u32, pair_distance, probe.variant));
-                    if pending.len() >= WALK_BATCH {
-                        hits.extend(self.walk(pending, queries, max_distance));
-                        pending.clear();
-                    }
-                };
             let start = probe.start as usize;
             let bucket = partners.get(start..probe.end as usize).unwrap_or(&[]);
             filter(bucket, q_partner, limit, |i, partner_distance, partner| {
+                let distance = chunk_distance + partner_distance;
                 if k == even_k {
-                    verify(start + i, chunk_distance + partner_distance, &mut pending, &mut budget);
+                    found.push(self, (pair, (start + i) as u32, distance, probe.variant), queries, max_distance);
                 } else if partner_distance > radius {
                     // An odd table's candidate: its even chunk is `partner`
                     // (within the chunk radius, the even table has found
                     // it), its odd chunk `value`. Its positions in the even
                     // table are those of bucket `partner` with partner
-                    // `value`.
-                    let (at, candidates) = bucket_of(even_offsets, even_partners, usize::from(partner));
-                    for (j, &p) in candidates.iter().enumerate() {
-                        if usize::from(p) == value {
-                            verify(at + j, chunk_distance + partner_distance, &mut pending, &mut budget);
-                        }
-                    }
+                    // `value`: found later, the bucket's range asked for now.
+                    prefetch(even_offsets, usize::from(partner));
+                    odd.push(OddCandidate { pair, even: partner, odd: value as u16, distance, variant: probe.variant });
                 }
             });
+            if odd.len() >= WALK_BATCH {
+                self.find_odd(&odd, &mut found, queries, max_distance);
+                odd.clear();
+            }
         }
-        if budget == 0 {
+        self.find_odd(&odd, &mut found, queries, max_distance);
+        if found.budget == 0 {
             return self.scan(queries, max_distance);
         }
+        let Candidates { pending, mut hits, .. } = found;
         hits.extend(self.walk(&pending, queries, max_distance));
         hits
+    }
+
+    /// Adds to `found` the positions of the odd tables' candidates `odd` in
+    /// their even tables: those of bucket `even` whose partner is `odd`.
+    /// Each bucket's range is read (its offsets were asked for when the
+    /// candidate was found) and its partners asked for, then the buckets
+    /// are read: the reads of each round overlap.
+    fn find_odd(&self, odd: &[OddCandidate], found: &mut Candidates, queries: &[[u64; 4]], max_distance: u32) {
+        let ranges: Vec<(usize, usize)> = odd
+            .iter()
+            .map(|c| {
+                let (offsets, partners) = self.table(2 * usize::from(c.pair));
+                let even = usize::from(c.even);
+                match (offsets.get(even), offsets.get(even + 1)) {
+                    (Some(&start), Some(&end)) => {
+                        prefetch(partners, start as usize);
+                        prefetch(partners, (end as usize).saturating_sub(1));
+                        (start as usize, end as usize)
+                    }
+                    _ => (0, 0),
+                }
+            })
+            .collect();
+        for (c, (start, end)) in odd.iter().zip(ranges) {
+            let (_, partners) = self.table(2 * usize::from(c.pair));
+            for (j, &partner) in partners.get(start..end).unwrap_or(&[]).iter().enumerate() {
+                if partner == c.odd {
+                    found.push(self, (c.pair, (start + j) as u32, c.distance, c.variant), queries, max_distance);
+                }
+            }
+        }
     }
 
     /// What [`PdqIndex::probe`] finds, by reading every hash (each entry
@@ -928,12 +1002,43 @@ struct Probe {
     mask: u16,
 }
 
-/// The first position of bucket `value` of a table and its partners.
-#[inline]
-fn bucket_of<'a>(offsets: &[u32], partners: &'a [u16], value: usize) -> (usize, &'a [u16]) {
-    match (offsets.get(value), offsets.get(value + 1)) {
-        (Some(&start), Some(&end)) => (start as usize, partners.get(start as usize..end as usize).unwrap_or(&[])),
-        _ => (0, &[]),
+/// An odd table's candidate of pair `pair` (chunks `2 pair` and
+/// `2 pair + 1`): chunk values `even` and `odd`, `distance` from query
+/// `variant` in that pair; its position in the even table is yet to be
+/// found (see [`PdqIndex::find_odd`]).
+#[derive(Debug, Clone, Copy)]
+struct OddCandidate {
+    pair: u8,
+    even: u16,
+    odd: u16,
+    distance: u32,
+    variant: u8,
+}
+
+/// A query's candidates as [`PdqIndex::probe`] finds them: `(pair, position
+/// in its even table, pair distance, variant)`, walked (see
+/// [`PdqIndex::walk`]) each time [`WALK_BATCH`] have gathered; the hits of
+/// those walks; and how many more may be taken before the query gives up
+/// for a scan.
+struct Candidates {
+    pending: Vec<(u8, u32, u32, u8)>,
+    hits: Vec<(u32, u32, u8)>,
+    budget: usize,
+}
+
+impl Candidates {
+    /// Takes candidate `c`, unless the budget is spent (the query then
+    /// ends in a scan: the rest of its buckets are only filtered, cheaply).
+    fn push(&mut self, index: &PdqIndex, c: (u8, u32, u32, u8), queries: &[[u64; 4]], max_distance: u32) {
+        if self.budget == 0 {
+            return;
+        }
+        self.budget -= 1;
+        self.pending.push(c);
+        if self.pending.len() >= WALK_BATCH {
+            self.hits.extend(index.walk(&self.pending, queries, max_distance));
+            self.pending.clear();
+        }
     }
 }
 

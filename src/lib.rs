@@ -41,6 +41,7 @@ pub mod hash;
 pub(crate) mod hex;
 pub mod index;
 pub mod list;
+mod prefetch;
 mod pixels;
 pub mod schema;
 #[cfg(target_arch = "wasm32")]
