@@ -123,7 +123,7 @@ pub enum Error {
 /// bindings add `internal`; the browser package (`www/`) adds the rest.
 /// `www/prescan.d.ts`'s `ErrorCode` and the table in `docs/verdict.md`
 /// list exactly these, as `tests/error_codes.rs` checks.
-pub const ERROR_CODES: [(&str, &str); 36] = [
+pub const ERROR_CODES: [(&str, &str); 37] = [
     ("unsupported_format", "not an image in a format prescan decodes"),
     ("limit_exceeded", "the file or image is over a configured limit (bytes, width, height, pixels, memory)"),
     ("empty_image", "the image has no pixels"),
@@ -152,6 +152,7 @@ pub const ERROR_CODES: [(&str, &str); 36] = [
     ("browser_decode_failed", "the browser could not decode the image (its digests were still checked)"),
     ("check_failed", "a check failed in the worker"),
     ("closed", "the checker was closed"),
+    ("aborted", "the check was cancelled: its signal aborted"),
     ("list_error", "the worker could not load the list"),
     ("list_fetch_failed", "the list could not be fetched"),
     ("not_ready", "a check was asked for before a list was loaded"),
