@@ -10,6 +10,7 @@ mod files;
 mod hash;
 mod key;
 mod list;
+mod nice;
 mod serve;
 mod time;
 mod walk;

@@ -38,7 +38,7 @@ use sha2::{Digest, Sha256};
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 
-use super::{Outcome, files, printable, printable_path, public_key, time};
+use super::{Outcome, files, nice, printable, printable_path, public_key, time};
 
 /// Largest request body: 256 KiB, room for 64 files of every hash (about
 /// 1.3 KiB each) several times over.
@@ -211,6 +211,25 @@ fn describe(s: &Served) -> String {
     format!("list {} sequence {} ({} entries)", printable(&m.id), m.sequence, s.checker.list().len())
 }
 
+/// [`reload`] on a thread of its own at a lower priority (see
+/// [`super::nice`]), so that verifying and indexing the new list takes the
+/// cores only when requests leave them free; waits for it.
+fn reload_in_background(state: &Arc<State>) {
+    let state = Arc::clone(state);
+    let spawned = std::thread::Builder::new().name("prescan-reload".into()).spawn(move || {
+        if !nice::lower_this_thread(nice::RELOAD_NICE) {
+            eprintln!("prescan serve: note: could not lower the reload's priority; reloading at normal priority");
+        }
+        reload(&state);
+    });
+    match spawned {
+        Ok(thread) => {
+            let _ = thread.join();
+        }
+        Err(e) => eprintln!("prescan serve: reload refused: no thread for it: {e}"),
+    }
+}
+
 /// Replaces the list with the file's, unless the file is refused: then the
 /// old list goes on serving, and the log says why.
 fn reload(state: &State) {
@@ -318,7 +337,7 @@ fn spawn_reloaders(state: &Arc<State>, watch_file: bool) {
             let state = Arc::clone(&on_hup);
             // Verifying and indexing a large list takes a while: off the
             // threads that answer requests.
-            let _ = tokio::task::spawn_blocking(move || reload(&state)).await;
+            let _ = tokio::task::spawn_blocking(move || reload_in_background(&state)).await;
         }
     });
     if !watch_file {
@@ -335,7 +354,7 @@ fn spawn_reloaders(state: &Arc<State>, watch_file: bool) {
             if now.is_some() && now != last {
                 last = now;
                 let state = Arc::clone(&watched);
-                let _ = tokio::task::spawn_blocking(move || reload(&state)).await;
+                let _ = tokio::task::spawn_blocking(move || reload_in_background(&state)).await;
             }
         }
     });
