@@ -9,7 +9,7 @@
 // it finished first (only the last kind can), resolve with the right
 // verdict. Expected: 0 unexpected verdicts or rejections, no page errors, and the
 // browser's memory (the PSS of all its processes, read from /proc) at the
-// end within MEMORY_BOUND_MIB of its memory after the first 50 checks.
+// end within MEMORY_BOUND_MIB (per engine) of its memory after the first 50 checks.
 // Prints the figures.
 import assert from "node:assert/strict";
 import { readFileSync, readdirSync } from "node:fs";
@@ -24,7 +24,17 @@ const WARM = 50;
 // between collections (Chromium: 460 to 540 MiB, every 100 checks of a
 // 1,500-check run, with no trend); a leak of 1 MiB a check would pass it
 // within 1,000 checks (scripts/soak), not within CI's 100.
-const MEMORY_BOUND_MIB = 200;
+//
+// WebKit's bound is wider, for a cost of its own, measured: each check
+// cancelled while a hashing worker decodes it through the browser
+// (createImageBitmap) ends that worker (terminated and replaced), and
+// WebKitGTK 2.50 keeps memory from the workers it has ended. Over 1,000
+// checks (87 such cancellations) it grew by 290-320 MiB; over 2,500 (167)
+// it levelled off at 900-1,100 MiB, from about 615, and stayed so when
+// idle; without those cancellations, or with Wasm decoding in the
+// workers, it stays within 200. A leak of 1 MiB a check would still break
+// 400 within 1,000 checks.
+const MEMORY_BOUND_MIB = { chromium: 200, firefox: 200, webkit: 400 };
 
 // The processes of each engine's browser, by command line.
 const PROCESSES = {
@@ -172,14 +182,14 @@ describe("soak", { timeout: Math.max(5, CHECKS / 20) * TIMEOUT }, () => {
     console.log(`soak, ${env.engine}: ${state.done} checks in ${seconds.toFixed(1)} s, ${state.unexpected.length} unexpected, ` +
       `${state.closed} in-flight checks of closed checkers rejected "closed", ${state.cancels.asked} cancelled checks ` +
       `(${state.cancels.aborted} rejected "aborted", ${state.cancels.finishedFirst} finished first); browser memory (PSS) ${warm.toFixed(0)} MiB after ` +
-      `${WARM}, ${end.toFixed(0)} MiB at the end (bound: +${MEMORY_BOUND_MIB} MiB)`);
+      `${WARM}, ${end.toFixed(0)} MiB at the end (bound: +${MEMORY_BOUND_MIB[env.engine]} MiB)`);
     assert.equal(state.done, CHECKS);
     assert.deepEqual(state.unexpected, []);
     assert.equal(state.closed, 3 * Math.floor(CHECKS / 100));
     assert.equal(state.cancels.asked, Math.floor(CHECKS / 10));
     assert.equal(state.cancels.aborted + state.cancels.finishedFirst, state.cancels.asked);
     assert.ok(state.cancels.aborted >= state.cancels.mustAbort, JSON.stringify(state.cancels));
-    assert.ok(end <= warm + MEMORY_BOUND_MIB, `browser memory grew from ${warm.toFixed(0)} to ${end.toFixed(0)} MiB`);
+    assert.ok(end <= warm + MEMORY_BOUND_MIB[env.engine], `browser memory grew from ${warm.toFixed(0)} to ${end.toFixed(0)} MiB`);
     assert.deepEqual(env.problems, []);
   });
 });
