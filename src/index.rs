@@ -381,17 +381,27 @@ fn words_of(bytes: &[u8; 32]) -> [u64; 4] {
 /// # What it costs, and what was measured against it
 /// A checked candidate costs a few dependent reads per pair (a link, a
 /// partner, a directory entry and a line of offsets) instead of one read
-/// of a hash array, for 32 bytes an entry less. At a million random hashes
-/// on the 2-core machine, queries take about 235–360 µs p50 and 310–480 µs
-/// p99 (235 and 310 idle; runs vary), against about 180–330 and 260–400 µs
-/// with the hashes kept beside the tables and ids in place of the links (92
-/// bytes an entry). Taking all the candidates of a query round the tables together,
-/// one link a round so that their reads overlap, was no faster. A query at
-/// a distance past [`MAX_INDEXED_DISTANCE`], and
-/// [`PdqIndex::nearest_dihedral`], read every hash: an index built by
-/// [`PdqIndex::over_keeping_hashes`] reads them from the list (about 15 ms
-/// for a million), others put them back together from the tables (0.7 to 1.1
-/// s).
+/// of a hash array, for 32 bytes an entry less. A dihedral query at 31
+/// reads about 2,200 buckets (a line of offsets and one or two of partners
+/// each) and walks a few hundred candidates: what makes it fast is how
+/// many of those reads are in flight at once, so a query goes
+/// in rounds, asking for every line a round reads before it reads any
+/// (`crate::prefetch`). At a million random hashes on the 2-core machine a
+/// query takes about 91 µs p50 and 159 µs p99 (`cargo bench --bench
+/// index`), from 130 and 227 µs with plain reads ahead of use and each
+/// walk step read in turn. Also tried, slower: a software pipeline that
+/// asks for each bucket 16 to 256 buckets ahead of reading it (about 1.2
+/// times slower than whole rounds), and a line of 64 bytes a bucket
+/// holding its range and first 28 partners, one read a bucket instead of
+/// two (1.3 times slower: 64 MiB of lines miss the TLB, where the 4 MiB of
+/// offsets mostly do not). Keeping the hashes beside the tables, with ids
+/// in place of the links (92 bytes an entry), was about 1.2 times faster
+/// against an earlier version of the query (not measured since). A query
+/// at a distance past
+/// [`MAX_INDEXED_DISTANCE`], and [`PdqIndex::nearest_dihedral`], read
+/// every hash: an index built by [`PdqIndex::over_keeping_hashes`] reads
+/// them from the list (about 15 ms for a million), others put them back
+/// together from the tables (0.7 to 1.2 s).
 ///
 /// Also measured, with a million random hashes and dihedral queries at
 /// distance 31: ids in all 16 tables and no partner filter (every
@@ -827,13 +837,12 @@ impl PdqIndex {
     /// `queries` has at most 256 hashes. Past one candidate for every
     /// [`SCAN_ABOVE_ENTRIES_PER_CANDIDATE`] entries, the same by a scan.
     ///
-    /// In three passes: first the range of every bucket to read (all
-    /// variants, tables and masks), then the scans of those ranges, then
-    /// the walks of the candidates they found (in batches of
-    /// [`WALK_BATCH`]). The reads of each pass do not wait on each other:
-    /// their memory latencies overlap (the first two passes are about 1.2
-    /// times faster than reading each bucket as soon as its range is
-    /// known).
+    /// In passes over all variants, tables and masks: the lines of offsets
+    /// asked for; the range of every bucket read and its partners asked
+    /// for; the buckets filtered; the odd tables' candidates looked up in
+    /// their even tables; the walks of the candidates (in batches of
+    /// [`WALK_BATCH`]). The reads of a pass do not wait on each other, and
+    /// each was asked for a pass before: their memory latencies overlap.
     fn probe(&self, queries: &[[u64; 4]], max_distance: u32) -> Vec<(u32, u32, u8)> {
         let (pair_radius, radius) = radii(max_distance);
         let masks = masks(radius);
