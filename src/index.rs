@@ -868,18 +868,20 @@ impl PdqIndex {
                 let (offsets, partners) = self.table(k);
                 let qk = chunk(q, k);
                 for &mask in &masks {
-                    let value = qk ^ usize::from(mask);
-                    if let (Some(&start), Some(&end)) = (offsets.get(value), offsets.get(value + 1))
-                        && start < end
-                    {
-                        prefetch(partners, start as usize);
-                        prefetch(partners, end as usize - 1);
+                    let (start, bucket) = bucket_of(offsets, partners, qk ^ usize::from(mask));
+                    if !bucket.is_empty() {
+                        prefetch(bucket, 0);
+                        prefetch(bucket, bucket.len() - 1);
+                        let (start, end) = (start as u32, (start + bucket.len()) as u32);
                         probes.push(Probe { start, end, table: k as u8, variant: v, mask });
                     }
                 }
             }
         }
         let mut found = Candidates {
+            index: self,
+            queries,
+            max_distance,
             pending: Vec::new(),
             hits: Vec::new(),
             budget: (self.len / SCAN_ABOVE_ENTRIES_PER_CANDIDATE).max(1),
@@ -906,7 +908,7 @@ impl PdqIndex {
             filter(bucket, q_partner, limit, |i, partner_distance, partner| {
                 let distance = chunk_distance + partner_distance;
                 if k == even_k {
-                    found.push(self, (pair, (start + i) as u32, distance, probe.variant), queries, max_distance);
+                    found.push((pair, (start + i) as u32, distance, probe.variant));
                 } else if partner_distance > radius {
                     // An odd table's candidate: its even chunk is `partner`
                     // (within the chunk radius, the even table has found
@@ -918,11 +920,11 @@ impl PdqIndex {
                 }
             });
             if odd.len() >= WALK_BATCH {
-                self.find_odd(&odd, &mut found, queries, max_distance);
+                self.find_odd(&odd, &mut found);
                 odd.clear();
             }
         }
-        self.find_odd(&odd, &mut found, queries, max_distance);
+        self.find_odd(&odd, &mut found);
         if found.budget == 0 {
             return self.scan(queries, max_distance);
         }
@@ -936,27 +938,21 @@ impl PdqIndex {
     /// Each bucket's range is read (its offsets were asked for when the
     /// candidate was found) and its partners asked for, then the buckets
     /// are read: the reads of each round overlap.
-    fn find_odd(&self, odd: &[OddCandidate], found: &mut Candidates, queries: &[[u64; 4]], max_distance: u32) {
-        let ranges: Vec<(usize, usize)> = odd
+    fn find_odd(&self, odd: &[OddCandidate], found: &mut Candidates<'_>) {
+        let buckets: Vec<(usize, &[u16])> = odd
             .iter()
             .map(|c| {
                 let (offsets, partners) = self.table(2 * usize::from(c.pair));
-                let even = usize::from(c.even);
-                match (offsets.get(even), offsets.get(even + 1)) {
-                    (Some(&start), Some(&end)) => {
-                        prefetch(partners, start as usize);
-                        prefetch(partners, (end as usize).saturating_sub(1));
-                        (start as usize, end as usize)
-                    }
-                    _ => (0, 0),
-                }
+                let (start, bucket) = bucket_of(offsets, partners, usize::from(c.even));
+                prefetch(bucket, 0);
+                prefetch(bucket, bucket.len().saturating_sub(1));
+                (start, bucket)
             })
             .collect();
-        for (c, (start, end)) in odd.iter().zip(ranges) {
-            let (_, partners) = self.table(2 * usize::from(c.pair));
-            for (j, &partner) in partners.get(start..end).unwrap_or(&[]).iter().enumerate() {
+        for (c, (start, bucket)) in odd.iter().zip(buckets) {
+            for (j, &partner) in bucket.iter().enumerate() {
                 if partner == c.odd {
-                    found.push(self, (c.pair, (start + j) as u32, c.distance, c.variant), queries, max_distance);
+                    found.push((c.pair, (start + j) as u32, c.distance, c.variant));
                 }
             }
         }
@@ -1028,26 +1024,38 @@ struct OddCandidate {
 /// in its even table, pair distance, variant)`, walked (see
 /// [`PdqIndex::walk`]) each time [`WALK_BATCH`] have gathered; the hits of
 /// those walks; and how many more may be taken before the query gives up
-/// for a scan.
-struct Candidates {
+/// for a scan. `index`, `queries` and `max_distance` are the query's.
+struct Candidates<'a> {
+    index: &'a PdqIndex,
+    queries: &'a [[u64; 4]],
+    max_distance: u32,
     pending: Vec<(u8, u32, u32, u8)>,
     hits: Vec<(u32, u32, u8)>,
     budget: usize,
 }
 
-impl Candidates {
+impl Candidates<'_> {
     /// Takes candidate `c`, unless the budget is spent (the query then
     /// ends in a scan: the rest of its buckets are only filtered, cheaply).
-    fn push(&mut self, index: &PdqIndex, c: (u8, u32, u32, u8), queries: &[[u64; 4]], max_distance: u32) {
+    fn push(&mut self, c: (u8, u32, u32, u8)) {
         if self.budget == 0 {
             return;
         }
         self.budget -= 1;
         self.pending.push(c);
         if self.pending.len() >= WALK_BATCH {
-            self.hits.extend(index.walk(&self.pending, queries, max_distance));
+            self.hits.extend(self.index.walk(&self.pending, self.queries, self.max_distance));
             self.pending.clear();
         }
+    }
+}
+
+/// The first position of bucket `value` of a table and its partners.
+#[inline]
+fn bucket_of<'a>(offsets: &[u32], partners: &'a [u16], value: usize) -> (usize, &'a [u16]) {
+    match (offsets.get(value), offsets.get(value + 1)) {
+        (Some(&start), Some(&end)) => (start as usize, partners.get(start as usize..end as usize).unwrap_or(&[])),
+        _ => (0, &[]),
     }
 }
 

@@ -5,12 +5,12 @@
 //! A PDQ query reads a few thousand cache lines at places no processor can
 //! guess ([`crate::index::PdqIndex`]). Each read waits about 100 ns for
 //! memory; what makes a query fast is having many of them in flight at
-//! once. Plain loads whose value nothing waits on do overlap (that is how
-//! the index reads ahead on every target), but each stays in the
+//! once. Plain loads whose value nothing waits on do overlap (what this
+//! does where there is no prefetch instruction), but each stays in the
 //! processor's reorder window until its line arrives, so only a few dozen
-//! are in flight. A prefetch instruction leaves the window at once: a
-//! query that prefetches every line it will need before it reads any of
-//! them runs about 1.3 times faster at a million entries (`cargo bench
+//! are in flight. A prefetch instruction leaves the window at once: with
+//! every line of a round asked for before any is read, a dihedral query
+//! at a million entries went from about 130 to 91 µs p50 (`cargo bench
 //! --bench index`; see `docs/server.md`).
 //!
 //! Rust has no stable safe prefetch: `_mm_prefetch` is a `#[target_feature]`
