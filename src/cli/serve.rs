@@ -211,20 +211,22 @@ fn describe(s: &Served) -> String {
     format!("list {} sequence {} ({} entries)", printable(&m.id), m.sequence, s.checker.list().len())
 }
 
-/// [`reload`] on a thread of its own at a lower priority (see
-/// [`super::nice`]), so that verifying and indexing the new list takes the
-/// cores only when requests leave them free; waits for it.
-fn reload_in_background(state: &Arc<State>) {
-    let state = Arc::clone(state);
+/// [`reload`] on a thread of its own, off the threads that answer
+/// requests and at a lower priority (see [`super::nice`]), so that
+/// verifying and indexing the new list takes the cores only when requests
+/// leave them free; resolves when it is done.
+async fn reload_in_background(state: Arc<State>) {
+    let (done, finished) = tokio::sync::oneshot::channel::<()>();
     let spawned = std::thread::Builder::new().name("prescan-reload".into()).spawn(move || {
         if !nice::lower_this_thread(nice::RELOAD_NICE) {
             eprintln!("prescan serve: note: could not lower the reload's priority; reloading at normal priority");
         }
         reload(&state);
+        let _ = done.send(());
     });
     match spawned {
-        Ok(thread) => {
-            let _ = thread.join();
+        Ok(_) => {
+            let _ = finished.await;
         }
         Err(e) => eprintln!("prescan serve: reload refused: no thread for it: {e}"),
     }
@@ -334,10 +336,7 @@ fn spawn_reloaders(state: &Arc<State>, watch_file: bool) {
     tokio::spawn(async move {
         let Ok(mut hup) = signal(tokio::signal::unix::SignalKind::hangup()) else { return };
         while hup.recv().await.is_some() {
-            let state = Arc::clone(&on_hup);
-            // Verifying and indexing a large list takes a while: off the
-            // threads that answer requests.
-            let _ = tokio::task::spawn_blocking(move || reload_in_background(&state)).await;
+            reload_in_background(Arc::clone(&on_hup)).await;
         }
     });
     if !watch_file {
@@ -353,8 +352,7 @@ fn spawn_reloaders(state: &Arc<State>, watch_file: bool) {
             let now = stamp(&watched.list_path);
             if now.is_some() && now != last {
                 last = now;
-                let state = Arc::clone(&watched);
-                let _ = tokio::task::spawn_blocking(move || reload_in_background(&state)).await;
+                reload_in_background(Arc::clone(&watched)).await;
             }
         }
     });
