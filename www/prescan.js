@@ -357,7 +357,7 @@ function signalOf(signal) {
  * A check's rejection when its signal aborts, as fetch's: `name`
  * "AbortError", and the signal's reason as `cause`.
  */
-function abortedError(signal) {
+export function abortedError(signal) {
   return Object.assign(prescanError("aborted", "the check was aborted"), { name: "AbortError", cause: signal.reason });
 }
 
@@ -400,9 +400,18 @@ function tooLargeVerdict(size, max) {
  * @param {import("./prescan").CheckerInit} init
  * @returns {Promise<import("./prescan").PrescanChecker>}
  */
-export async function createChecker({
+export function createChecker(init) {
+  return openChecker(init, null);
+}
+
+/**
+ * createChecker, whose workers `newWorker()` makes when it is not null
+ * (prescan/node: worker_threads behind the Web Worker calls used here);
+ * null: Web Workers of prescan-worker.js. Internal: not in prescan.d.ts.
+ */
+export async function openChecker({
   list, matcher, publicKeys, options = {}, decode = "auto", onProgress, workerUrl, sequenceStore, workers,
-} = {}) {
+} = {}, newWorker) {
   decode = decodeMode(decode);
   workers ??= defaultWorkers();
   if (!Number.isInteger(workers) || workers < 1 || workers > MAX_WORKERS) {
@@ -473,9 +482,11 @@ export async function createChecker({
     // `new Worker(new URL("./…", import.meta.url), …)` written out in full:
     // bundlers (Vite, webpack 5, Parcel) recognise exactly this form and
     // bundle the worker with the Wasm module it imports.
-    const worker = workerUrl
-      ? new Worker(workerUrl, { type: "module", name: "prescan" })
-      : new Worker(new URL("./prescan-worker.js", import.meta.url), { type: "module", name: "prescan" });
+    const worker = newWorker
+      ? newWorker()
+      : workerUrl
+        ? new Worker(workerUrl, { type: "module", name: "prescan" })
+        : new Worker(new URL("./prescan-worker.js", import.meta.url), { type: "module", name: "prescan" });
     const slot = { worker, first, isReady: false, dead: false, queue: [], current: null, posted: false };
     let settle;
     slot.ready = new Promise((resolve, reject) => (settle = { resolve, reject }));
@@ -830,6 +841,70 @@ function eventDetail(verdict, file) {
   return detail;
 }
 
+// --- what guard() refuses, shared with the adapters (adapters/*.js) ----------
+
+/** guard()'s options on what is refused and what the person is told, with their defaults. */
+export function policyOf({
+  message = "This image cannot be uploaded.",
+  undecodableMessage = "This file could not be checked, so it cannot be uploaded.",
+  listErrorMessage = "Images cannot be checked right now, so they cannot be uploaded.",
+  onUndecodable = "block",
+  onListError = "block",
+} = {}) {
+  return { message, undecodableMessage, listErrorMessage, onUndecodable, onListError };
+}
+
+/**
+ * One file's check, settled (as Promise.allSettled gives it), judged by
+ * `policy`: `kind` "match", "failed" (the check or the list failed),
+ * "undecodable" or "clear", and the message that refuses the file ("":
+ * not refused). The kinds in rising order of precedence: KINDS.
+ */
+export function judge(settled, policy) {
+  if (settled.status === "rejected") return { kind: "failed", message: policy.onListError === "block" ? policy.listErrorMessage : "" };
+  if (settled.value.matched) return { kind: "match", message: policy.message };
+  if (settled.value.decodeError) return { kind: "undecodable", message: policy.onUndecodable === "block" ? policy.undecodableMessage : "" };
+  return { kind: "clear", message: "" };
+}
+
+export const KINDS = ["clear", "undecodable", "failed", "match"];
+
+function emit(target, type, detail) {
+  target?.dispatchEvent(new CustomEvent(type, { detail, bubbles: true }));
+}
+
+/** prescan:error on `target` (none when null) for `files`, whose list could not be loaded. */
+export function announceListError(target, e, files) {
+  emit(target, "prescan:error", { code: e.code ?? "list_error", message: e.message, files: files.map(fileInfo) });
+}
+
+/**
+ * The events of one file's settled check on `target` (none when null):
+ * prescan:error, or prescan:verdict and, matched, prescan:match, with one
+ * detail object.
+ */
+export function announce(target, file, settled) {
+  if (settled.status === "rejected") {
+    const e = settled.reason;
+    emit(target, "prescan:error", { code: e?.code ?? "check_failed", message: String(e?.message ?? e), files: [fileInfo(file)] });
+    return;
+  }
+  const detail = eventDetail(settled.value, file);
+  emit(target, "prescan:verdict", detail);
+  if (settled.value.matched) emit(target, "prescan:match", detail);
+}
+
+/**
+ * The checker of `opts`: `checker` (or a promise of one), else one made
+ * from `checkerOptions`, which is `own` (its user closes it). `who` names
+ * the caller in the error.
+ */
+export function checkerOf(opts, who) {
+  if (opts.checker) return { checker: Promise.resolve(opts.checker), own: false };
+  if (opts.checkerOptions) return { checker: createChecker(opts.checkerOptions), own: true };
+  throw prescanError("bad_argument", `${who} needs \`checker\` or \`checkerOptions\``);
+}
+
 function isFileInput(el) {
   return el instanceof HTMLInputElement && el.type === "file";
 }
@@ -849,26 +924,9 @@ export function guard(target, opts = {}) {
   if (!(root instanceof HTMLInputElement || root instanceof HTMLFormElement)) {
     throw prescanError("bad_argument", "guard() needs an <input type=file> or a <form>");
   }
-  const {
-    message = "This image cannot be uploaded.",
-    undecodableMessage = "This file could not be checked, so it cannot be uploaded.",
-    listErrorMessage = "Images cannot be checked right now, so they cannot be uploaded.",
-    onUndecodable = "block",
-    onListError = "block",
-    clearOnMatch = false,
-    resubmit = true,
-  } = opts;
-
-  let ownChecker = false;
-  let checkerPromise;
-  if (opts.checker) {
-    checkerPromise = Promise.resolve(opts.checker);
-  } else if (opts.checkerOptions) {
-    ownChecker = true;
-    checkerPromise = createChecker(opts.checkerOptions);
-  } else {
-    throw prescanError("bad_argument", "guard() needs `checker` or `checkerOptions`");
-  }
+  const { clearOnMatch = false, resubmit = true } = opts;
+  const policy = policyOf(opts);
+  const { checker: checkerPromise, own: ownChecker } = checkerOf(opts, "guard()");
   checkerPromise.catch(() => {}); // reported per input when files are picked
 
   // input -> { generation, status, files (the File objects checked last),
@@ -907,10 +965,6 @@ export function guard(target, opts = {}) {
     else input.setAttribute("data-prescan", status);
     input.setCustomValidity(validity ?? "");
     stateOf(input).status = status;
-  }
-
-  function dispatch(input, type, detail) {
-    input.dispatchEvent(new CustomEvent(type, { detail, bubbles: true }));
   }
 
   function anyPending(form) {
@@ -974,8 +1028,8 @@ export function guard(target, opts = {}) {
       checker = await checkerPromise;
     } catch (e) {
       if (superseded()) return disposed ? null : state.done;
-      dispatch(input, "prescan:error", { code: e.code ?? "list_error", message: e.message, files: files.map(fileInfo) });
-      setStatus(input, "error", onListError === "block" ? listErrorMessage : "");
+      announceListError(input, e, files);
+      setStatus(input, "error", judge({ status: "rejected", reason: e }, policy).message);
       finished(input);
       return state.status;
     }
@@ -985,27 +1039,15 @@ export function guard(target, opts = {}) {
     // A check aborted (its file removed or replaced, or the guard disposed)
     // belongs to a superseded run: it gives no event.
     if (superseded()) return disposed ? null : state.done;
-    let match = false;
-    let undecodable = false;
-    let failure = false;
+    // The input's status is its files' gravest: a match, a failed check, an undecodable file.
+    let worst = { kind: "clear", message: "" };
     results.forEach((r, i) => {
-      if (r.status === "rejected") {
-        failure = true;
-        dispatch(input, "prescan:error", { code: r.reason?.code ?? "check_failed", message: String(r.reason?.message ?? r.reason), files: [fileInfo(files[i])] });
-        return;
-      }
-      // One detail for both events: the copy of the matches is made once.
-      const detail = eventDetail(r.value, files[i]);
-      dispatch(input, "prescan:verdict", detail);
-      if (r.value.matched) {
-        match = true;
-        dispatch(input, "prescan:match", detail);
-      } else if (r.value.decodeError) {
-        undecodable = true;
-      }
+      announce(input, files[i], r);
+      const judged = judge(r, policy);
+      if (KINDS.indexOf(judged.kind) > KINDS.indexOf(worst.kind)) worst = judged;
     });
-    if (match) {
-      setStatus(input, "match", message);
+    if (worst.kind === "match") {
+      setStatus(input, "match", worst.message);
       if (clearOnMatch) {
         input.value = "";
         // Still blocked until a file is picked again, as when it was there.
@@ -1013,10 +1055,8 @@ export function guard(target, opts = {}) {
         letGo(state, state.files);
       }
       if (input.isConnected) input.reportValidity();
-    } else if (failure) {
-      setStatus(input, "error", onListError === "block" ? listErrorMessage : "");
-    } else if (undecodable) {
-      setStatus(input, "error", onUndecodable === "block" ? undecodableMessage : "");
+    } else if (worst.kind !== "clear") {
+      setStatus(input, "error", worst.message);
     } else {
       setStatus(input, "clear");
     }
