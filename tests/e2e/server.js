@@ -4,8 +4,10 @@
 // /test/endless.list, a body without Content-Length (chunked) that never
 // ends; /test/declared.list, which declares a 1 GiB + 1 body, sends a
 // little and then stalls. The two never finish: only a client that stops
-// reading ends them. `connect` (an option, or allowConnect() later) adds
+// reading ends them. POST /test/upload (any query) is an upload endpoint
+// that records what it received (`uploads`). `connect` (an option, or allowConnect() later) adds
 // origins to the CSP's connect-src: a matcher's, for remote mode.
+import { createHash } from "node:crypto";
 import { createServer } from "node:http";
 import { readFile } from "node:fs/promises";
 import { extname, join, normalize, sep } from "node:path";
@@ -73,6 +75,24 @@ function endless(res, log, declared, csp) {
 }
 
 /**
+ * The files of an upload's body: a multipart form's (each file field), or
+ * the body itself. Each: `{ field, name, size, sha256 }`.
+ */
+async function uploadedFiles(req, body) {
+  const type = req.headers["content-type"] ?? "";
+  const sha256 = (bytes) => createHash("sha256").update(bytes).digest("hex");
+  if (!type.startsWith("multipart/form-data")) return [{ field: null, name: null, size: body.length, sha256: sha256(body) }];
+  const form = await new Response(body, { headers: { "Content-Type": type } }).formData();
+  const files = [];
+  for (const [field, value] of form) {
+    if (typeof value === "string") continue;
+    const bytes = Buffer.from(await value.arrayBuffer());
+    files.push({ field, name: value.name, size: bytes.length, sha256: sha256(bytes) });
+  }
+  return files;
+}
+
+/**
  * Serves `root` on 127.0.0.1 (`port` 0: any free port), and each directory of
  * `mounts` under its URL prefix (e.g. `{ "/bench-inputs/": dir }`).
  * `requests` logs every request; `streams` each endless response: `{ path,
@@ -81,6 +101,7 @@ function endless(res, log, declared, csp) {
  */
 export async function startServer(root, port = 0, mounts = {}, { connect = [] } = {}) {
   const requests = [];
+  const uploads = [];
   const streams = [];
   const origins = new Set(connect.map((u) => new URL(u).origin));
   const server = createServer(async (req, res) => {
@@ -95,6 +116,14 @@ export async function startServer(root, port = 0, mounts = {}, { connect = [] } 
       });
       res.end(req.method === "HEAD" ? undefined : body);
     };
+    if (req.method === "POST" && url.pathname === "/test/upload") {
+      const chunks = [];
+      for await (const c of req) chunks.push(c);
+      const files = await uploadedFiles(req, Buffer.concat(chunks));
+      uploads.push({ search: url.search, tag: url.searchParams.get("tag"), files });
+      // An id as FilePond's process endpoint answers, in a JSON body as XHRUpload reads one.
+      return send(200, JSON.stringify({ id: String(uploads.length) }), "application/json");
+    }
     if (req.method !== "GET" && req.method !== "HEAD") return send(405, "method not allowed", "text/plain");
     if (url.pathname === "/test/endless.list" || url.pathname === "/test/declared.list") {
       const log = { path: url.pathname, written: 0, closed: false };
@@ -129,6 +158,8 @@ export async function startServer(root, port = 0, mounts = {}, { connect = [] } 
     url: `http://127.0.0.1:${bound}`,
     requests,
     streams,
+    /** What POST /test/upload received: `{ search, tag, files }` a request (uploadedFiles). */
+    uploads,
     /** Lets the pages served from now on connect to `url`'s origin. */
     allowConnect: (url) => void origins.add(new URL(url).origin),
     close: () => new Promise((resolve) => {

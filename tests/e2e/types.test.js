@@ -1,6 +1,8 @@
 // The package's TypeScript types: tsc (strict, library files checked) over
 // tests/types/usage.ts, which uses the front and the Wasm bindings as a
-// TypeScript host would and marks misuses with @ts-expect-error.
+// TypeScript host would, and tests/types/adapters.ts, which uses the
+// subpaths (prescan/files, /uppy, /filepond, /dropzone, /node) with the
+// real libraries' own types; both mark misuses with @ts-expect-error.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
