@@ -1,14 +1,18 @@
-//! `prescan hash`: hash files and print the hashes.
+//! `prescan hash`: hash files and print the hashes. Images are hashed on
+//! all cores; videos (`super::video`) one at a time, FFmpeg decoding each
+//! on all cores.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
 use prescan::hash::pdq::Dihedral;
+use prescan::hash::vpdq::DEFAULT_SECONDS_PER_HASH;
 use prescan::hash::{FileHashes, HashOptions, hash_file};
 use serde_json::{Map, Value, json};
 
 use super::files::{self, path_text};
+use super::video::{self, VideoHashes, VideoLimits};
 use super::{Outcome, printable, printable_path, walk};
 
 #[derive(Debug, Args)]
@@ -21,18 +25,123 @@ pub struct HashArgs {
     /// flipy, flipplus1, flipminus1.
     #[arg(long)]
     dihedral: bool,
-    /// Image files, or directories to walk recursively.
+    /// For one video: print only its vPDQ hash, in vPDQ's text format
+    /// (`frameNumber,quality,hash,timestamp` lines).
+    #[arg(long)]
+    vpdq: bool,
+    /// Videos: hash a frame every this many seconds (0: every frame).
+    #[arg(long, default_value_t = DEFAULT_SECONDS_PER_HASH, value_name = "SECONDS")]
+    seconds_per_hash: f64,
+    /// Image and video files, or directories to walk recursively.
     #[arg(required = true)]
     paths: Vec<PathBuf>,
 }
 
 pub fn run(args: &HashArgs) -> Result<Outcome, String> {
     let files = walk::files(&args.paths);
+    if args.vpdq {
+        return vpdq_text(args, &files);
+    }
+    let mut failed = false;
+    // Runs of images in turn with each video, in the order given.
+    let mut rest = &files[..];
+    while !rest.is_empty() {
+        let images = rest.iter().take_while(|f| f.refused.is_some() || !video::is_video(&f.path)).count();
+        let (run, after) = rest.split_at(images);
+        if !run.is_empty() {
+            failed |= hash_images(args, run)?;
+        }
+        if let Some((v, after)) = after.split_first() {
+            failed |= hash_one_video(args, &v.path)?;
+            rest = after;
+        } else {
+            rest = after;
+        }
+    }
+    Ok(if failed { Outcome::SomeFailed } else { Outcome::Success })
+}
+
+/// `--vpdq`: one video's features in vPDQ's text format.
+fn vpdq_text(args: &HashArgs, files: &[walk::Input]) -> Result<Outcome, String> {
+    let [file] = files else {
+        return Err(format!("--vpdq takes one video, not {} files", files.len()));
+    };
+    if let Some(reason) = &file.refused {
+        return Err(format!("{}: {}", printable_path(&file.path), printable(reason)));
+    }
+    let h = hash_video(args, &file.path).map_err(|e| format!("{}: {}", printable_path(&file.path), printable(&e)))?;
+    let mut out = std::io::stdout().lock();
+    for f in &h.features {
+        writeln!(out, "{}", f.to_line()).map_err(|e| format!("writing output: {e}"))?;
+    }
+    Ok(Outcome::Success)
+}
+
+/// Hashes one video with a progress bar on a terminal.
+fn hash_video(args: &HashArgs, path: &Path) -> Result<VideoHashes, String> {
+    let bar = video::progress_bar();
+    let result = video::hash(path, args.seconds_per_hash, &VideoLimits::default(), |info, step, hashed, frame| {
+        video::show_progress(&bar, info, step, hashed, frame);
+    });
+    bar.finish_and_clear();
+    result
+}
+
+/// Prints one video's hashes; returns whether it failed.
+fn hash_one_video(args: &HashArgs, path: &Path) -> Result<bool, String> {
+    let mut out = std::io::stdout().lock();
+    let (text, failed) = match (hash_video(args, path), args.json) {
+        (Ok(h), false) => (plain_video(path, &h), false),
+        (Ok(h), true) => (json_video(path, &h), false),
+        (Err(e), true) => (format!("{}\n", json!({ "path": path_text(path), "error": e })), true),
+        (Err(e), false) => {
+            eprintln!("prescan: {}: {}", printable_path(path), printable(&e));
+            (String::new(), true)
+        }
+    };
+    out.write_all(text.as_bytes()).and_then(|()| out.flush()).map_err(|e| format!("writing output: {e}"))?;
+    Ok(failed)
+}
+
+/// Lines of `<signal_type> <hash> <path>`: `video_md5` and the digests,
+/// then a `vpdq <frameNumber,quality,hash,timestamp> <path>` line a frame.
+fn plain_video(path: &Path, h: &VideoHashes) -> String {
+    let p = printable_path(path);
+    let mut out = format!("video_md5 {} {p}\n", h.digests.md5_hex());
+    out.push_str(&format!("md5 {} {p}\nsha1 {} {p}\nsha256 {} {p}\n", h.digests.md5_hex(), h.digests.sha1_hex(), h.digests.sha256_hex()));
+    for f in &h.features {
+        out.push_str(&format!("vpdq {} {p}\n", f.to_line()));
+    }
+    out
+}
+
+fn json_video(path: &Path, h: &VideoHashes) -> String {
+    let i = &h.info;
+    let obj = json!({
+        "path": path_text(path),
+        "format": i.container,
+        "kind": "video",
+        "codec": i.codec,
+        "width": i.width,
+        "height": i.height,
+        "fps": i.fps,
+        "duration": i.duration,
+        "video_md5": h.digests.md5_hex(),
+        "md5": h.digests.md5_hex(),
+        "sha1": h.digests.sha1_hex(),
+        "sha256": h.digests.sha256_hex(),
+        "vpdq": h.features,
+    });
+    format!("{obj}\n")
+}
+
+/// Hashes a run of images on all cores; returns whether any failed.
+fn hash_images(args: &HashArgs, files: &[walk::Input]) -> Result<bool, String> {
     let options = HashOptions { dihedral: args.dihedral, ..HashOptions::default() };
     let mut failed = false;
     let mut out = std::io::stdout().lock();
     files::for_each(
-        &files,
+        files,
         |bytes| hash_file(bytes, &options).map_err(|e| e.to_string()),
         |path, result, warn| {
             let text = match (result.and_then(|r| r), args.json) {
@@ -51,7 +160,7 @@ pub fn run(args: &HashArgs) -> Result<Outcome, String> {
             out.write_all(text.as_bytes()).and_then(|()| out.flush()).map_err(|e| format!("writing output: {e}"))
         },
     )?;
-    Ok(if failed { Outcome::SomeFailed } else { Outcome::Success })
+    Ok(failed)
 }
 
 /// The `(signal_type, hash)` pairs of a file, in output order.

@@ -13,6 +13,7 @@ mod list;
 mod nice;
 mod serve;
 mod time;
+mod video;
 mod walk;
 
 use std::path::Path;

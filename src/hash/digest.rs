@@ -30,18 +30,43 @@ pub struct FileDigests {
     pub sha256: [u8; 32],
 }
 
+/// The three digests of bytes that arrive in pieces (a video read as a
+/// stream): [`Digester::update`] each piece in order, then
+/// [`Digester::finish`]; the same digests as [`FileDigests::of`] of the
+/// pieces joined.
+#[derive(Debug, Clone, Default)]
+pub struct Digester {
+    md5: Md5,
+    sha1: Sha1,
+    sha256: Sha256,
+}
+
+impl Digester {
+    /// Adds the next piece of the bytes.
+    pub fn update(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(CHUNK) {
+            self.md5.update(chunk);
+            self.sha1.update(chunk);
+            self.sha256.update(chunk);
+        }
+    }
+
+    /// The digests of every piece added.
+    pub fn finish(self) -> FileDigests {
+        FileDigests {
+            md5: self.md5.finalize().into(),
+            sha1: self.sha1.finalize().into(),
+            sha256: self.sha256.finalize().into(),
+        }
+    }
+}
+
 impl FileDigests {
     /// Digests `bytes` with all three algorithms in one pass.
     pub fn of(bytes: &[u8]) -> FileDigests {
-        let mut md5 = Md5::new();
-        let mut sha1 = Sha1::new();
-        let mut sha256 = Sha256::new();
-        for chunk in bytes.chunks(CHUNK) {
-            md5.update(chunk);
-            sha1.update(chunk);
-            sha256.update(chunk);
-        }
-        FileDigests { md5: md5.finalize().into(), sha1: sha1.finalize().into(), sha256: sha256.finalize().into() }
+        let mut d = Digester::default();
+        d.update(bytes);
+        d.finish()
     }
 
     /// MD5 as 32 lowercase hex digits.

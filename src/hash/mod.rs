@@ -3,6 +3,7 @@
 //! * [`pdq`]: Meta's PDQ perceptual hash.
 //! * [`perceptual`]: the named `image_hasher` configurations.
 //! * [`digest`]: cryptographic digests of the file bytes.
+//! * [`vpdq`]: Meta's vPDQ video hash, a PDQ hash of every n-th frame.
 //!
 //! [`hash_file`] runs the whole pipeline on one file's bytes: digests of
 //! the bytes, then decode under limits, then every image hash of the
@@ -12,6 +13,7 @@ mod blockhash;
 pub mod digest;
 pub mod pdq;
 pub mod perceptual;
+pub mod vpdq;
 mod resize;
 
 use crate::decode::{self, ImageFormat, Limits};

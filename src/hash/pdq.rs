@@ -41,7 +41,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::error::{Error, Result};
-use crate::pixels::{PixelLayout, Pixels};
+use crate::pixels::Pixels;
 
 /// Images with a side shorter than this hash to all zeros with quality 0,
 /// as in the reference.
@@ -267,14 +267,22 @@ impl PdqDihedral {
 /// Never panics; images narrower or shorter than [`MIN_HASHABLE_DIM`]
 /// give the all-zero hash with quality 0, as in the reference.
 pub fn hash(pixels: Pixels<'_>) -> PdqResult {
+    hash_with(pixels, Luma::Pdqhash)
+}
+
+/// PDQ hash and quality of `pixels`, their luma computed by `luma`'s rule:
+/// [`hash`] is `hash_with(pixels, Luma::Pdqhash)`; vPDQ hashes its frames
+/// with [`Luma::Float32`].
+pub fn hash_with(pixels: Pixels<'_>, luma: Luma) -> PdqResult {
     if too_small(&pixels) {
         return PdqResult { hash: PdqHash::default(), quality: 0 };
     }
+    let tables = LumaTables::new(luma);
     let small = if pixels.width() == DOWNSAMPLED && pixels.height() == DOWNSAMPLED {
         // The reference takes a 64×64 input as already downsampled.
-        copy_luma_64(&pixels)
+        copy_luma_64(&pixels, &tables)
     } else {
-        blur_and_decimate(&pixels)
+        blur_and_decimate(&pixels, &tables)
     };
     let dct = dct_64_to_16(&small);
     PdqResult { hash: bits_from_dct(&dct), quality: quality(&small) }
@@ -286,7 +294,7 @@ pub fn hash_dihedral(pixels: Pixels<'_>) -> PdqDihedral {
     if too_small(&pixels) {
         return PdqDihedral { hashes: [PdqHash::default(); 8], quality: 0 };
     }
-    let small = blur_and_decimate(&pixels);
+    let small = blur_and_decimate(&pixels, &LumaTables::new(Luma::Pdqhash));
     let dct = dct_64_to_16(&small);
     let mut hashes = [PdqHash::default(); 8];
     for (out, variant) in hashes.iter_mut().zip(Dihedral::ALL) {
@@ -311,54 +319,81 @@ type Dct16 = [[f32; 16]; 16];
 // ---------------------------------------------------------------------------
 // Luma
 
-/// `f32(r*0.299 + g*0.587 + b*0.114)` evaluated in `f64` left to right, as
-/// the reference's numpy expression does, by table look-up: each table
-/// entry is the same rounded `f64` product numpy computes.
+/// How an RGB pixel becomes luma. The reference's C++ core and the
+/// `pdqhash` package that wraps it disagree in the last bit of some
+/// pixels' luma, and so, now and then, in a hash bit; lists are built with
+/// one or the other, so both are here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Luma {
+    /// `f32(r*0.299 + g*0.587 + b*0.114)` evaluated in `f64` left to right,
+    /// as `pdqhash.compute` does with numpy before the core sees the image:
+    /// image PDQ lists are built so.
+    Pdqhash,
+    /// `0.299f*r + 0.587f*g + 0.114f*b` in `f32`, left to right, as the
+    /// core's `fillFloatLumaFromRGB` does: vPDQ hashes its frames so.
+    Float32,
+}
+
+/// The luma of every byte value under a [`Luma`] rule, by table look-up:
+/// each entry is the same rounded product the reference computes.
 struct LumaTables {
+    rule: Luma,
     r: [f64; 256],
     g: [f64; 256],
     b: [f64; 256],
+    r32: [f32; 256],
+    g32: [f32; 256],
+    b32: [f32; 256],
 }
 
 // A `u8` index into a 256-entry table cannot be out of bounds.
 #[allow(clippy::indexing_slicing)]
 impl LumaTables {
-    fn new() -> Self {
-        let mut t = LumaTables { r: [0.0; 256], g: [0.0; 256], b: [0.0; 256] };
+    fn new(rule: Luma) -> Self {
+        let mut t = LumaTables {
+            rule,
+            r: [0.0; 256],
+            g: [0.0; 256],
+            b: [0.0; 256],
+            r32: [0.0; 256],
+            g32: [0.0; 256],
+            b32: [0.0; 256],
+        };
         for v in 0..=255u8 {
-            let (x, v) = (f64::from(v), usize::from(v));
+            let (x, x32, v) = (f64::from(v), f32::from(v), usize::from(v));
             t.r[v] = x * 0.299;
             t.g[v] = x * 0.587;
             t.b[v] = x * 0.114;
+            t.r32[v] = 0.299f32 * x32;
+            t.g32[v] = 0.587f32 * x32;
+            t.b32[v] = 0.114f32 * x32;
         }
         t
-    }
-
-    #[inline(always)]
-    fn rgb(&self, r: u8, g: u8, b: u8) -> f32 {
-        ((self.r[r as usize] + self.g[g as usize]) + self.b[b as usize]) as f32
     }
 
     /// Luma of row `y` of `pixels`, written to `out[x]`.
     fn row(&self, pixels: &Pixels<'_>, y: usize, out: &mut [f32]) {
         let row = pixels.row(y);
-        match pixels.layout() {
-            PixelLayout::Luma => {
-                for (o, &v) in out.iter_mut().zip(row) {
-                    *o = f32::from(v);
-                }
+        let step = pixels.layout().channels();
+        if step == 1 {
+            for (o, &v) in out.iter_mut().zip(row) {
+                *o = f32::from(v);
             }
-            PixelLayout::Rgb => {
-                for (o, p) in out.iter_mut().zip(row.chunks_exact(3)) {
-                    if let [r, g, b] = *p {
-                        *o = self.rgb(r, g, b);
+            return;
+        }
+        // The rule is matched once a row, not once a pixel.
+        match self.rule {
+            Luma::Pdqhash => {
+                for (o, p) in out.iter_mut().zip(row.chunks_exact(step)) {
+                    if let [r, g, b, ..] = *p {
+                        *o = ((self.r[r as usize] + self.g[g as usize]) + self.b[b as usize]) as f32;
                     }
                 }
             }
-            PixelLayout::Rgba => {
-                for (o, p) in out.iter_mut().zip(row.chunks_exact(4)) {
-                    if let [r, g, b, _] = *p {
-                        *o = self.rgb(r, g, b);
+            Luma::Float32 => {
+                for (o, p) in out.iter_mut().zip(row.chunks_exact(step)) {
+                    if let [r, g, b, ..] = *p {
+                        *o = (self.r32[r as usize] + self.g32[g as usize]) + self.b32[b as usize];
                     }
                 }
             }
@@ -366,8 +401,7 @@ impl LumaTables {
     }
 }
 
-fn copy_luma_64(pixels: &Pixels<'_>) -> Small {
-    let tables = LumaTables::new();
+fn copy_luma_64(pixels: &Pixels<'_>, tables: &LumaTables) -> Small {
     let mut out = [[0f32; DOWNSAMPLED]; DOWNSAMPLED];
     for (y, row) in out.iter_mut().enumerate() {
         tables.row(pixels, y, row);
@@ -533,13 +567,12 @@ fn decimation_indices(n: usize) -> [usize; DOWNSAMPLED] {
 /// 2. vertical pass over the ring → eight rows at a time →
 /// 3. horizontal pass, kept only at the 64 decimated columns → `narrow`;
 /// 4. vertical pass over `narrow` (64 lanes), kept at the 64 decimated rows.
-fn blur_and_decimate(pixels: &Pixels<'_>) -> Small {
+fn blur_and_decimate(pixels: &Pixels<'_>, tables: &LumaTables) -> Small {
     let (width, height) = (pixels.width(), pixels.height());
     let along_rows = BoxWindow::new(width, window_size(width));
     let along_cols = BoxWindow::new(height, window_size(height));
     let cols = decimation_indices(width);
     let rows = decimation_indices(height);
-    let tables = LumaTables::new();
 
     // The vertical pass reads rows up to `half - 1` ahead and `full + 1 -
     // half` behind the row it writes, and rows arrive eight at a time, so a
@@ -731,6 +764,7 @@ fn bits_from_dct(dct: &Dct16) -> PdqHash {
 mod tests {
     //! The fast pipeline against a line-by-line twin of the reference.
     use super::*;
+    use crate::pixels::PixelLayout;
 
     /// The reference's `box1DFloat` over a strided vector.
     fn naive_box(input: &[f32], output: &mut [f32], n: usize, stride: usize, full: usize) {
@@ -770,7 +804,7 @@ mod tests {
 
     fn naive_small(pixels: &Pixels<'_>) -> Small {
         let (w, h) = (pixels.width(), pixels.height());
-        let tables = LumaTables::new();
+        let tables = LumaTables::new(Luma::Pdqhash);
         let mut buf1 = vec![0f32; w * h];
         for y in 0..h {
             tables.row(pixels, y, &mut buf1[y * w..(y + 1) * w]);
@@ -831,7 +865,7 @@ mod tests {
             for layout in [PixelLayout::Luma, PixelLayout::Rgb, PixelLayout::Rgba] {
                 let data = noise(w, h, layout.channels(), idx as u64);
                 let px = Pixels::new(&data, w as u32, h as u32, layout).unwrap();
-                let fast = blur_and_decimate(&px);
+                let fast = blur_and_decimate(&px, &LumaTables::new(Luma::Pdqhash));
                 let slow = naive_small(&px);
                 for i in 0..64 {
                     for j in 0..64 {
