@@ -73,13 +73,11 @@ const DRIVERS = {
     },
   },
   files: {
-    // Dropped on the custom drop zone, as a DragEvent's DataTransfer (fetched from the fixtures' folder).
+    // Dropped on the custom drop zone, as a DragEvent's DataTransfer.
     async add(page, id, paths) {
-      await page.evaluate(async ([id, urls]) => {
-        const dt = new DataTransfer();
-        for (const url of urls) dt.items.add(new File([await (await fetch(url)).blob()], url.split("/").pop(), { type: "image/png" }));
-        document.getElementById(id).dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));
-      }, [id, paths.map(fixtureUrl)]);
+      await transfer(page, paths);
+      await page.evaluate((id) => document.getElementById(id).dispatchEvent(
+        new DragEvent("drop", { dataTransfer: window.__dt, bubbles: true, cancelable: true })), id);
     },
     async settled(page, id) {
       await page.waitForFunction((id) => window.__results[id]?.length === 1, id);
@@ -88,6 +86,14 @@ const DRIVERS = {
     },
   },
 };
+
+/** The files at `paths` fetched in the page (from the fixtures' folder) as a DataTransfer's, in window.__dt. */
+function transfer(page, paths) {
+  return page.evaluate(async (urls) => {
+    window.__dt = new DataTransfer();
+    for (const url of urls) window.__dt.items.add(new File([await (await fetch(url)).blob()], url.split("/").pop(), { type: "image/png" }));
+  }, paths.map(fixtureUrl));
+}
 
 let fixtures;
 /** The URL the pages fetch a fixture from: the demo images under /demo/, the others under /fixtures/. */
@@ -219,29 +225,44 @@ describe("uploader adapters", { timeout: 10 * TIMEOUT }, () => {
       }
 
       if (widget === "files") {
-        test("a paste is checked as a drop is; an aborted checkFiles rejects and gives no events", async () => {
+        test("a paste is checked as a drop is", async (t) => {
           const page = pages.files;
           const id = `files${++n}`;
-          const out = await page.evaluate(async ([id, urls]) => {
-            window.__events.length = 0;
+          await transfer(page, [fixtures.listed[1], fixtures.unlisted]);
+          const carried = await page.evaluate((id) => {
             window.__make(id, {});
-            const dt = new DataTransfer();
-            for (const url of urls) dt.items.add(new File([await (await fetch(url)).blob()], url.split("/").pop(), { type: "image/png" }));
-            document.getElementById(id).dispatchEvent(new ClipboardEvent("paste", { clipboardData: dt, bubbles: true }));
-            const { checkFiles } = window.__adapters;
-            const controller = new AbortController();
-            const target = Object.assign(document.createElement("div"), { id: `${id}-abort` });
-            document.body.append(target);
-            const aborted = checkFiles(dt.files, { checker: window.__checker, signal: controller.signal, target });
-            controller.abort();
-            const code = await aborted.then(() => "resolved", (e) => `${e.name} ${e.code}`);
-            const bad = await checkFiles(dt.files, { checker: window.__checker, signal: "no" }).then(() => "resolved", (e) => e.code);
-            return { code, bad, events: window.__events.filter((e) => e.on === `${id}-abort`).length };
-          }, [id, [fixtureUrl(fixtures.listed[1]), fixtureUrl(fixtures.unlisted)]]);
-          assert.deepEqual(out, { code: "AbortError aborted", bad: "bad_argument", events: 0 });
+            const paste = new ClipboardEvent("paste", { clipboardData: window.__dt, bubbles: true });
+            document.getElementById(id).dispatchEvent(paste);
+            return paste.clipboardData?.files.length ?? 0;
+          }, id);
+          // Firefox gives a paste event made by script no files (its DataTransfer is protected).
+          if (carried === 0) return t.skip("a paste made by script carries no files in this engine");
           const refusals = (await DRIVERS.files.settled(page, id)).sort();
           assert.deepEqual(refusals, [["gradient.png", MESSAGE]]);
           assert.deepEqual(received(id), expected([fixtures.unlisted]));
+        });
+
+        test("an aborted checkFiles rejects and gives no events; a bad signal is refused", async () => {
+          const page = pages.files;
+          await transfer(page, [fixtures.listed[1], fixtures.unlisted]);
+          const out = await page.evaluate(async () => {
+            const { checkFiles } = window.__adapters;
+            const events = [];
+            const target = new EventTarget();
+            for (const type of ["prescan:verdict", "prescan:match", "prescan:error"]) target.addEventListener(type, (e) => events.push(e.type));
+            const controller = new AbortController();
+            const aborted = checkFiles(window.__dt.files, { checker: window.__checker, signal: controller.signal, target });
+            controller.abort();
+            const code = await aborted.then(() => "resolved", (e) => `${e.name} ${e.code}`);
+            const bad = await checkFiles(window.__dt.files, { checker: window.__checker, signal: "no" }).then(() => "resolved", (e) => e.code);
+            // The same call, not aborted: its events come (the listeners work).
+            await checkFiles(window.__dt.files, { checker: window.__checker, target });
+            return { code, bad, events };
+          });
+          assert.deepEqual(out, {
+            code: "AbortError aborted", bad: "bad_argument",
+            events: ["prescan:verdict", "prescan:match", "prescan:verdict"],
+          });
         });
       }
     });
