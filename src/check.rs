@@ -24,7 +24,8 @@ use crate::hash::bits_from_constant;
 use crate::hash::digest::FileDigests;
 use crate::hash::pdq::{self, Dihedral, PdqDihedral, PdqHash, PdqResult};
 use crate::hash::perceptual::{self, PerceptualAlgorithm, PerceptualHash};
-use crate::index::{ExactSet, HammingSet, HashStore, MAX_INDEXED_DISTANCE, PdqIndex};
+use crate::hash::vpdq::{self, VideoComparison, VpdqFeature, VpdqThresholds};
+use crate::index::{ExactSet, HammingSet, HashStore, MAX_INDEXED_DISTANCE, PdqIndex, VpdqIndex};
 use crate::list::SignalType;
 use crate::list::format::{Label, SignedList};
 use crate::pixels::Pixels;
@@ -59,6 +60,11 @@ pub struct CheckOptions {
     /// it hands its users a distance oracle against the list. For
     /// demonstrations and audits.
     pub report_pdq_nearest: bool,
+    /// How videos match a vPDQ section: the frame quality floor and the
+    /// two percentages ([`VpdqThresholds`]). The frame distance is the
+    /// section's threshold (or its override in
+    /// [`CheckOptions::thresholds`]), not `vpdq.distance`.
+    pub vpdq: VpdqThresholds,
 }
 
 impl Default for CheckOptions {
@@ -69,6 +75,7 @@ impl Default for CheckOptions {
             limits: Limits::default(),
             clock: default_clock(),
             report_pdq_nearest: false,
+            vpdq: VpdqThresholds::default(),
         }
     }
 }
@@ -87,8 +94,8 @@ fn default_clock() -> Option<fn() -> f64> {
     None
 }
 
-/// One listed entry that the checked image matches.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One listed entry that the checked file matches.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Match {
     /// The kind of hash that matched.
     pub signal: SignalType,
@@ -107,11 +114,14 @@ pub struct Match {
     pub list_sequence: u64,
     /// For PDQ: which rotation or mirror of the image matched.
     pub variant: Option<Dihedral>,
+    /// For vPDQ: how much of the two videos matched (`distance` is then
+    /// the smallest distance between two of their frames).
+    pub video: Option<VideoComparison>,
 }
 
 /// The hashes of one file: those a check computed, or those a remote
 /// matcher received from a browser ([`Checker::check_hashes`]).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ComputedHashes {
     /// PDQ hash and quality, when the image decoded.
     pub pdq: Option<PdqResult>,
@@ -125,6 +135,8 @@ pub struct ComputedHashes {
     pub sha1: Option<[u8; 20]>,
     /// SHA-256 of the bytes.
     pub sha256: Option<[u8; 32]>,
+    /// A video's vPDQ features: its hashed frames.
+    pub vpdq: Option<Vec<VpdqFeature>>,
 }
 
 impl ComputedHashes {
@@ -163,6 +175,7 @@ struct Hit {
     threshold: u32,
     entry: u32,
     variant: Option<Dihedral>,
+    video: Option<VideoComparison>,
 }
 
 /// The outcome of one check.
@@ -259,6 +272,7 @@ pub struct Checker {
     pdq: Option<(PdqIndex, u32)>,
     exact: Vec<(SignalType, ExactSet)>,
     perceptual: Vec<(SignalType, PerceptualAlgorithm, HammingSet, u32)>,
+    vpdq: Option<(VpdqIndex, u32)>,
 }
 
 impl Checker {
@@ -284,6 +298,7 @@ impl Checker {
         let mut pdq = None;
         let mut exact = Vec::new();
         let mut perceptual = Vec::new();
+        let mut vpdq = None;
         for section in list.sections() {
             let threshold =
                 options.thresholds.iter().find(|(s, _)| *s == section.signal).map_or(section.threshold, |(_, t)| *t);
@@ -304,8 +319,16 @@ impl Checker {
                     };
                     pdq = Some((index, threshold));
                 }
-                SignalType::Md5 | SignalType::Sha1 | SignalType::Sha256 => {
+                SignalType::Md5 | SignalType::Sha1 | SignalType::Sha256 | SignalType::VideoMd5 => {
                     exact.push((section.signal, ExactSet::from_entries(section.signal.hash_len(), section.hashes)?))
+                }
+                SignalType::Vpdq => {
+                    let len = SignalType::Vpdq.hash_len();
+                    let counts = (0..section.count)
+                        .map(|i| section.hash(i).map_or(0, |h| u32::try_from(h.len() / len).unwrap_or(u32::MAX)))
+                        .collect();
+                    let store = HashStore::owned(section.hashes.to_vec())?;
+                    vpdq = Some((VpdqIndex::new(store, counts)?, threshold));
                 }
                 signal => {
                     // Every other signal type is a perceptual hash.
@@ -322,7 +345,7 @@ impl Checker {
             Some((index, _)) if !index.holds_hashes() => list.without_hashes(SignalType::Pdq),
             _ => list,
         };
-        Ok(Checker { list, options, pdq, exact, perceptual })
+        Ok(Checker { list, options, pdq, exact, perceptual, vpdq })
     }
 
     /// The list checked against.
@@ -343,6 +366,7 @@ impl Checker {
             + self.pdq.as_ref().map_or(0, |(index, _)| index.memory_bytes())
             + self.exact.iter().map(|(_, set)| set.memory_bytes()).sum::<usize>()
             + self.perceptual.iter().map(|(_, _, set, _)| set.memory_bytes()).sum::<usize>()
+            + self.vpdq.as_ref().map_or(0, |(index, _)| index.memory_bytes())
     }
 
     /// Checks a file's bytes: its digests, and if it decodes, its image
@@ -392,6 +416,20 @@ impl Checker {
         self.check(start, hashes, None)
     }
 
+    /// Checks a video: its vPDQ features against the list's vPDQ section
+    /// and, when given, its file's digests against the digest sections
+    /// (`video_md5` among them). Nothing is decoded here: the caller
+    /// decoded the video and hashed its frames ([`crate::hash::vpdq`]).
+    pub fn check_video(&self, features: Vec<VpdqFeature>, digests: Option<&FileDigests>) -> Verdict {
+        let start = self.now();
+        let mut hashes = ComputedHashes::default();
+        if let Some(d) = digests {
+            hashes.set_digests(d);
+        }
+        hashes.vpdq = Some(features);
+        self.check(start, hashes, None)
+    }
+
     /// The decoding limits of the checks.
     pub fn limits(&self) -> &Limits {
         &self.options.limits
@@ -403,6 +441,7 @@ impl Checker {
         let mut out: Vec<(SignalType, u32)> = self.exact.iter().map(|(s, _)| (*s, 0)).collect();
         out.extend(self.pdq.as_ref().map(|(_, t)| (SignalType::Pdq, *t)));
         out.extend(self.perceptual.iter().map(|(s, _, _, t)| (*s, *t)));
+        out.extend(self.vpdq.as_ref().map(|(_, t)| (SignalType::Vpdq, *t)));
         out.sort();
         out
     }
@@ -421,12 +460,12 @@ impl Checker {
     fn match_digests(&self, hashes: &ComputedHashes, hits: &mut Vec<Hit>) {
         for (signal, set) in &self.exact {
             let key: Option<&[u8]> = match signal {
-                SignalType::Md5 => hashes.md5.as_ref().map(|d| &d[..]),
+                SignalType::Md5 | SignalType::VideoMd5 => hashes.md5.as_ref().map(|d| &d[..]),
                 SignalType::Sha1 => hashes.sha1.as_ref().map(|d| &d[..]),
                 _ => hashes.sha256.as_ref().map(|d| &d[..]),
             };
             for entry in key.map(|k| set.get(k)).unwrap_or_default() {
-                hits.push(Hit { signal: *signal, distance: 0, threshold: 0, entry, variant: None });
+                hits.push(Hit { signal: *signal, distance: 0, threshold: 0, entry, variant: None, video: None });
             }
         }
     }
@@ -435,6 +474,7 @@ impl Checker {
     fn check(&self, start: Option<f64>, hashes: ComputedHashes, decode_error: Option<Error>) -> Verdict {
         let mut hits = Vec::new();
         self.match_digests(&hashes, &mut hits);
+        self.match_video(&hashes, &mut hits);
         let outcome = self.match_image(&hashes, &mut hits);
         self.verdict(start, hits, hashes, outcome, decode_error)
     }
@@ -477,6 +517,21 @@ impl Checker {
         hash_image_into(pixels, &algorithms, hashes);
     }
 
+    /// The vPDQ look-up of a video's features.
+    fn match_video(&self, hashes: &ComputedHashes, hits: &mut Vec<Hit>) {
+        let (Some((index, threshold)), Some(features)) = (&self.vpdq, &hashes.vpdq) else { return };
+        let thresholds = VpdqThresholds { distance: *threshold, ..self.options.vpdq };
+        let query = vpdq::matchable(features, thresholds.quality);
+        hits.extend(index.query(&query, &thresholds).into_iter().map(|m| Hit {
+            signal: SignalType::Vpdq,
+            distance: m.distance,
+            threshold: *threshold,
+            entry: m.entry,
+            variant: None,
+            video: Some(m.comparison),
+        }));
+    }
+
     /// PDQ and perceptual look-ups of `hashes`.
     fn match_image(&self, hashes: &ComputedHashes, hits: &mut Vec<Hit>) -> ImageOutcome {
         let flat = hashes.pdq.is_some_and(|p| p.quality < self.options.pdq_quality_floor);
@@ -498,6 +553,7 @@ impl Checker {
                 threshold: *threshold,
                 entry: m.entry,
                 variant: Some(m.variant),
+                video: None,
             }));
         }
         // An image too flat for PDQ, or a hash within its threshold of a
@@ -517,6 +573,7 @@ impl Checker {
                 threshold: *threshold,
                 entry: n.entry,
                 variant: None,
+                video: None,
             }));
         }
         ImageOutcome { pdq_skipped_low_quality: flat, perceptual_skipped, nearest }
@@ -532,6 +589,7 @@ impl Checker {
             list_id: self.list.meta().id.clone(),
             list_sequence: self.list.meta().sequence,
             variant: hit.variant,
+            video: hit.video,
         }
     }
 }

@@ -15,6 +15,7 @@ use crate::check::{Checker, ComputedHashes, Match, PdqNearest, Verdict};
 use crate::error::{Error, Result};
 use crate::hash::pdq::{PdqDihedral, PdqHash, PdqResult};
 use crate::hash::perceptual::{PerceptualAlgorithm, PerceptualHash};
+use crate::hash::vpdq::VpdqFeature;
 use crate::hex;
 use crate::list::SignalType;
 
@@ -48,6 +49,9 @@ struct VerdictJson<'a> {
     sha1: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     sha256: Option<String>,
+    /// A video's hashed frames.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    vpdq: Option<&'a [VpdqFeature]>,
     decode_error: Option<ErrorJson>,
     elapsed_ms: Option<f64>,
 }
@@ -64,6 +68,10 @@ struct MatchJson<'a> {
     list_id: &'a str,
     list_sequence: u64,
     variant: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    query_percent: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    compared_percent: Option<f64>,
 }
 
 /// The distance to the nearest PDQ entry.
@@ -92,6 +100,8 @@ impl<'a> From<&'a Match> for MatchJson<'a> {
             list_id: &m.list_id,
             list_sequence: m.list_sequence,
             variant: m.variant.map(|d| d.name()),
+            query_percent: m.video.map(|v| v.query_percent),
+            compared_percent: m.video.map(|v| v.compared_percent),
         }
     }
 }
@@ -123,6 +133,7 @@ impl<'a> From<&'a Verdict> for VerdictJson<'a> {
             md5: h.md5.map(|d| hex::to_hex(&d)),
             sha1: h.sha1.map(|d| hex::to_hex(&d)),
             sha256: h.sha256.map(|d| hex::to_hex(&d)),
+            vpdq: h.vpdq.as_deref(),
             decode_error: v.decode_error.as_ref().map(|e| ErrorJson { code: e.code(), message: e.to_string() }),
             elapsed_ms: v.elapsed_ms,
         }

@@ -11,6 +11,7 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use common::lists::resign;
 use common::{Rng, TempDir};
 use image::ImageEncoder;
 use prescan::Error;
@@ -19,7 +20,7 @@ use prescan::decode::{self, Limits};
 use prescan::hash::digest::FileDigests;
 use prescan::hash::pdq::PdqHash;
 use prescan::hash::{HashOptions, hash_file};
-use prescan::list::format::{self, ListBuilder, ListLimits, LoadOptions, SignedList};
+use prescan::list::format::{self, ListBuilder, ListLimits, SignedList};
 use prescan::list::import::{self, ImportOptions, InputFormat};
 use prescan::list::keys::SecretKey;
 use prescan::list::{Entry, SignalType};
@@ -46,18 +47,7 @@ fn builder(id: &str) -> ListBuilder {
 }
 
 fn load(bytes: Vec<u8>, key: &SecretKey) -> prescan::Result<SignedList> {
-    let options =
-        LoadOptions { trusted_keys: vec![key.public()], now: NOW, min_sequence: 0, limits: ListLimits::default() };
-    SignedList::load(bytes, &options)
-}
-
-/// `bytes` with its signature replaced by a valid one: the issuer's own
-/// list, as a careless or hostile issuer could sign it.
-fn resign(mut bytes: Vec<u8>, key: &SecretKey) -> Vec<u8> {
-    bytes.truncate(bytes.len() - 64);
-    let signature = key.sign(&bytes);
-    bytes.extend_from_slice(&signature);
-    bytes
+    common::lists::load(bytes, key, NOW)
 }
 
 /// Where the first section starts in a list built by [`builder`].

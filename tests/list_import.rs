@@ -105,7 +105,7 @@ fn lines_as_threatexchange_prints_them() {
         [
             entry(SignalType::Pdq, PDQ_A, None),
             entry(SignalType::Md5, MD5_A, None),
-            entry(SignalType::Md5, MD5_B, None),
+            entry(SignalType::VideoMd5, MD5_B, None),
             entry(SignalType::Pdq, PDQ_B, Some("id 123")),
         ]
     );
@@ -126,7 +126,7 @@ fn threatexchange_csv_with_extra_columns_and_quoted_fields() {
         got.entries,
         [
             entry(SignalType::Pdq, PDQ_A, Some("csam, verified")),
-            entry(SignalType::Md5, MD5_A, Some("he said \"hi\"")),
+            entry(SignalType::VideoMd5, MD5_A, Some("he said \"hi\"")),
             entry(SignalType::Pdq, PDQ_B, None),
         ]
     );
@@ -180,7 +180,7 @@ fn stopncii_json_array() {
         got.entries,
         [
             entry(SignalType::Pdq, PDQ_A, Some("17")),
-            entry(SignalType::Md5, MD5_A, Some("case, with comma")),
+            entry(SignalType::VideoMd5, MD5_A, Some("case, with comma")),
             entry(SignalType::Sha256, SHA256_A, Some("abc")),
             entry(SignalType::Sha1, SHA1_A, None),
         ]
@@ -379,7 +379,8 @@ fn signal_type_aliases() {
         ("ImagePDQ", SignalType::Pdq),
         ("HASH_PDQ", SignalType::Pdq),
         ("photo_md5", SignalType::Md5),
-        ("VIDEO_MD5", SignalType::Md5),
+        ("VIDEO_MD5", SignalType::VideoMd5),
+        ("VideoMD5", SignalType::VideoMd5),
         ("ImageMD5", SignalType::Md5),
         ("SHA1", SignalType::Sha1),
         ("VideoSHA256", SignalType::Sha256),

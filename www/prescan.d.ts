@@ -3,7 +3,8 @@
 // return: pkg/prescan.d.ts imports Verdict, ListInfo and the others from here.
 
 /** Signal types a list can carry. */
-export type SignalType = "pdq" | "md5" | "sha1" | "sha256" | "phash" | "dhash" | "ahash" | "blockhash" | (string & {});
+export type SignalType =
+  | "pdq" | "md5" | "sha1" | "sha256" | "phash" | "dhash" | "ahash" | "blockhash" | "video_md5" | "vpdq" | (string & {});
 
 /** PDQ rotations and mirrors, in the reference's order. */
 export type Dihedral =
@@ -85,6 +86,21 @@ export interface Match {
   listSequence: number;
   /** For PDQ: which rotation or mirror of the image matched. */
   variant: Dihedral | null;
+  /** For vPDQ: the share of the checked video's frames near a frame of the listed one, in percent. */
+  queryPercent?: number;
+  /** For vPDQ: the share of the listed video's frames near a frame of the checked one, in percent. */
+  comparedPercent?: number;
+}
+
+/** One hashed frame of a video (vPDQ). */
+export interface VpdqFrame {
+  /** The frame's number, from 0, in decoding order. */
+  frame: number;
+  quality: number;
+  /** Its PDQ hash, 64 hex digits. */
+  hash: string;
+  /** Seconds from the start, to 3 decimals. */
+  timestamp: number;
 }
 
 /**
@@ -178,6 +194,8 @@ export interface Verdict {
   dhash?: string;
   ahash?: string;
   blockhash?: string;
+  /** A video's vPDQ hash: its hashed frames, in frame order. */
+  vpdq?: VpdqFrame[];
   /** The image could not be decoded; only the digests were checked. */
   decodeError: DecodeError | null;
   /** Time the Wasm check took, in ms. */

@@ -7,10 +7,11 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 use prescan::check::{CheckOptions, Checker, Verdict};
+use prescan::hash::vpdq::{DEFAULT_SECONDS_PER_HASH, VpdqThresholds};
 use serde_json::json;
 
 use super::files::{self, path_text};
-use super::{Outcome, load_list, printable, printable_path, walk};
+use super::{Outcome, load_list, printable, printable_path, video, walk};
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
@@ -35,52 +36,97 @@ pub struct CheckArgs {
     /// matched or not (an audit aid: it reads the whole PDQ section).
     #[arg(long)]
     pdq_nearest: bool,
-    /// Image files, or directories to walk recursively.
+    /// Videos: hash a frame every this many seconds (0: every frame).
+    #[arg(long, default_value_t = DEFAULT_SECONDS_PER_HASH, value_name = "SECONDS")]
+    seconds_per_hash: f64,
+    /// Smallest share of a video's frames that must match a listed video's,
+    /// in percent (python-threatexchange's vPDQ rule: 80).
+    #[arg(long, default_value_t = 80.0, value_name = "PERCENT")]
+    vpdq_query_percent: f64,
+    /// Smallest share of the listed video's frames that must match, in
+    /// percent (python-threatexchange's: 0).
+    #[arg(long, default_value_t = 0.0, value_name = "PERCENT")]
+    vpdq_compared_percent: f64,
+    /// Image and video files, or directories to walk recursively.
     #[arg(required = true)]
     paths: Vec<PathBuf>,
 }
 
 pub fn run(args: &CheckArgs) -> Result<Outcome, String> {
     let list = load_list(&args.list, &args.public, args.min_sequence, args.sequence_file.as_deref())?;
-    let options = CheckOptions { report_pdq_nearest: args.pdq_nearest, ..CheckOptions::default() };
+    for (name, p) in [("--vpdq-query-percent", args.vpdq_query_percent), ("--vpdq-compared-percent", args.vpdq_compared_percent)] {
+        if !(0.0..=100.0).contains(&p) {
+            return Err(format!("{name} {p}: a percentage from 0 to 100"));
+        }
+    }
+    let vpdq = VpdqThresholds {
+        query_percent: args.vpdq_query_percent,
+        compared_percent: args.vpdq_compared_percent,
+        ..VpdqThresholds::default()
+    };
+    let options = CheckOptions { report_pdq_nearest: args.pdq_nearest, vpdq, ..CheckOptions::default() };
     let checker = Checker::new(list, options).map_err(|e| e.to_string())?;
 
     let files = walk::files(&args.paths);
-    let (mut matched, mut failed) = (false, false);
+    let mut tally = Tally::default();
     let mut out = std::io::stdout().lock();
-    files::for_each(
-        &files,
-        |bytes| checker.check_bytes(bytes),
-        |path, result, warn| {
-            let text = match result {
-                Ok(v) => {
-                    matched |= v.matched;
-                    if let Some(e) = &v.decode_error {
-                        failed = true;
-                        if !args.json {
-                            warn(&format!("prescan: {}: {e} (checked by digests only)", printable_path(path)));
-                        }
-                    }
-                    if args.json { json_line(path, &v) } else { plain(path, &v) }
-                }
-                Err(e) => {
-                    failed = true;
-                    if args.json {
-                        format!("{}\n", json!({ "path": path_text(path), "error": e }))
-                    } else {
-                        warn(&format!("prescan: {}: {}", printable_path(path), printable(&e)));
-                        String::new()
-                    }
-                }
-            };
-            out.write_all(text.as_bytes()).and_then(|()| out.flush()).map_err(|e| format!("writing output: {e}"))
-        },
-    )?;
-    Ok(match (failed, matched) {
+    for run in video::runs(&files) {
+        match run {
+            video::Run::Images(images) => files::for_each(
+                images,
+                |bytes| checker.check_bytes(bytes),
+                |path, result, warn| {
+                    let text = tally.report(args, path, result, warn);
+                    out.write_all(text.as_bytes()).and_then(|()| out.flush()).map_err(|e| format!("writing output: {e}"))
+                },
+            )?,
+            video::Run::Video(path) => {
+                let result = video::hash_with_progress(path, args.seconds_per_hash)
+                    .map(|h| checker.check_video(h.features, Some(&h.digests)));
+                let text = tally.report(args, path, result, &|line: &str| eprintln!("{line}"));
+                out.write_all(text.as_bytes()).and_then(|()| out.flush()).map_err(|e| format!("writing output: {e}"))?;
+            }
+        }
+    }
+    Ok(match (tally.failed, tally.matched) {
         (true, _) => Outcome::SomeFailed,
         (false, true) => Outcome::Matched,
         (false, false) => Outcome::Success,
     })
+}
+
+/// Whether any file matched, and whether any failed.
+#[derive(Default)]
+struct Tally {
+    matched: bool,
+    failed: bool,
+}
+
+impl Tally {
+    /// The output for one file's result, counted.
+    fn report(&mut self, args: &CheckArgs, path: &Path, result: Result<Verdict, String>, warn: &dyn Fn(&str)) -> String {
+        match result {
+            Ok(v) => {
+                self.matched |= v.matched;
+                if let Some(e) = &v.decode_error {
+                    self.failed = true;
+                    if !args.json {
+                        warn(&format!("prescan: {}: {e} (checked by digests only)", printable_path(path)));
+                    }
+                }
+                if args.json { json_line(path, &v) } else { plain(path, &v) }
+            }
+            Err(e) => {
+                self.failed = true;
+                if args.json {
+                    format!("{}\n", json!({ "path": path_text(path), "error": e }))
+                } else {
+                    warn(&format!("prescan: {}: {}", printable_path(path), printable(&e)));
+                    String::new()
+                }
+            }
+        }
+    }
 }
 
 /// One line per match, or one `clear` line; every text from the file
@@ -100,6 +146,9 @@ fn plain(path: &Path, v: &Verdict) -> String {
         out.push_str(&format!("match {p} {} distance={} threshold={}", m.signal, m.distance, m.threshold));
         if let Some(variant) = m.variant {
             out.push_str(&format!(" variant={}", variant.name()));
+        }
+        if let Some(c) = m.video {
+            out.push_str(&format!(" query_percent={:.2} compared_percent={:.2}", c.query_percent, c.compared_percent));
         }
         out.push_str(&format!(" list={} entry={}", printable(&m.list_id), m.entry));
         if let Some(label) = &m.label {

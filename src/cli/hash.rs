@@ -12,7 +12,7 @@ use prescan::hash::{FileHashes, HashOptions, hash_file};
 use serde_json::{Map, Value, json};
 
 use super::files::{self, path_text};
-use super::video::{self, VideoHashes, VideoLimits};
+use super::video::{self, VideoHashes};
 use super::{Outcome, printable, printable_path, walk};
 
 #[derive(Debug, Args)]
@@ -43,20 +43,11 @@ pub fn run(args: &HashArgs) -> Result<Outcome, String> {
         return vpdq_text(args, &files);
     }
     let mut failed = false;
-    // Runs of images in turn with each video, in the order given.
-    let mut rest = &files[..];
-    while !rest.is_empty() {
-        let images = rest.iter().take_while(|f| f.refused.is_some() || !video::is_video(&f.path)).count();
-        let (run, after) = rest.split_at(images);
-        if !run.is_empty() {
-            failed |= hash_images(args, run)?;
-        }
-        if let Some((v, after)) = after.split_first() {
-            failed |= hash_one_video(args, &v.path)?;
-            rest = after;
-        } else {
-            rest = after;
-        }
+    for run in video::runs(&files) {
+        failed |= match run {
+            video::Run::Images(images) => hash_images(args, images)?,
+            video::Run::Video(path) => hash_one_video(args, path)?,
+        };
     }
     Ok(if failed { Outcome::SomeFailed } else { Outcome::Success })
 }
@@ -69,7 +60,7 @@ fn vpdq_text(args: &HashArgs, files: &[walk::Input]) -> Result<Outcome, String> 
     if let Some(reason) = &file.refused {
         return Err(format!("{}: {}", printable_path(&file.path), printable(reason)));
     }
-    let h = hash_video(args, &file.path).map_err(|e| format!("{}: {}", printable_path(&file.path), printable(&e)))?;
+    let h = video::hash_with_progress(&file.path, args.seconds_per_hash).map_err(|e| format!("{}: {}", printable_path(&file.path), printable(&e)))?;
     let mut out = std::io::stdout().lock();
     for f in &h.features {
         writeln!(out, "{}", f.to_line()).map_err(|e| format!("writing output: {e}"))?;
@@ -77,20 +68,10 @@ fn vpdq_text(args: &HashArgs, files: &[walk::Input]) -> Result<Outcome, String> 
     Ok(Outcome::Success)
 }
 
-/// Hashes one video with a progress bar on a terminal.
-fn hash_video(args: &HashArgs, path: &Path) -> Result<VideoHashes, String> {
-    let bar = video::progress_bar();
-    let result = video::hash(path, args.seconds_per_hash, &VideoLimits::default(), |info, step, hashed, frame| {
-        video::show_progress(&bar, info, step, hashed, frame);
-    });
-    bar.finish_and_clear();
-    result
-}
-
 /// Prints one video's hashes; returns whether it failed.
 fn hash_one_video(args: &HashArgs, path: &Path) -> Result<bool, String> {
     let mut out = std::io::stdout().lock();
-    let (text, failed) = match (hash_video(args, path), args.json) {
+    let (text, failed) = match (video::hash_with_progress(path, args.seconds_per_hash), args.json) {
         (Ok(h), false) => (plain_video(path, &h), false),
         (Ok(h), true) => (json_video(path, &h), false),
         (Err(e), true) => (format!("{}\n", json!({ "path": path_text(path), "error": e })), true),

@@ -182,7 +182,11 @@ fn build(args: &BuildArgs) -> Result<Outcome, String> {
             ));
         }
         rejected += imported.rejected.len();
-        for e in imported.entries {
+        for mut e in imported.entries {
+            // A vPDQ hash file is one video: named after its file.
+            if e.signal.is_video() && e.label.is_none() {
+                e.label = input.file_stem().map(|s| s.to_string_lossy().into_owned());
+            }
             if seen.insert((e.signal, e.hash.clone())) {
                 entries.push(e);
             } else {

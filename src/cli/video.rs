@@ -77,9 +77,74 @@ pub fn sniff(head: &[u8]) -> Option<&'static str> {
 }
 
 /// Whether the file at `path` is a video ([`sniff`] of its first bytes).
+///
+/// Only a regular file is read, opened without blocking (as
+/// `super::files::read_capped` opens files): a FIFO named as an input, or
+/// put in a file's place, cannot hang the command here.
 pub fn is_video(path: &Path) -> bool {
+    head(path).is_some_and(|h| sniff(&h).is_some())
+}
+
+/// The first 64 bytes of the regular file at `path`.
+fn head(path: &Path) -> Option<Vec<u8>> {
+    if !std::fs::metadata(path).ok()?.is_file() {
+        return None;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options.open(path).ok()?;
+    if !file.metadata().ok()?.is_file() {
+        return None;
+    }
     let mut head = Vec::with_capacity(64);
-    std::fs::File::open(path).and_then(|f| f.take(64).read_to_end(&mut head)).is_ok() && sniff(&head).is_some()
+    file.take(64).read_to_end(&mut head).ok()?;
+    Some(head)
+}
+
+/// A stretch of the inputs: images, hashed together on all cores, or one
+/// video.
+pub enum Run<'a> {
+    /// Images (and inputs refused before reading), in order.
+    Images(&'a [super::walk::Input]),
+    /// One video.
+    Video(&'a Path),
+}
+
+/// The inputs in order, as runs of images between videos ([`is_video`]).
+pub fn runs(files: &[super::walk::Input]) -> Vec<Run<'_>> {
+    let mut out = Vec::new();
+    let mut rest = files;
+    while !rest.is_empty() {
+        let images = rest.iter().take_while(|f| f.refused.is_some() || !is_video(&f.path)).count();
+        let (run, after) = rest.split_at(images);
+        if !run.is_empty() {
+            out.push(Run::Images(run));
+        }
+        rest = match after.split_first() {
+            Some((video, after)) => {
+                out.push(Run::Video(&video.path));
+                after
+            }
+            None => after,
+        };
+    }
+    out
+}
+
+/// Hashes one video, a frame every `seconds_per_hash` seconds, under the
+/// default limits, with a progress bar on a terminal.
+pub fn hash_with_progress(path: &Path, seconds_per_hash: f64) -> Result<VideoHashes, String> {
+    let bar = progress_bar();
+    let result = hash(path, seconds_per_hash, &VideoLimits::default(), |info, step, hashed, frame| {
+        show_progress(&bar, info, step, hashed, frame);
+    });
+    bar.finish_and_clear();
+    result
 }
 
 /// What `ffprobe` says of a video's first video stream.
@@ -142,8 +207,7 @@ pub fn probe(path: &Path, limits: &VideoLimits) -> Result<VideoInfo, String> {
     if bytes > limits.max_bytes {
         return Err(format!("video of {bytes} bytes exceeds the limit of {} bytes", limits.max_bytes));
     }
-    let mut head = Vec::with_capacity(64);
-    std::fs::File::open(path).and_then(|f| f.take(64).read_to_end(&mut head)).map_err(|e| e.to_string())?;
+    let head = head(path).ok_or("not a regular file: not read")?;
     let container = sniff(&head).ok_or("not a video prescan reads (MP4, MOV, WebM, Matroska, AVI)")?;
     let out = Command::new("ffprobe")
         .args(["-v", "error", "-select_streams", "v:0", "-of", "json", "-show_entries"])

@@ -25,8 +25,13 @@ use crate::list::{Entry, SignalType};
 
 /// The first 8 bytes of every list.
 pub const MAGIC: [u8; 8] = *b"PRSCNLST";
-/// The format version this build writes and reads.
-pub const VERSION: u16 = 1;
+/// The newest format version this build writes and reads: 2, which adds
+/// the video sections (`video_md5`, `vpdq`). A list without them is
+/// written as version 1, which every earlier loader reads; a loader reads
+/// both.
+pub const VERSION: u16 = 2;
+/// The version of lists without video sections.
+const VERSION_1: u16 = 1;
 /// Bytes of the fixed header, before the list id.
 const HEADER_LEN: usize = 48;
 /// Longest list id, in bytes.
@@ -95,6 +100,9 @@ struct SectionInfo {
     hashes: Range<usize>,
     /// `(offsets, blob)` when the section has labels.
     labels: Option<(Range<usize>, Range<usize>)>,
+    /// For vPDQ: the `count + 1` frame offsets that divide `hashes` into
+    /// videos.
+    videos: Option<Range<usize>>,
 }
 
 /// One section of a list, read in place.
@@ -108,15 +116,21 @@ pub struct Section<'a> {
     pub count: usize,
     /// The hashes, `count * signal.hash_len()` bytes, in entry order; empty
     /// in a list the holder took them out of ([`SignedList::without_hashes`]).
+    /// For vPDQ, every video's frame hashes, video after video.
     pub hashes: &'a [u8],
     labels: Option<(&'a [u8], &'a [u8])>,
+    videos: Option<&'a [u8]>,
 }
 
 impl<'a> Section<'a> {
-    /// Hash of entry `i`.
+    /// Hash of entry `i`; for vPDQ, its frames' hashes back to back.
     pub fn hash(&self, i: usize) -> Option<&'a [u8]> {
         let len = self.signal.hash_len();
-        self.hashes.get(i * len..(i + 1) * len)
+        let frames = match self.videos {
+            Some(offsets) => u32_at(offsets, i)?..u32_at(offsets, i.checked_add(1)?)?,
+            None => i..i.checked_add(1)?,
+        };
+        self.hashes.get(frames.start.checked_mul(len)?..frames.end.checked_mul(len)?)
     }
 
     /// Label of entry `i`, if the section has labels and it has one.
@@ -219,8 +233,7 @@ impl SignedList {
         if meta.sequence < options.min_sequence {
             return Err(Error::Rollback { sequence: meta.sequence, minimum: options.min_sequence });
         }
-        let duplicates =
-            sections.iter().map(|s| count_duplicates(section_view(&bytes, s).hashes, s.signal.hash_len())).sum();
+        let duplicates = sections.iter().map(|s| section_duplicates(&section_view(&bytes, s))).sum();
         // Held for the checker's life: no spare capacity.
         let mut bytes = bytes;
         bytes.shrink_to_fit();
@@ -336,7 +349,7 @@ pub fn inspect(bytes: &[u8], limits: &ListLimits) -> Result<ListInfo> {
         return Err(Error::ListTooLarge { limit: "bytes", requested: bytes.len() as u64, max: limits.max_bytes });
     }
     let (meta, infos) = parse(bytes, limits)?;
-    let duplicates = infos.iter().map(|s| count_duplicates(section_view(bytes, s).hashes, s.signal.hash_len())).sum();
+    let duplicates = infos.iter().map(|s| section_duplicates(&section_view(bytes, s))).sum();
     let sections = infos.iter().map(|s| (s.signal, s.threshold, s.count, s.labels.is_some())).collect();
     Ok(ListInfo { meta, sections, bytes: bytes.len(), duplicates })
 }
@@ -404,9 +417,10 @@ impl ListBuilder {
         refuse_duplicates(entries)?;
         let present: Vec<SignalType> =
             SignalType::ALL.into_iter().filter(|t| entries.iter().any(|e| e.signal == *t)).collect();
+        let version = if present.iter().any(|s| is_version_2(*s)) { VERSION } else { VERSION_1 };
         let mut out = Vec::new();
         out.extend_from_slice(&MAGIC);
-        out.extend_from_slice(&VERSION.to_le_bytes());
+        out.extend_from_slice(&version.to_le_bytes());
         out.extend_from_slice(&0u16.to_le_bytes());
         out.extend_from_slice(&key.public().id().0);
         out.extend_from_slice(&self.sequence.to_le_bytes());
@@ -444,8 +458,13 @@ impl ListBuilder {
             out.extend_from_slice(&threshold.to_le_bytes());
             out.extend_from_slice(&count.to_le_bytes());
             out.extend_from_slice(&label_len.to_le_bytes());
+            if signal.is_video() {
+                write_video_offsets(&section, &mut out)?;
+            }
             for e in &section {
-                if e.hash.len() != signal.hash_len() {
+                let len = signal.hash_len();
+                let whole = if signal.is_video() { !e.hash.is_empty() && e.hash.len() % len == 0 } else { e.hash.len() == len };
+                if !whole {
                     return Err(malformed(format!("{signal} hash of {} bytes", e.hash.len())));
                 }
                 out.extend_from_slice(&e.hash);
@@ -500,6 +519,7 @@ impl<'a> Cursor<'a> {
 }
 
 struct Header {
+    version: u16,
     key_id: KeyId,
     sequence: u64,
     created: u64,
@@ -516,7 +536,7 @@ fn read_header(bytes: &[u8]) -> Result<Header> {
         return Err(Error::ListMagic);
     }
     let version = c.u16()?;
-    if version != VERSION {
+    if version != VERSION && version != VERSION_1 {
         return Err(Error::ListVersion(version));
     }
     if c.u16()? != 0 {
@@ -529,7 +549,7 @@ fn read_header(bytes: &[u8]) -> Result<Header> {
     if bytes.len() < HEADER_LEN + SIGNATURE_LEN {
         return Err(Error::ListTruncated);
     }
-    Ok(Header { key_id, sequence, created, expires, id_len, section_count })
+    Ok(Header { version, key_id, sequence, created, expires, id_len, section_count })
 }
 
 fn split_signature(bytes: &[u8]) -> Result<(&[u8], [u8; SIGNATURE_LEN])> {
@@ -548,6 +568,7 @@ fn section_view<'a>(bytes: &'a [u8], s: &SectionInfo) -> Section<'a> {
         count: s.count,
         hashes: get(&s.hashes),
         labels: s.labels.as_ref().map(|(o, b)| (get(o), get(b))),
+        videos: s.videos.as_ref().map(get),
     }
 }
 
@@ -571,7 +592,8 @@ fn parse(bytes: &[u8], limits: &ListLimits) -> Result<(ListMeta, Vec<SectionInfo
     for _ in 0..header.section_count {
         let code = c.u8()?;
         let signal = SignalType::from_code(code)
-            .ok_or_else(|| Error::ListMalformed(format!("unknown signal type code {code}")))?;
+            .filter(|s| header.version >= VERSION || !is_version_2(*s))
+            .ok_or_else(|| Error::ListMalformed(format!("unknown signal type code {code} in a version {} list", header.version)))?;
         if sections.iter().any(|s| s.signal == signal) {
             return Err(Error::ListMalformed(format!("two {signal} sections")));
         }
@@ -586,9 +608,24 @@ fn parse(bytes: &[u8], limits: &ListLimits) -> Result<(ListMeta, Vec<SectionInfo
         if total > limits.max_entries {
             return Err(Error::ListTooLarge { limit: "entries", requested: total, max: limits.max_entries });
         }
+        // A vPDQ section's entries are videos: their frames' count, then
+        // the offsets that divide the frames into videos.
+        let (hash_count, videos) = if signal.is_video() {
+            let frames = c.u32()? as usize;
+            total += frames as u64;
+            if total > limits.max_entries {
+                return Err(Error::ListTooLarge { limit: "entries", requested: total, max: limits.max_entries });
+            }
+            let offsets_len = count.checked_add(1).and_then(|n| n.checked_mul(4)).ok_or(Error::ListTruncated)?;
+            let o_start = c.at;
+            check_video_offsets(c.take(offsets_len)?, frames)?;
+            (frames, Some(o_start..c.at))
+        } else {
+            (count, None)
+        };
         // The count is bounded by the bytes present before anything is
         // allocated for it: `take` fails on a count the list cannot hold.
-        let hash_bytes = count.checked_mul(signal.hash_len()).ok_or(Error::ListTruncated)?;
+        let hash_bytes = hash_count.checked_mul(signal.hash_len()).ok_or(Error::ListTruncated)?;
         let start = c.at;
         c.take(hash_bytes)?;
         let hashes = start..c.at;
@@ -606,7 +643,7 @@ fn parse(bytes: &[u8], limits: &ListLimits) -> Result<(ListMeta, Vec<SectionInfo
             check_labels(signal, offsets, blob)?;
             Some((o_start..b_start, b_start..c.at))
         };
-        sections.push(SectionInfo { signal, threshold, count, hashes, labels });
+        sections.push(SectionInfo { signal, threshold, count, hashes, labels, videos });
     }
     if c.at != body.len() {
         return Err(Error::ListMalformed(format!("{} bytes after the last section", body.len() - c.at)));
@@ -621,15 +658,17 @@ fn parse(bytes: &[u8], limits: &ListLimits) -> Result<(ListMeta, Vec<SectionInfo
     Ok((meta, sections))
 }
 
+/// The `k`-th little-endian `u32` of a table.
+fn u32_at(table: &[u8], k: usize) -> Option<usize> {
+    let start = k.checked_mul(4)?;
+    let b: [u8; 4] = table.get(start..start.checked_add(4)?)?.try_into().ok()?;
+    Some(u32::from_le_bytes(b) as usize)
+}
+
 /// Where label `i` lies in a section's label blob, given its offset table:
 /// `None` for an empty label or an entry past the table.
 fn label_span(offsets: &[u8], i: usize) -> Option<Range<usize>> {
-    let at = |k: usize| -> Option<usize> {
-        let start = k.checked_mul(4)?;
-        let b: [u8; 4] = offsets.get(start..start.checked_add(4)?)?.try_into().ok()?;
-        Some(u32::from_le_bytes(b) as usize)
-    };
-    let (from, to) = (at(i)?, at(i.checked_add(1)?)?);
+    let (from, to) = (u32_at(offsets, i)?, u32_at(offsets, i.checked_add(1)?)?);
     (from < to).then_some(from..to)
 }
 
@@ -667,6 +706,42 @@ fn check_labels(signal: SignalType, offsets: &[u8], blob: &[u8]) -> Result<()> {
     Ok(())
 }
 
+/// A vPDQ section's frame count and offsets, from its entries (one video
+/// each, of `hash.len() / 32` frames).
+fn write_video_offsets(section: &[&Entry], out: &mut Vec<u8>) -> Result<()> {
+    let too_many = || Error::ListMalformed("vpdq: more than 4,294,967,295 frames".into());
+    let mut offsets = vec![0u32];
+    let mut frames = 0u32;
+    for e in section {
+        let n = u32::try_from(e.hash.len() / SignalType::Vpdq.hash_len()).map_err(|_| too_many())?;
+        frames = frames.checked_add(n).ok_or_else(too_many)?;
+        offsets.push(frames);
+    }
+    out.extend_from_slice(&frames.to_le_bytes());
+    for o in offsets {
+        out.extend_from_slice(&o.to_le_bytes());
+    }
+    Ok(())
+}
+
+/// Whether sections of `signal` exist only from version 2 on.
+fn is_version_2(signal: SignalType) -> bool {
+    matches!(signal, SignalType::VideoMd5 | SignalType::Vpdq)
+}
+
+/// A vPDQ section's frame offsets start at 0, grow (every video has a
+/// frame at least) and end at the section's frame count.
+fn check_video_offsets(offsets: &[u8], frames: usize) -> Result<()> {
+    let values: Vec<usize> = (0..offsets.len() / 4).filter_map(|k| u32_at(offsets, k)).collect();
+    if values.first() != Some(&0) || values.last() != Some(&frames) {
+        return Err(Error::ListMalformed(format!("vpdq section: frame offsets do not run from 0 to its {frames} frames")));
+    }
+    if let Some(k) = values.windows(2).position(|w| w.first() >= w.get(1)) {
+        return Err(Error::ListMalformed(format!("vpdq section: video {k} has no frames")));
+    }
+    Ok(())
+}
+
 /// Refuses a threshold above the type's cap ([`SignalType::max_threshold`]).
 fn check_threshold(signal: SignalType, threshold: u32) -> std::result::Result<(), String> {
     let max = signal.max_threshold();
@@ -685,6 +760,15 @@ fn refuse_duplicates(entries: &[Entry]) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// How many of a section's entries repeat an earlier one's hash (for
+/// vPDQ: all its frames, in order).
+fn section_duplicates(section: &Section<'_>) -> usize {
+    if section.videos.is_some() {
+        return repeats(section.count, |i| section.hash(i).unwrap_or(&[])).len();
+    }
+    count_duplicates(section.hashes, section.signal.hash_len())
 }
 
 /// How many of the `len`-byte hashes in `hashes` repeat an earlier one.

@@ -39,6 +39,7 @@ use serde_json::{Map, Value};
 use super::{Entry, SignalType};
 use crate::error::{Error, Result};
 use crate::hash::bits_from_constant;
+use crate::hash::vpdq::{self, VpdqFeature};
 use crate::hex::{from_hex, to_hex};
 
 /// Largest input text [`import`] reads: 1 GiB. Larger input is refused with
@@ -69,17 +70,18 @@ const JSON_LABEL_KEYS: [&str; 2] = ["label", "id"];
 /// `PDQ`, `MD5`, `SHA1`, `SHA256` in any case):
 ///
 /// * StopNCII-style media-qualified names (`ImagePDQ`, `ImageMD5`,
-///   `VideoMD5`, `ImageSHA1`, …). A video's digest is a digest of a file
-///   like any other, so it is kept.
-/// * ThreatExchange's `photo_md5` and `video_md5`, and its older indicator
-///   types `HASH_PDQ`, `HASH_MD5`, `HASH_SHA1`, `HASH_SHA256`.
-const ALIASES: [(&str, SignalType); 13] = [
+///   `VideoMD5`, `ImageSHA1`, …). `VideoMD5` is prescan's `video_md5`; a
+///   video's other digests are digests of a file like any other, so they
+///   are kept as such.
+/// * ThreatExchange's `photo_md5` (its `video_md5` is prescan's own name),
+///   and its older indicator types `HASH_PDQ`, `HASH_MD5`, `HASH_SHA1`,
+///   `HASH_SHA256`.
+const ALIASES: [(&str, SignalType); 12] = [
     ("imagepdq", SignalType::Pdq),
     ("hash_pdq", SignalType::Pdq),
     ("photo_md5", SignalType::Md5),
-    ("video_md5", SignalType::Md5),
     ("imagemd5", SignalType::Md5),
-    ("videomd5", SignalType::Md5),
+    ("videomd5", SignalType::VideoMd5),
     ("hash_md5", SignalType::Md5),
     ("imagesha1", SignalType::Sha1),
     ("videosha1", SignalType::Sha1),
@@ -91,8 +93,9 @@ const ALIASES: [(&str, SignalType); 13] = [
 
 /// Digests of the empty file. Listed, they would match every empty upload;
 /// no body lists them on purpose.
-const EMPTY_FILE_DIGESTS: [(SignalType, &str); 3] = [
+const EMPTY_FILE_DIGESTS: [(SignalType, &str); 4] = [
     (SignalType::Md5, "d41d8cd98f00b204e9800998ecf8427e"),
+    (SignalType::VideoMd5, "d41d8cd98f00b204e9800998ecf8427e"),
     (SignalType::Sha1, "da39a3ee5e6b4b0d3255bfef95601890afd80709"),
     (SignalType::Sha256, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
 ];
@@ -108,19 +111,25 @@ pub enum InputFormat {
     Json,
     /// One hash per line, of the type given in [`ImportOptions::signal_type`].
     Bare,
+    /// vPDQ's text format (`frameNumber,quality,hash,timestamp` lines, as
+    /// `vpdq-hash-video` and `prescan hash --vpdq` write them): the whole
+    /// input is one video, one `vpdq` entry.
+    Vpdq,
 }
 
 impl InputFormat {
     /// Every format.
-    pub const ALL: [InputFormat; 4] = [InputFormat::Lines, InputFormat::Csv, InputFormat::Json, InputFormat::Bare];
+    pub const ALL: [InputFormat; 5] =
+        [InputFormat::Lines, InputFormat::Csv, InputFormat::Json, InputFormat::Bare, InputFormat::Vpdq];
 
-    /// The stable name: `lines`, `csv`, `json`, `bare`.
+    /// The stable name: `lines`, `csv`, `json`, `bare`, `vpdq`.
     pub const fn name(self) -> &'static str {
         match self {
             InputFormat::Lines => "lines",
             InputFormat::Csv => "csv",
             InputFormat::Json => "json",
             InputFormat::Bare => "bare",
+            InputFormat::Vpdq => "vpdq",
         }
     }
 
@@ -212,6 +221,9 @@ pub fn detect(text: &str) -> InputFormat {
     {
         return InputFormat::Lines;
     }
+    if is_vpdq_line(first) {
+        return InputFormat::Vpdq;
+    }
     if first.contains(',') {
         let known = first.split(',').any(|field| {
             let name = field.trim().trim_matches('"').trim();
@@ -273,6 +285,7 @@ fn import_limited(text: &str, options: &ImportOptions, max_input: usize) -> Resu
         InputFormat::Csv => import_csv(text, &mut c)?,
         InputFormat::Json => import_json(text, &mut c)?,
         InputFormat::Bare => import_bare(text, &mut c)?,
+        InputFormat::Vpdq => import_vpdq_file(text, &mut c)?,
     }
     Ok(c.out)
 }
@@ -281,8 +294,8 @@ fn import_limited(text: &str, options: &ImportOptions, max_input: usize) -> Resu
 /// or one of a few ThreatExchange and StopNCII aliases, in any case, with
 /// surrounding whitespace ignored.
 ///
-/// The aliases: `ImagePDQ`, `HASH_PDQ` (PDQ); `photo_md5`,
-/// `video_md5`, `ImageMD5`, `VideoMD5`, `HASH_MD5` (MD5); `ImageSHA1`,
+/// The aliases: `ImagePDQ`, `HASH_PDQ` (PDQ); `photo_md5`, `ImageMD5`,
+/// `HASH_MD5` (MD5); `VideoMD5` (`video_md5`); `ImageSHA1`,
 /// `VideoSHA1`, `HASH_SHA1` (SHA-1); `ImageSHA256`, `VideoSHA256`,
 /// `HASH_SHA256` (SHA-256).
 pub fn parse_signal_type(name: &str) -> Option<SignalType> {
@@ -428,10 +441,15 @@ impl Collector<'_> {
 
     /// Checks the hash and keeps the entry, or refuses it.
     fn add(&mut self, location: String, signal: SignalType, hash: &str, label: Option<&str>) -> Result<()> {
-        let bytes = match check_hash(signal, hash) {
-            Ok(b) => b,
-            Err(reason) => return self.reject(location, reason),
-        };
+        match check_hash(signal, hash) {
+            Ok(bytes) => self.add_bytes(location, signal, bytes, label),
+            Err(reason) => self.reject(location, reason),
+        }
+    }
+
+    /// Takes the entry of checked hash bytes at `location`, unless it
+    /// repeats an earlier one.
+    fn add_bytes(&mut self, location: String, signal: SignalType, bytes: Vec<u8>, label: Option<&str>) -> Result<()> {
         let key = (signal, bytes);
         if let Some(first) = self.seen.get(&key) {
             let reason = format!("duplicate of {first}");
@@ -477,6 +495,73 @@ fn import_bare(text: &str, c: &mut Collector<'_>) -> Result<()> {
         let (hash, label) = split_field(line);
         c.add(location, signal, hash, Some(label))
     })
+}
+
+/// Whether `line` is a frame of vPDQ's text format: a frame number, a
+/// quality, 64 hex digits and a timestamp, split at commas.
+fn is_vpdq_line(line: &str) -> bool {
+    let f: Vec<&str> = line.split(',').map(str::trim).collect();
+    let number = |s: &&str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    f.len() >= 4
+        && f.first().is_some_and(number)
+        && f.get(1).is_some_and(number)
+        && f.get(2).is_some_and(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+        && f.get(3).is_some_and(|t| t.parse::<f64>().is_ok())
+}
+
+/// Reads [`InputFormat::Vpdq`]: the input is one video's frames.
+fn import_vpdq_file(text: &str, c: &mut Collector<'_>) -> Result<()> {
+    let location = "line 1".to_owned();
+    match vpdq::parse_features(text, MAX_VPDQ_FRAMES) {
+        Ok(features) => match vpdq_entry_bytes(&features) {
+            Ok(bytes) => c.add_bytes(location, SignalType::Vpdq, bytes, None),
+            Err(reason) => c.reject(location, reason),
+        },
+        Err(Error::BadEntry { location, reason }) => c.reject(location, reason),
+        Err(e) => c.reject(location, e.to_string()),
+    }
+}
+
+/// The most frames one listed video may have: a hash a second for 24
+/// hours.
+pub const MAX_VPDQ_FRAMES: usize = 86_400;
+
+/// A `vpdq` entry's bytes: the frames that take part in matching
+/// ([`vpdq::matchable`]), back to back.
+fn vpdq_entry_bytes(features: &[VpdqFeature]) -> std::result::Result<Vec<u8>, String> {
+    let frames = vpdq::matchable(features, crate::hash::pdq::MIN_MATCHABLE_QUALITY);
+    if frames.is_empty() {
+        return Err(format!(
+            "no frame of quality {} or more among its {}: the video would match nothing",
+            crate::hash::pdq::MIN_MATCHABLE_QUALITY,
+            features.len()
+        ));
+    }
+    Ok(frames.iter().flat_map(|h| h.to_bytes()).collect())
+}
+
+/// A `vpdq` hash as python-threatexchange serialises it (HMA exports,
+/// ThreatExchange's `vpdq` signals): a JSON array of `"hash,quality,
+/// timestamp"` strings, one a frame.
+fn parse_vpdq_json(text: &str) -> std::result::Result<Vec<u8>, String> {
+    let items: Vec<String> =
+        serde_json::from_str(text).map_err(|e| format!("not a vPDQ hash (a JSON array of \"hash,quality,timestamp\"): {e}"))?;
+    if items.len() > MAX_VPDQ_FRAMES {
+        return Err(format!("{} frames, over the {MAX_VPDQ_FRAMES} a video may have", items.len()));
+    }
+    let mut features = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let bad = |why: &str| format!("frame {i}: {why}: {}", show(item));
+        let mut f = item.split(',').map(str::trim);
+        let (Some(hash), Some(quality), Some(time), None) = (f.next(), f.next(), f.next(), f.next()) else {
+            return Err(bad("expected hash,quality,timestamp"));
+        };
+        let hash = crate::hash::pdq::PdqHash::from_hex(hash).map_err(|e| bad(&e.to_string()))?;
+        let quality = quality.parse::<u8>().ok().filter(|q| *q <= 100).ok_or_else(|| bad("quality is not 0 to 100"))?;
+        let timestamp = time.parse::<f64>().ok().filter(|t| *t >= 0.0).ok_or_else(|| bad("bad timestamp"))?;
+        features.push(VpdqFeature { frame: i as u64, quality, hash, timestamp });
+    }
+    vpdq_entry_bytes(&features)
 }
 
 /// Reads [`InputFormat::Csv`].
@@ -752,6 +837,9 @@ fn check_hash(signal: SignalType, text: &str) -> std::result::Result<Vec<u8>, St
     let text = text.trim();
     if text.is_empty() {
         return Err("empty hash".to_owned());
+    }
+    if signal == SignalType::Vpdq {
+        return parse_vpdq_json(text);
     }
     if let Some((i, ch)) = text.chars().enumerate().find(|(_, ch)| !ch.is_ascii_hexdigit()) {
         return Err(format!("not hex: {ch:?} at character {} of {}", i + 1, show(text)));

@@ -36,11 +36,19 @@ pub enum SignalType {
     Ahash,
     /// prescan's `blockhash`, 256 bits.
     Blockhash,
+    /// MD5 of a video file's bytes, matched exactly (ThreatExchange's
+    /// `video_md5`, StopNCII's `VideoMD5`).
+    VideoMd5,
+    /// Meta's vPDQ: an entry is a video, its frames' PDQ hashes (32 bytes
+    /// each, [`SignalType::hash_len`]); a video matches by the share of its
+    /// frames within the threshold of the checked video's
+    /// ([`crate::hash::vpdq`]).
+    Vpdq,
 }
 
 impl SignalType {
     /// Every signal type, in section order.
-    pub const ALL: [SignalType; 8] = [
+    pub const ALL: [SignalType; 10] = [
         SignalType::Pdq,
         SignalType::Md5,
         SignalType::Sha1,
@@ -49,10 +57,12 @@ impl SignalType {
         SignalType::Dhash,
         SignalType::Ahash,
         SignalType::Blockhash,
+        SignalType::VideoMd5,
+        SignalType::Vpdq,
     ];
 
     /// The stable name: `pdq`, `md5`, `sha1`, `sha256`, `phash`, `dhash`,
-    /// `ahash`, `blockhash`.
+    /// `ahash`, `blockhash`, `video_md5`, `vpdq`.
     pub const fn name(self) -> &'static str {
         match self {
             SignalType::Pdq => "pdq",
@@ -63,6 +73,8 @@ impl SignalType {
             SignalType::Dhash => "dhash",
             SignalType::Ahash => "ahash",
             SignalType::Blockhash => "blockhash",
+            SignalType::VideoMd5 => "video_md5",
+            SignalType::Vpdq => "vpdq",
         }
     }
 
@@ -72,11 +84,12 @@ impl SignalType {
         SignalType::ALL.into_iter().find(|s| s.name().eq_ignore_ascii_case(name))
     }
 
-    /// Length of one hash, in bytes.
+    /// Length of one hash, in bytes; for vPDQ, of one frame's hash (an
+    /// entry holds one or more).
     pub const fn hash_len(self) -> usize {
         match self {
-            SignalType::Pdq | SignalType::Sha256 | SignalType::Blockhash => 32,
-            SignalType::Md5 => 16,
+            SignalType::Pdq | SignalType::Sha256 | SignalType::Blockhash | SignalType::Vpdq => 32,
+            SignalType::Md5 | SignalType::VideoMd5 => 16,
             SignalType::Sha1 => 20,
             SignalType::Phash | SignalType::Dhash | SignalType::Ahash => 8,
         }
@@ -93,7 +106,15 @@ impl SignalType {
             SignalType::Dhash => 17,
             SignalType::Ahash => 18,
             SignalType::Blockhash => 19,
+            SignalType::VideoMd5 => 5,
+            SignalType::Vpdq => 6,
         }
+    }
+
+    /// Whether an entry of this type is a video of one or more frame
+    /// hashes (vPDQ) rather than one hash.
+    pub const fn is_video(self) -> bool {
+        matches!(self, SignalType::Vpdq)
     }
 
     /// The signal type of a binary-format code.
@@ -104,25 +125,25 @@ impl SignalType {
     /// Whether hashes of this type match within a Hamming distance (PDQ and
     /// the perceptual hashes) rather than exactly (digests).
     pub const fn is_distance_matched(self) -> bool {
-        !matches!(self, SignalType::Md5 | SignalType::Sha1 | SignalType::Sha256)
+        !matches!(self, SignalType::Md5 | SignalType::Sha1 | SignalType::Sha256 | SignalType::VideoMd5)
     }
 
-    /// The default match threshold, in bits: 31 for PDQ (the reference's
-    /// recommendation), 0 for digests, and for the 64-bit perceptual
+    /// The default match threshold, in bits: 31 for PDQ and for vPDQ's
+    /// frames (the references' recommendation), 0 for digests, and for the 64-bit perceptual
     /// hashes 8 and for blockhash 32 (an eighth of their bits, the usual
     /// choice for these hashes; set your own per list).
     pub const fn default_threshold(self) -> u32 {
         match self {
-            SignalType::Pdq => crate::hash::pdq::DEFAULT_MATCH_DISTANCE,
-            SignalType::Md5 | SignalType::Sha1 | SignalType::Sha256 => 0,
+            SignalType::Pdq | SignalType::Vpdq => crate::hash::pdq::DEFAULT_MATCH_DISTANCE,
+            SignalType::Md5 | SignalType::Sha1 | SignalType::Sha256 | SignalType::VideoMd5 => 0,
             SignalType::Phash | SignalType::Dhash | SignalType::Ahash => 8,
             SignalType::Blockhash => 32,
         }
     }
 
     /// The largest match threshold prescan accepts for this type, in bits:
-    /// a quarter of the hash's bits for PDQ (63) and blockhash (64), 16 for
-    /// the 64-bit perceptual hashes, 0 for digests.
+    /// a quarter of the hash's bits for PDQ and vPDQ (63) and blockhash
+    /// (64), 16 for the 64-bit perceptual hashes, 0 for digests.
     ///
     /// Why a cap: a threshold near half the bits matches every image
     /// against every entry (a million matches a check, hundreds of
@@ -132,8 +153,8 @@ impl SignalType {
     /// needs more. Lists, imports and options above it are refused.
     pub const fn max_threshold(self) -> u32 {
         match self {
-            SignalType::Pdq => 63,
-            SignalType::Md5 | SignalType::Sha1 | SignalType::Sha256 => 0,
+            SignalType::Pdq | SignalType::Vpdq => 63,
+            SignalType::Md5 | SignalType::Sha1 | SignalType::Sha256 | SignalType::VideoMd5 => 0,
             SignalType::Phash | SignalType::Dhash | SignalType::Ahash => 16,
             SignalType::Blockhash => 64,
         }
@@ -164,6 +185,9 @@ pub struct Entry {
     pub signal: SignalType,
     /// The hash, exactly [`SignalType::hash_len`] bytes; for PDQ the bytes
     /// of [`crate::hash::pdq::PdqHash::to_bytes`] (the hex form's bytes).
+    /// For vPDQ, the video's frame hashes back to back, each as PDQ's: the
+    /// frames that take part in matching
+    /// ([`crate::hash::vpdq::matchable`]), one or more.
     pub hash: Vec<u8>,
     /// An optional label from the list's issuer (an id, a category).
     pub label: Option<String>,

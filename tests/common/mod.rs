@@ -391,3 +391,26 @@ pub fn png(f: &Fixture) -> Vec<u8> {
     image::codecs::png::PngEncoder::new(&mut out).write_image(&f.data, f.width, f.height, ty).unwrap();
     out
 }
+
+/// Lists signed by a test key, loaded as a checker would load them.
+#[cfg(not(target_arch = "wasm32"))]
+pub mod lists {
+    use prescan::list::format::{ListLimits, LoadOptions, SignedList};
+    use prescan::list::keys::SecretKey;
+
+    /// `bytes` loaded under `key` at time `now`, from any sequence, with
+    /// the default limits.
+    pub fn load(bytes: Vec<u8>, key: &SecretKey, now: u64) -> prescan::Result<SignedList> {
+        let options = LoadOptions { trusted_keys: vec![key.public()], now, min_sequence: 0, limits: ListLimits::default() };
+        SignedList::load(bytes, &options)
+    }
+
+    /// `bytes` with its signature replaced by a valid one: the issuer's
+    /// own list, as a careless or hostile issuer could sign it.
+    pub fn resign(mut bytes: Vec<u8>, key: &SecretKey) -> Vec<u8> {
+        bytes.truncate(bytes.len().saturating_sub(64));
+        let signature = key.sign(&bytes);
+        bytes.extend_from_slice(&signature);
+        bytes
+    }
+}

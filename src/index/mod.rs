@@ -9,6 +9,8 @@
 //! * [`HammingSet`] finds the entries whose perceptual hash (`phash`,
 //!   `dhash`, `ahash`, `blockhash`) is within a Hamming distance of a
 //!   query's.
+//! * [`VpdqIndex`] finds the listed videos (vPDQ) enough of whose frames
+//!   are near enough of a checked video's.
 //!
 //! Results name entries by their index in list order (a `u32`). Building an
 //! index refuses a list of more than `u32::MAX` entries
@@ -23,6 +25,9 @@ use std::sync::Arc;
 use crate::error::{Error, Result};
 use crate::hash::pdq::{Dihedral, PdqHash};
 use crate::prefetch::prefetch;
+
+mod vpdq;
+pub use vpdq::{VideoMatch, VpdqIndex};
 
 /// One PDQ entry near a query: its index in list order and its distance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
