@@ -24,8 +24,10 @@ use crate::hash::bits_from_constant;
 use crate::hash::digest::FileDigests;
 use crate::hash::pdq::{self, Dihedral, PdqDihedral, PdqHash, PdqResult};
 use crate::hash::perceptual::{self, PerceptualAlgorithm, PerceptualHash};
-use crate::hash::vpdq::{self, VideoComparison, VpdqFeature, VpdqThresholds};
-use crate::index::{ExactSet, HammingSet, HashStore, MAX_INDEXED_DISTANCE, PdqIndex, VpdqIndex};
+use crate::hash::vpdq::{VideoComparison, VpdqFeature, VpdqThresholds};
+#[cfg(not(target_arch = "wasm32"))]
+use crate::index::VpdqIndex;
+use crate::index::{ExactSet, HammingSet, HashStore, MAX_INDEXED_DISTANCE, PdqIndex};
 use crate::list::SignalType;
 use crate::list::format::{Label, SignedList};
 use crate::pixels::Pixels;
@@ -264,6 +266,13 @@ fn algorithms_of(signals: &[SignalType]) -> Vec<PerceptualAlgorithm> {
     signals.iter().filter_map(|s| s.perceptual()).collect()
 }
 
+/// The vPDQ index of a checker: natively [`VpdqIndex`]; in the Wasm
+/// module, which hashes no videos yet, [`crate::index::NoVideoIndex`].
+#[cfg(not(target_arch = "wasm32"))]
+type VideoIndex = VpdqIndex;
+#[cfg(target_arch = "wasm32")]
+type VideoIndex = crate::index::NoVideoIndex;
+
 /// A loaded list, indexed, ready to check images against.
 #[derive(Debug)]
 pub struct Checker {
@@ -272,7 +281,7 @@ pub struct Checker {
     pdq: Option<(PdqIndex, u32)>,
     exact: Vec<(SignalType, ExactSet)>,
     perceptual: Vec<(SignalType, PerceptualAlgorithm, HammingSet, u32)>,
-    vpdq: Option<(VpdqIndex, u32)>,
+    vpdq: Option<(VideoIndex, u32)>,
 }
 
 impl Checker {
@@ -328,7 +337,7 @@ impl Checker {
                         .map(|i| section.hash(i).map_or(0, |h| u32::try_from(h.len() / len).unwrap_or(u32::MAX)))
                         .collect();
                     let store = HashStore::owned(section.hashes.to_vec())?;
-                    vpdq = Some((VpdqIndex::new(store, counts)?, threshold));
+                    vpdq = Some((VideoIndex::new(store, counts)?, threshold));
                 }
                 signal => {
                     // Every other signal type is a perceptual hash.
@@ -521,8 +530,7 @@ impl Checker {
     fn match_video(&self, hashes: &ComputedHashes, hits: &mut Vec<Hit>) {
         let (Some((index, threshold)), Some(features)) = (&self.vpdq, &hashes.vpdq) else { return };
         let thresholds = VpdqThresholds { distance: *threshold, ..self.options.vpdq };
-        let query = vpdq::matchable(features, thresholds.quality);
-        hits.extend(index.query(&query, &thresholds).into_iter().map(|m| Hit {
+        hits.extend(index.query(features, &thresholds).into_iter().map(|m| Hit {
             signal: SignalType::Vpdq,
             distance: m.distance,
             threshold: *threshold,

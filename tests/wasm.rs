@@ -271,7 +271,8 @@ fn js_checker_refuses_options_of_the_wrong_type() {
         (thresholds("pdq", 64.into()), "thresholds.pdq"),
         (thresholds("phash", 17.into()), "thresholds.phash"),
         (thresholds("md5", 1.into()), "thresholds.md5"),
-        (thresholds("vpdq", 3.into()), "thresholds.vpdq"),
+        (thresholds("tlsh", 3.into()), "thresholds.tlsh"),
+        (thresholds("vpdq", 64.into()), "thresholds.vpdq"),
         ("options".into(), "options"),
     ];
     for (options, name) in refused {

@@ -39,8 +39,6 @@
 //!   python-threatexchange; here its percentage is 0, so it matches
 //!   nothing unless the threshold is 0.
 
-use std::collections::HashSet;
-
 use serde::Serialize;
 
 use crate::error::{Error, Result};
@@ -249,8 +247,20 @@ impl VpdqThresholds {
 /// first of equal hashes kept), then those of quality below `quality`
 /// dropped, in that order, as python-threatexchange's brute matcher does.
 pub fn matchable(features: &[VpdqFeature], quality: u8) -> Vec<PdqHash> {
-    let mut seen = HashSet::with_capacity(features.len());
-    features.iter().filter(|f| seen.insert(f.hash)).filter(|f| f.quality >= quality).map(|f| f.hash).collect()
+    // The first of equal hashes by sorting, not hashing: a hash set would
+    // bring SipHash into the Wasm module for this alone.
+    let mut order: Vec<usize> = (0..features.len()).collect();
+    order.sort_unstable_by_key(|&i| (features.get(i).map(|f| f.hash), i));
+    let mut first = vec![true; features.len()];
+    for pair in order.windows(2) {
+        if let [a, b] = *pair
+            && features.get(a).map(|f| f.hash) == features.get(b).map(|f| f.hash)
+            && let Some(later) = first.get_mut(b)
+        {
+            *later = false;
+        }
+    }
+    features.iter().zip(first).filter(|(f, keep)| *keep && f.quality >= quality).map(|(f, _)| f.hash).collect()
 }
 
 /// How much of two videos matches.

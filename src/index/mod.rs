@@ -27,6 +27,8 @@ use crate::hash::pdq::{Dihedral, PdqHash};
 use crate::prefetch::prefetch;
 
 mod vpdq;
+#[cfg(target_arch = "wasm32")]
+pub use vpdq::NoVideoIndex;
 pub use vpdq::{VideoMatch, VpdqIndex};
 
 /// One PDQ entry near a query: its index in list order and its distance.

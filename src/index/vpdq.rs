@@ -1,11 +1,8 @@
 //! [`VpdqIndex`]: the videos of a list's vPDQ section, for the matches of
 //! a checked video's frames.
 
-use std::collections::HashMap;
-
 use crate::error::{Error, Result};
-use crate::hash::pdq::PdqHash;
-use crate::hash::vpdq::{VideoComparison, VpdqThresholds, percent};
+use crate::hash::vpdq::{self, VideoComparison, VpdqFeature, VpdqThresholds, percent};
 use crate::index::{HashStore, PdqIndex};
 
 /// The frames of every listed video in one [`PdqIndex`], each frame
@@ -76,47 +73,88 @@ impl VpdqIndex {
         self.frames.memory_bytes() + self.video_of.capacity() * 4 + self.frame_counts.capacity() * 4
     }
 
-    /// The videos that `query` (a checked video's matchable frames,
-    /// [`crate::hash::vpdq::matchable`]) matches under `thresholds`, in
-    /// entry order. A video none of whose frames is near a query frame is
-    /// never a match, even at thresholds of 0%.
-    pub fn query(&self, query: &[PdqHash], thresholds: &VpdqThresholds) -> Vec<VideoMatch> {
-        // Per video: query frames near it, its frames near the query, and
-        // the smallest distance; frames of the video already counted.
-        let mut near: HashMap<u32, (usize, u32)> = HashMap::new();
-        let mut frames_hit: HashMap<u32, usize> = HashMap::new();
-        let mut seen = std::collections::HashSet::new();
-        for q in query {
-            let mut videos: Vec<(u32, u32)> = Vec::new();
+    /// The videos that a checked video of `features` matches under
+    /// `thresholds`, in entry order: its frames that take part
+    /// ([`vpdq::matchable`]) are each looked up. A video none of whose
+    /// frames is near a query frame is never a match, even at thresholds of
+    /// 0%.
+    pub fn query(&self, features: &[VpdqFeature], thresholds: &VpdqThresholds) -> Vec<VideoMatch> {
+        let query = vpdq::matchable(features, thresholds.quality);
+        // Every (video, query frame, distance) near, and every listed
+        // frame near some query frame; then counted by sorting (no hash
+        // maps: they would bring SipHash into the Wasm module).
+        let mut near: Vec<(u32, usize, u32)> = Vec::new();
+        let mut frames: Vec<u32> = Vec::new();
+        for (i, q) in query.iter().enumerate() {
             for n in self.frames.query(q, thresholds.distance) {
                 let Some(&v) = self.video_of.get(n.entry as usize) else { continue };
-                videos.push((v, n.distance));
-                if seen.insert(n.entry) {
-                    *frames_hit.entry(v).or_default() += 1;
-                }
-            }
-            videos.sort_unstable();
-            videos.dedup_by_key(|(v, _)| *v);
-            for (v, d) in videos {
-                let e = near.entry(v).or_insert((0, u32::MAX));
-                e.0 += 1;
-                e.1 = e.1.min(d);
+                near.push((v, i, n.distance));
+                frames.push(n.entry);
             }
         }
-        let mut out: Vec<VideoMatch> = near
-            .into_iter()
-            .filter_map(|(v, (q_count, distance))| {
-                let frames = *self.frame_counts.get(v as usize)? as usize;
-                let comparison = VideoComparison {
-                    query_percent: percent(q_count, query.len()),
-                    compared_percent: percent(frames_hit.get(&v).copied().unwrap_or(0), frames),
-                };
-                thresholds
-                    .matches(comparison.query_percent, comparison.compared_percent)
-                    .then_some(VideoMatch { entry: v, comparison, distance })
-            })
-            .collect();
-        out.sort_unstable_by_key(|m| m.entry);
+        near.sort_unstable();
+        frames.sort_unstable();
+        frames.dedup();
+        // Frames are numbered video after video, so the frames hit come
+        // grouped by video, in video order.
+        let mut hit_per_video: Vec<(u32, usize)> = Vec::new();
+        for f in frames {
+            let Some(&v) = self.video_of.get(f as usize) else { continue };
+            match hit_per_video.last_mut() {
+                Some((last, count)) if *last == v => *count += 1,
+                _ => hit_per_video.push((v, 1)),
+            }
+        }
+        let mut out = Vec::new();
+        let mut hits = hit_per_video.into_iter().peekable();
+        for group in near.chunk_by(|a, b| a.0 == b.0) {
+            let Some(&(v, _, _)) = group.first() else { continue };
+            let distinct_queries = 1 + group.windows(2).filter(|w| w.first().map(|x| x.1) != w.get(1).map(|x| x.1)).count();
+            let distance = group.iter().map(|x| x.2).min().unwrap_or(u32::MAX);
+            while hits.peek().is_some_and(|(hv, _)| *hv < v) {
+                hits.next();
+            }
+            let frames_hit = hits.peek().filter(|(hv, _)| *hv == v).map_or(0, |(_, c)| *c);
+            let Some(&count) = self.frame_counts.get(v as usize) else { continue };
+            let comparison = VideoComparison {
+                query_percent: percent(distinct_queries, query.len()),
+                compared_percent: percent(frames_hit, count as usize),
+            };
+            if thresholds.matches(comparison.query_percent, comparison.compared_percent) {
+                out.push(VideoMatch { entry: v, comparison, distance });
+            }
+        }
         out
+    }
+}
+
+/// What a checker holds for a vPDQ section in the Wasm module: nothing to
+/// match with. The browser does not hash videos yet (the frames would come
+/// from WebCodecs), and the index and its matcher are about 11.5 KB of the
+/// gzipped module, which every visitor would download for nothing; the
+/// section is still verified and loaded with the list. Same calls as
+/// [`VpdqIndex`], no matches.
+#[cfg(target_arch = "wasm32")]
+#[derive(Debug, Clone, Default)]
+pub struct NoVideoIndex;
+
+#[cfg(target_arch = "wasm32")]
+impl NoVideoIndex {
+    /// Nothing, whatever the frames.
+    ///
+    /// # Errors
+    /// Never.
+    pub fn new(_frames: HashStore, _counts: Vec<u32>) -> Result<Self> {
+        Ok(NoVideoIndex)
+    }
+
+    /// Heap bytes held: none.
+    pub fn memory_bytes(&self) -> usize {
+        0
+    }
+
+    /// No matches.
+    pub fn query(&self, _features: &[VpdqFeature], _thresholds: &VpdqThresholds) -> Vec<VideoMatch> {
+        Vec::new()
     }
 }
