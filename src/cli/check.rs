@@ -2,7 +2,6 @@
 //! exit status 0 when nothing matched, 1 when something matched, 2 on any
 //! error.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
@@ -77,14 +76,14 @@ pub fn run(args: &CheckArgs) -> Result<Outcome, String> {
                 |bytes| checker.check_bytes(bytes),
                 |path, result, warn| {
                     let text = tally.report(args, path, result, warn);
-                    out.write_all(text.as_bytes()).and_then(|()| out.flush()).map_err(|e| format!("writing output: {e}"))
+                    files::emit(&mut out, &text)
                 },
             )?,
             video::Run::Video(path) => {
                 let result = video::hash_with_progress(path, args.seconds_per_hash)
                     .map(|h| checker.check_video(h.features, Some(&h.digests)));
                 let text = tally.report(args, path, result, &|line: &str| eprintln!("{line}"));
-                out.write_all(text.as_bytes()).and_then(|()| out.flush()).map_err(|e| format!("writing output: {e}"))?;
+                files::emit(&mut out, &text)?;
             }
         }
     }

@@ -58,6 +58,20 @@ pub fn read(path: &Path) -> Result<Vec<u8>, String> {
 /// blocking, so a FIFO put in its place in between cannot hang the
 /// command.
 pub fn read_capped(path: &Path, max: u64) -> Result<Vec<u8>, String> {
+    let file = open_regular(path)?;
+    let mut bytes = Vec::new();
+    file.take(max.saturating_add(1)).read_to_end(&mut bytes).map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > max {
+        return Err(format!("file of more than {max} bytes exceeds the limit of {max}"));
+    }
+    Ok(bytes)
+}
+
+/// The regular file at `path`, opened for reading without blocking;
+/// FIFOs, devices, sockets and directories are refused with a message
+/// before they are read, also when one is put in the file's place between
+/// the check and the open.
+pub fn open_regular(path: &Path) -> Result<std::fs::File, String> {
     let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
     if !meta.is_file() {
         return Err(format!("not a regular file ({}): not read", kind(&meta)));
@@ -74,12 +88,7 @@ pub fn read_capped(path: &Path, max: u64) -> Result<Vec<u8>, String> {
     if !meta.is_file() {
         return Err(format!("not a regular file ({}): not read", kind(&meta)));
     }
-    let mut bytes = Vec::new();
-    file.take(max.saturating_add(1)).read_to_end(&mut bytes).map_err(|e| e.to_string())?;
-    if bytes.len() as u64 > max {
-        return Err(format!("file of more than {max} bytes exceeds the limit of {max}"));
-    }
-    Ok(bytes)
+    Ok(file)
 }
 
 /// What kind of file `meta` describes, for messages.
@@ -113,6 +122,12 @@ fn progress_bar(total: usize) -> ProgressBar {
         bar.set_style(style);
     }
     bar
+}
+
+/// Writes `text` to `out` and flushes it, so that each file's lines show
+/// as soon as it is done.
+pub fn emit(out: &mut impl std::io::Write, text: &str) -> Result<(), String> {
+    out.write_all(text.as_bytes()).and_then(|()| out.flush()).map_err(|e| format!("writing output: {e}"))
 }
 
 /// A path as text for output.

@@ -80,7 +80,7 @@ fn hash_one_video(args: &HashArgs, path: &Path) -> Result<bool, String> {
             (String::new(), true)
         }
     };
-    out.write_all(text.as_bytes()).and_then(|()| out.flush()).map_err(|e| format!("writing output: {e}"))?;
+    files::emit(&mut out, &text)?;
     Ok(failed)
 }
 
@@ -138,7 +138,7 @@ fn hash_images(args: &HashArgs, files: &[walk::Input]) -> Result<bool, String> {
                     String::new()
                 }
             };
-            out.write_all(text.as_bytes()).and_then(|()| out.flush()).map_err(|e| format!("writing output: {e}"))
+            files::emit(&mut out, &text)
         },
     )?;
     Ok(failed)

@@ -78,32 +78,18 @@ pub fn sniff(head: &[u8]) -> Option<&'static str> {
 
 /// Whether the file at `path` is a video ([`sniff`] of its first bytes).
 ///
-/// Only a regular file is read, opened without blocking (as
-/// `super::files::read_capped` opens files): a FIFO named as an input, or
-/// put in a file's place, cannot hang the command here.
+/// Only a regular file is read, opened without blocking
+/// ([`super::files::open_regular`]): a FIFO named as an input cannot hang
+/// the command here.
 pub fn is_video(path: &Path) -> bool {
-    head(path).is_some_and(|h| sniff(&h).is_some())
+    head(path).is_ok_and(|h| sniff(&h).is_some())
 }
 
 /// The first 64 bytes of the regular file at `path`.
-fn head(path: &Path) -> Option<Vec<u8>> {
-    if !std::fs::metadata(path).ok()?.is_file() {
-        return None;
-    }
-    let mut options = std::fs::OpenOptions::new();
-    options.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(libc::O_NONBLOCK);
-    }
-    let file = options.open(path).ok()?;
-    if !file.metadata().ok()?.is_file() {
-        return None;
-    }
+fn head(path: &Path) -> Result<Vec<u8>, String> {
     let mut head = Vec::with_capacity(64);
-    file.take(64).read_to_end(&mut head).ok()?;
-    Some(head)
+    super::files::open_regular(path)?.take(64).read_to_end(&mut head).map_err(|e| e.to_string())?;
+    Ok(head)
 }
 
 /// A stretch of the inputs: images, hashed together on all cores, or one
@@ -207,7 +193,7 @@ pub fn probe(path: &Path, limits: &VideoLimits) -> Result<VideoInfo, String> {
     if bytes > limits.max_bytes {
         return Err(format!("video of {bytes} bytes exceeds the limit of {} bytes", limits.max_bytes));
     }
-    let head = head(path).ok_or("not a regular file: not read")?;
+    let head = head(path)?;
     let container = sniff(&head).ok_or("not a video prescan reads (MP4, MOV, WebM, Matroska, AVI)")?;
     let out = Command::new("ffprobe")
         .args(["-v", "error", "-select_streams", "v:0", "-of", "json", "-show_entries"])

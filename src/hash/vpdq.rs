@@ -194,20 +194,30 @@ pub fn parse_features(text: &str, max_frames: usize) -> Result<Vec<VpdqFeature>>
             return Err(bad("expected frameNumber,quality,hash,timestamp".to_owned()));
         };
         let frame = frame.parse::<u64>().map_err(|_| bad(format!("frame number {frame:?} is not a whole number")))?;
-        let quality = quality
-            .parse::<u8>()
-            .ok()
-            .filter(|q| *q <= 100)
-            .ok_or_else(|| bad(format!("quality {quality:?} is not 0 to 100")))?;
-        let hash = PdqHash::from_hex(hash).map_err(|e| bad(e.to_string()))?;
-        let timestamp = time
-            .parse::<f64>()
-            .ok()
-            .filter(|t| t.is_finite() && *t >= 0.0)
-            .ok_or_else(|| bad(format!("timestamp {time:?} is not a number of seconds")))?;
-        out.push(VpdqFeature { frame, quality, hash, timestamp });
+        out.push(parse_frame(frame, quality, hash, time).map_err(bad)?);
     }
     Ok(out)
+}
+
+/// Frame `frame` from the text of its quality (0 to 100), hash (64 hex
+/// digits) and timestamp (seconds, 0 or more): the fields every vPDQ text
+/// form carries, checked alike wherever they are read.
+///
+/// # Errors
+/// Why a field is refused.
+pub fn parse_frame(frame: u64, quality: &str, hash: &str, time: &str) -> std::result::Result<VpdqFeature, String> {
+    let quality = quality
+        .parse::<u8>()
+        .ok()
+        .filter(|q| *q <= 100)
+        .ok_or_else(|| format!("quality {quality:?} is not 0 to 100"))?;
+    let hash = PdqHash::from_hex(hash).map_err(|e| e.to_string())?;
+    let timestamp = time
+        .parse::<f64>()
+        .ok()
+        .filter(|t| t.is_finite() && *t >= 0.0)
+        .ok_or_else(|| format!("timestamp {time:?} is not a number of seconds"))?;
+    Ok(VpdqFeature { frame, quality, hash, timestamp })
 }
 
 /// The thresholds of a vPDQ comparison ([`compare`]).

@@ -556,10 +556,7 @@ fn parse_vpdq_json(text: &str) -> std::result::Result<Vec<u8>, String> {
         let (Some(hash), Some(quality), Some(time), None) = (f.next(), f.next(), f.next(), f.next()) else {
             return Err(bad("expected hash,quality,timestamp"));
         };
-        let hash = crate::hash::pdq::PdqHash::from_hex(hash).map_err(|e| bad(&e.to_string()))?;
-        let quality = quality.parse::<u8>().ok().filter(|q| *q <= 100).ok_or_else(|| bad("quality is not 0 to 100"))?;
-        let timestamp = time.parse::<f64>().ok().filter(|t| *t >= 0.0).ok_or_else(|| bad("bad timestamp"))?;
-        features.push(VpdqFeature { frame: i as u64, quality, hash, timestamp });
+        features.push(vpdq::parse_frame(i as u64, quality, hash, time).map_err(|why| bad(&why))?);
     }
     vpdq_entry_bytes(&features)
 }
