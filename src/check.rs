@@ -25,9 +25,7 @@ use crate::hash::digest::FileDigests;
 use crate::hash::pdq::{self, Dihedral, PdqDihedral, PdqHash, PdqResult};
 use crate::hash::perceptual::{self, PerceptualAlgorithm, PerceptualHash};
 use crate::hash::vpdq::{VideoComparison, VpdqFeature, VpdqThresholds};
-#[cfg(not(target_arch = "wasm32"))]
-use crate::index::VpdqIndex;
-use crate::index::{ExactSet, HammingSet, HashStore, MAX_INDEXED_DISTANCE, PdqIndex};
+use crate::index::{ExactSet, HammingSet, HashStore, MAX_INDEXED_DISTANCE, PdqIndex, VpdqIndex};
 use crate::list::SignalType;
 use crate::list::format::{Label, SignedList};
 use crate::pixels::Pixels;
@@ -266,12 +264,7 @@ fn algorithms_of(signals: &[SignalType]) -> Vec<PerceptualAlgorithm> {
     signals.iter().filter_map(|s| s.perceptual()).collect()
 }
 
-/// The vPDQ index of a checker: natively [`VpdqIndex`]; in the Wasm
-/// module, which hashes no videos yet, [`crate::index::NoVideoIndex`].
-#[cfg(not(target_arch = "wasm32"))]
-type VideoIndex = VpdqIndex;
-#[cfg(target_arch = "wasm32")]
-type VideoIndex = crate::index::NoVideoIndex;
+
 
 /// A loaded list, indexed, ready to check images against.
 #[derive(Debug)]
@@ -281,7 +274,7 @@ pub struct Checker {
     pdq: Option<(PdqIndex, u32)>,
     exact: Vec<(SignalType, ExactSet)>,
     perceptual: Vec<(SignalType, PerceptualAlgorithm, HammingSet, u32)>,
-    vpdq: Option<(VideoIndex, u32)>,
+    vpdq: Option<(VpdqIndex, u32)>,
 }
 
 impl Checker {
@@ -337,7 +330,7 @@ impl Checker {
                         .map(|i| section.hash(i).map_or(0, |h| u32::try_from(h.len() / len).unwrap_or(u32::MAX)))
                         .collect();
                     let store = HashStore::owned(section.hashes.to_vec())?;
-                    vpdq = Some((VideoIndex::new(store, counts)?, threshold));
+                    vpdq = Some((VpdqIndex::new(store, counts)?, threshold));
                 }
                 signal => {
                     // Every other signal type is a perceptual hash.
@@ -451,7 +444,7 @@ impl Checker {
         out.extend(self.pdq.as_ref().map(|(_, t)| (SignalType::Pdq, *t)));
         out.extend(self.perceptual.iter().map(|(s, _, _, t)| (*s, *t)));
         out.extend(self.vpdq.as_ref().map(|(_, t)| (SignalType::Vpdq, *t)));
-        out.sort();
+        crate::sort::unstable(&mut out);
         out
     }
 
@@ -500,7 +493,7 @@ impl Checker {
         outcome: ImageOutcome,
         decode_error: Option<Error>,
     ) -> Verdict {
-        hits.sort_unstable_by_key(|h| (h.signal, h.distance, h.entry));
+        crate::sort::unstable_by_key(&mut hits, |h| (h.signal, h.distance, h.entry));
         let matched = !hits.is_empty();
         let matches_truncated = hits.len().saturating_sub(MAX_MATCHES);
         hits.truncate(MAX_MATCHES);

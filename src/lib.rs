@@ -42,6 +42,7 @@ pub(crate) mod hex;
 pub mod index;
 pub mod list;
 mod prefetch;
+mod sort;
 mod pixels;
 pub mod schema;
 #[cfg(target_arch = "wasm32")]

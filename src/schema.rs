@@ -199,7 +199,7 @@ impl<'a> From<&'a Checker> for ListInfoJson<'a> {
 
 /// The hashes of one file, as a browser sends them to a remote matcher: the
 /// verdict's hash fields, each present only when computed.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct FileHashesJson {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -222,7 +222,25 @@ pub struct FileHashesJson {
     pub(crate) ahash: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) blockhash: Option<String>,
+    /// A video's vPDQ frames, as the verdict's `vpdq` holds them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) vpdq: Option<Vec<VpdqFrameJson>>,
 }
+
+/// One vPDQ frame of a check request: the verdict's form of a
+/// [`VpdqFeature`], the hash as hex.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VpdqFrameJson {
+    pub(crate) frame: u64,
+    pub(crate) quality: u8,
+    pub(crate) hash: String,
+    pub(crate) timestamp: f64,
+}
+
+/// Most vPDQ frames a file of a check request may carry: a six-hour video
+/// hashed once a second, twice over.
+pub const MAX_VPDQ_FRAMES_PER_FILE: usize = 2 * 6 * 3600;
 
 impl FileHashesJson {
     /// The hashes of `h` of the signal types in `signals` (what the list
@@ -251,6 +269,16 @@ impl FileHashesJson {
             dhash: perceptual(SignalType::Dhash),
             ahash: perceptual(SignalType::Ahash),
             blockhash: perceptual(SignalType::Blockhash),
+            vpdq: h.vpdq.as_ref().filter(|_| wants(SignalType::Vpdq)).map(|all| {
+                all.iter()
+                    .map(|f| VpdqFrameJson {
+                        frame: f.frame,
+                        quality: f.quality,
+                        hash: f.hash.to_hex(),
+                        timestamp: f.timestamp,
+                    })
+                    .collect()
+            }),
         }
     }
 
@@ -292,6 +320,24 @@ impl FileHashesJson {
             if let Some(text) = text {
                 out.perceptual.push(PerceptualHash::from_hex(algorithm, text)?);
             }
+        }
+        if let Some(frames) = &self.vpdq {
+            if frames.len() > MAX_VPDQ_FRAMES_PER_FILE {
+                return Err(Error::LimitExceeded {
+                    limit: "vpdq_frames",
+                    requested: frames.len() as u64,
+                    max: MAX_VPDQ_FRAMES_PER_FILE as u64,
+                });
+            }
+            let features = frames
+                .iter()
+                .enumerate()
+                .map(|(i, f)| {
+                    let frame = crate::hash::vpdq::frame_of(f.frame, f.quality, &f.hash, f.timestamp);
+                    frame.map_err(|why| bad(&format!("vpdq frame {i}: {why}")))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            out.vpdq = Some(features);
         }
         Ok(out)
     }

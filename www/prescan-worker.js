@@ -11,10 +11,13 @@
 //        { type: "check", id, bytes: ArrayBuffer, decode: "wasm"|"browser"|"auto" }
 //        { type: "check", id, rgba: ArrayBuffer, width, height }
 //        { type: "match", id, hashes }   (local mode, the pool's matcher: a hashing worker's hashes)
+//        { type: "video", id, file: Blob, secondsPerHash, limits }   (video.js: WebCodecs)
+//        { type: "cancel", id }   (a video check in flight: it stops at its next frame)
 //   out: { type: "progress", stage: "loading-module"|"verifying"|"indexing" }
 //        { type: "ready", info, limits }    { type: "error", error: { code, message } }
 //        { type: "verdict", id, verdict }   { type: "error", id, error: { code, message } }
 //        { type: "hashed", id, result: { hashes, decodeError, decodedBy } }   (a hasher's answer)
+//        { type: "videoProgress", id, hashed, expected }   (a video's frames hashed so far)
 //        { type: "error", id, fatal: true, error: { code: "wasm_trapped", ... } }: the
 //          instance trapped; this worker answers no more checks (the front replaces it)
 // `limits` is decodeLimits(): { maxWidth, maxHeight, maxPixels, maxFileBytes, maxDecodeBytes }.
@@ -23,6 +26,7 @@
 // A namespace import: a module built before the Hasher existed still loads
 // for local mode (a missing named import would fail the whole worker).
 import init, * as wasm from "./pkg/prescan.js";
+import { digestsOf, hashVideo, sniffVideo, VIDEO_LIMITS, videoError } from "./video.js";
 
 const DIGESTS = ["md5", "sha1", "sha256"];
 
@@ -94,6 +98,8 @@ function localEngine(checker) {
     digests: (bytes) => plain(checker.checkDigests(bytes)),
     // The hashes a hashing worker of the pool computed.
     match: (hashes) => plain(checker.checkHashes(hashes)),
+    // A video's frames and digests, hashed here.
+    video: (vpdq, digests) => plain(checker.checkHashes({ vpdq, ...digests })),
   };
 }
 
@@ -109,6 +115,15 @@ function hashingEngine(hasher, signals) {
     rgba: (rgba, width, height, bytes) => plain(hasher.hashRgba(rgba, width, height, bytes, signals)),
     // Asked for digests only: nothing of the pixels is wanted.
     digests: (bytes) => ({ hashes: digests.length ? plain(hasher.hashBytes(bytes, digests)).hashes : {}, decodeError: null }),
+    // A video: its frames when the list has vPDQ (or PDQ: the pool's
+    // hashers report them for the verdict), the digests when it has any.
+    video: (vpdq, d) => ({
+      hashes: {
+        ...(signals.includes("vpdq") || signals.includes("pdq") ? { vpdq } : {}),
+        ...(digests.length || signals.includes("video_md5") ? d : {}),
+      },
+      decodeError: null,
+    }),
   };
 }
 
@@ -225,7 +240,50 @@ async function checkViaBrowser(bytes, digestVerdict = null) {
   }
 }
 
+// --- Videos ---------------------------------------------------------------------
+
+const cancelled = new Set(); // ids of video checks the page has given up
+
+/**
+ * A video check: its frames hashed through WebCodecs (video.js), its
+ * digests read in pieces, then checked (or handed back, by a hasher).
+ * `video_unsupported` when this browser or this path cannot decode it:
+ * the page then tries a <video> element.
+ */
+async function checkVideo({ id, file, secondsPerHash = 1, limits: videoLimits }) {
+  const stop = () => {
+    if (cancelled.has(id)) throw videoError("aborted", "the check was aborted");
+  };
+  const limitsOf = { ...VIDEO_LIMITS, ...videoLimits };
+  let video = null;
+  let decodeError = null;
+  try {
+    video = await hashVideo(file, wasm, {
+      secondsPerHash,
+      limits: limitsOf,
+      cancelled: stop,
+      onProgress: ({ hashed, expected }) => postMessage({ type: "videoProgress", id, hashed, expected }),
+    });
+  } catch (e) {
+    if (cancelled.has(id) || trapped(e)) throw e;
+    // As an image that does not decode: its digests are still checked
+    // (a listed video_md5 matches), with the reason beside them.
+    decodeError = errorOf(e, "video_decode_failed");
+  }
+  // Over maxVideoBytes it is not read at all, as an image over maxFileBytes.
+  const unread = decodeError?.code === "limit_exceeded" && file.size > limitsOf.maxVideoBytes;
+  const digests = unread ? {} : await digestsOf(file, wasm, stop);
+  const checked = engine.video(video?.features, digests);
+  return { ...checked, decodeError, decodedBy: video ? "webcodecs" : null };
+}
+
+/** Whether `bytes` (an image check's) are a video's: then checked as one. */
+function isVideoBytes(bytes) {
+  return sniffVideo(bytes.subarray(0, 16)) !== null;
+}
+
 async function checkBytes(bytes, decode) {
+  if (isVideoBytes(bytes)) return checkVideo({ id: null, file: new Blob([bytes]) });
   if (decode === "browser") return checkViaBrowser(bytes);
   const verdict = engine.bytes(bytes);
   // AVIF, HEIC, ...: let the browser decode the pixels.
@@ -244,6 +302,8 @@ async function check(msg) {
     if (msg.type === "match") {
       if (!engine.match) throw Object.assign(new Error("this worker holds no list"), { code: "not_ready" });
       verdict = engine.match(msg.hashes);
+    } else if (msg.type === "video") {
+      verdict = await checkVideo(msg);
     } else if (msg.rgba) {
       verdict = engine.rgba(new Uint8Array(msg.rgba), msg.width, msg.height, undefined);
       verdict.decodedBy = "browser";
@@ -288,7 +348,10 @@ onmessage = (event) => {
     queue = queue.then(() => load(msg));
   } else if (msg?.type === "hasher") {
     queue = queue.then(() => loadHasher(msg));
-  } else if (msg?.type === "check" || msg?.type === "match") {
-    queue = queue.then(() => check(msg));
+  } else if (msg?.type === "check" || msg?.type === "match" || msg?.type === "video") {
+    queue = queue.then(() => check(msg)).finally(() => cancelled.delete(msg.id));
+  } else if (msg?.type === "cancel") {
+    // Not queued: it reaches the check in flight, between two frames.
+    cancelled.add(msg.id);
   }
 };

@@ -169,9 +169,37 @@ const MAX_FILES_A_REQUEST = 64;
 // others (thresholds, pdqQualityFloor, pdqNearest, the list's size caps)
 // are the server's to set: refused rather than silently ignored.
 const HASHER_OPTIONS = ["maxWidth", "maxHeight", "maxPixels", "maxFileBytes", "maxDecodeBytes"];
-const REMOTE_OPTIONS = [...HASHER_OPTIONS, "now", "minSequence"];
+// Options of videos, applied in the worker (video.js), in either mode.
+const VIDEO_OPTIONS = ["secondsPerHash", "maxVideoBytes", "maxVideoSeconds", "maxVideoFrames"];
+const REMOTE_OPTIONS = [...HASHER_OPTIONS, ...VIDEO_OPTIONS, "now", "minSequence"];
 // The fields of a file in a check request: hashes and PDQ's quality, nothing else.
-const HASH_FIELDS = ["pdq", "pdqQuality", "pdqDihedral", "md5", "sha1", "sha256", "phash", "dhash", "ahash", "blockhash"];
+const HASH_FIELDS = ["pdq", "pdqQuality", "pdqDihedral", "md5", "sha1", "sha256", "phash", "dhash", "ahash", "blockhash", "vpdq"];
+
+/**
+ * The video options of `options`, checked: `{ secondsPerHash, limits }`
+ * for the worker's video checks.
+ */
+function videoOptions(options) {
+  const out = { secondsPerHash: 1, limits: {} };
+  for (const name of VIDEO_OPTIONS) {
+    const value = options?.[name];
+    if (value === undefined) continue;
+    const whole = name !== "secondsPerHash";
+    if (typeof value !== "number" || !(value >= 0) || !Number.isFinite(value) || (whole && !Number.isInteger(value))) {
+      throw prescanError("bad_option", `option ${name} must be a ${whole ? "whole " : ""}number >= 0, got ${String(value)}`);
+    }
+    if (name === "secondsPerHash") out.secondsPerHash = value;
+    else out.limits[name] = value;
+  }
+  return out;
+}
+
+const VIDEO_NAME = /\.(mp4|m4v|mov|qt|3gp|webm|mkv)$/i;
+
+/** Whether a Blob is to be checked as a video: by its type, or its name's extension. */
+function isVideoFile(blob) {
+  return typeof blob?.type === "string" && (blob.type.startsWith("video/") || (!blob.type && VIDEO_NAME.test(blob.name ?? "")));
+}
 
 function unavailable(why) {
   return prescanError("matcher_unavailable", `the matcher could not be reached: ${why}`);
@@ -224,6 +252,7 @@ function remoteOptions(options) {
       throw prescanError("bad_option", `option ${name} does not apply with a matcher: the server matches (remote mode takes ${REMOTE_OPTIONS.join(", ")})`);
     }
     if (HASHER_OPTIONS.includes(name)) hasher[name] = value;
+    else if (VIDEO_OPTIONS.includes(name)) continue; // videoOptions()
     else if (typeof value !== "number" || !(value >= 0) || !Number.isFinite(value)) {
       throw prescanError("bad_option", `option ${name} must be a number >= 0, got ${String(value)}`);
     }
@@ -328,6 +357,10 @@ function checkRemoteList(info, keyIds, { now, minSequence }) {
 function requestFile(hashes) {
   const file = {};
   for (const k of HASH_FIELDS) if (hashes?.[k] !== undefined) file[k] = hashes[k];
+  if (file.vpdq) {
+    const seen = new Set();
+    file.vpdq = file.vpdq.filter((f) => !seen.has(f.hash) && seen.add(f.hash));
+  }
   return file;
 }
 
@@ -413,6 +446,7 @@ export async function openChecker({
   list, matcher, publicKeys, options = {}, decode = "auto", onProgress, workerUrl, sequenceStore, workers,
 } = {}, newWorker) {
   decode = decodeMode(decode);
+  const video = videoOptions(options);
   workers ??= defaultWorkers();
   if (!Number.isInteger(workers) || workers < 1 || workers > MAX_WORKERS) {
     throw prescanError("bad_argument", `workers must be a whole number from 1 to ${MAX_WORKERS}, got ${String(workers)}`);
@@ -444,6 +478,7 @@ export async function openChecker({
     // The host's options and no other key (the Wasm checker refuses unknown
     // ones), with the list cap the fetch applied.
     const checkerOptions = { ...options, maxListBytes };
+    for (const name of VIDEO_OPTIONS) delete checkerOptions[name];
     // The bindings take whole Unix seconds; Date.now() / 1000 is not.
     if (typeof checkerOptions.now === "number") checkerOptions.now = Math.floor(checkerOptions.now);
     load = { type: "load", list: buffer, publicKeys: [...publicKeys], options: checkerOptions };
@@ -513,6 +548,9 @@ export async function openChecker({
       if (slot.dead) return; // a replaced worker's last words
       if (data.type === "progress") {
         if (initial && first === load) onProgress?.({ stage: data.stage });
+      } else if (data.type === "videoProgress") {
+        const p = pending.get(data.id);
+        if (p?.slot === slot) p.progress?.({ hashed: data.hashed, expected: data.expected });
       } else if (data.type === "ready") {
         if (initial && first === load && !remote) info = data.info;
         if (first === load) limits = data.limits;
@@ -621,6 +659,10 @@ export async function openChecker({
       pump(slot);
     } else if (slot.current === id && slot.first.type === "hasher") {
       replace(slot);
+    } else if (slot.current === id && p.video) {
+      // A video takes long: the list's worker stops it at its next frame
+      // (its answer, an error, is dropped: no longer pending).
+      slot.worker.postMessage({ type: "cancel", id });
     }
   }
 
@@ -667,12 +709,12 @@ export async function openChecker({
    * if the worker is replaced before it answers. `signal` (or null) aborts
    * it (see cancel).
    */
-  function toWorker(prepare, signal, pick = () => main) {
+  function toWorker(prepare, signal, pick = () => main, extra = {}) {
     if (closed) return Promise.reject(closedError());
     if (failed) return Promise.reject(failed);
     const id = nextId++;
     return abortable(signal, (resolve, reject) => {
-      const p = { resolve, reject, prepare, pick, slot: null };
+      const p = { resolve, reject, prepare, pick, slot: null, ...extra };
       pending.set(id, p);
       dispatch(id, p);
     }, () => cancel(id));
@@ -713,7 +755,11 @@ export async function openChecker({
       if (r.status === "fulfilled") ready.push({ ...items[i], result: r.value });
       else items[i].reject(r.reason);
     });
-    for (let at = 0; at < ready.length; at += MAX_FILES_A_REQUEST) postFiles(ready.slice(at, at + MAX_FILES_A_REQUEST));
+    // A video's frames make a large request: each goes alone.
+    const videos = ready.filter((i) => i.result.hashes?.vpdq);
+    const images = ready.filter((i) => !i.result.hashes?.vpdq);
+    for (const v of videos) postFiles([v]);
+    for (let at = 0; at < images.length; at += MAX_FILES_A_REQUEST) postFiles(images.slice(at, at + MAX_FILES_A_REQUEST));
   }
 
   async function postFiles(items) {
@@ -727,6 +773,8 @@ export async function openChecker({
       // A check aborted meanwhile has rejected: its resolve does nothing.
       items.forEach(({ result, resolve }, i) => resolve({
         ...verdicts[i],
+        // Sent without repeats (vPDQ's matching drops them first); every frame hashed here.
+        ...(result.hashes?.vpdq ? { vpdq: result.hashes.vpdq } : {}),
         // The server had hashes only: whether the file decoded is known here.
         decodeError: result.decodeError ?? verdicts[i].decodeError ?? null,
         decodedBy: result.decodedBy,
@@ -742,9 +790,9 @@ export async function openChecker({
    * then the list's worker's match of them, not asked for when `signal`
    * aborted meanwhile.
    */
-  function check(prepare, signal) {
+  function check(prepare, signal, extra) {
     const started = performance.now();
-    const worked = hashers.length === 0 ? toWorker(prepare, signal) : toWorker(prepare, signal, leastBusy).then((hashed) =>
+    const worked = hashers.length === 0 ? toWorker(prepare, signal, undefined, extra) : toWorker(prepare, signal, leastBusy, extra).then((hashed) =>
       toWorker(async () => [{ type: "match", hashes: hashed.hashes }, []], signal).then((v) => ({
         ...v,
         // The matcher had hashes only: whether the file decoded is known here.
@@ -761,13 +809,13 @@ export async function openChecker({
    * at once for a file over maxFileBytes, which is not read at all. Else
    * `message(mode)` gives the `prepare` of check(). Never throws.
    */
-  function ask(opts, size, message) {
+  function ask(opts, size, message, extra) {
     try {
       const mode = decodeMode(opts?.decode ?? decode);
       const signal = signalOf(opts?.signal);
       if (signal?.aborted) return Promise.reject(abortedError(signal));
       if (!closed && !failed && size > limits.maxFileBytes) return Promise.resolve(tooLargeVerdict(size, limits.maxFileBytes));
-      return check(message(mode), signal);
+      return check(message(mode), signal, extra);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -801,6 +849,12 @@ export async function openChecker({
     },
     // Not async: a check is in its batch (remote mode) as soon as it is asked for.
     checkFile(blob, opts) {
+      if (isVideoFile(blob)) {
+        const progress = typeof opts?.onProgress === "function" ? opts.onProgress : undefined;
+        // Not read here: the worker reads the file in pieces (video.js),
+        // under the video limits, not maxFileBytes.
+        return ask(opts, 0, () => async () => [{ type: "video", file: blob, ...video }, []], { video: true, progress });
+      }
       return ask(opts, blob?.size, (mode) => () => blob.arrayBuffer().then((bytes) => [{ type: "check", bytes, decode: mode }, [bytes]]));
     },
     checkBytes(bytes, opts) {
@@ -988,10 +1042,12 @@ export function guard(target, opts = {}) {
   }
 
   /** The check of `file` on the input: the one running or done since it was picked, or a new one. */
-  function checkOf(state, checker, file) {
+  function checkOf(state, checker, file, input) {
     let c = state.checks.get(file);
     if (!c) state.checks.set(file, (c = { controller: new AbortController(), result: null }));
-    c.result ??= checker.checkFile(file, { signal: c.controller.signal });
+    // A video's progress: its frames hashed so far, of those expected.
+    const onProgress = ({ hashed, expected }) => emit(input, "prescan:progress", { file: fileInfo(file), hashed, expected });
+    c.result ??= checker.checkFile(file, { signal: c.controller.signal, onProgress });
     return c.result;
   }
 
@@ -1035,7 +1091,7 @@ export function guard(target, opts = {}) {
     }
     // Superseded: the newer run checks its files (reusing the checks of those it keeps).
     if (superseded()) return disposed ? null : state.done;
-    const results = await Promise.allSettled(files.map((f) => checkOf(state, checker, f)));
+    const results = await Promise.allSettled(files.map((f) => checkOf(state, checker, f, input)));
     // A check aborted (its file removed or replaced, or the guard disposed)
     // belongs to a superseded run: it gives no event.
     if (superseded()) return disposed ? null : state.done;

@@ -131,7 +131,7 @@ fn bits<T: Copy + PartialOrd>(blocks: &[T], cmp_factor: T, equal: impl Fn(T, T) 
     for group in blocks.chunks(GROUP) {
         let mut sorted = group.to_vec();
         let k = sorted.len() / 2;
-        sorted.sort_unstable_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Less));
+        crate::sort::unstable_by(&mut sorted, |a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Less));
         let Some(&median) = sorted.get(k) else { continue };
         out.extend(group.iter().map(|&block| block > median || (equal(block, median) && median > cmp_factor)));
     }

@@ -279,7 +279,7 @@ fn phash(grey: &Shrinker<'_>) -> PerceptualHash {
         .copied()
         .collect();
     let mut sorted = kept.clone();
-    sorted.sort_unstable_by(f32::total_cmp);
+    crate::sort::unstable_by(&mut sorted, f32::total_cmp);
     let mid = sorted.len() / 2;
     let median = match (sorted.get(mid.wrapping_sub(1)), sorted.get(mid)) {
         (Some(&a), Some(&b)) => f32::midpoint(a, b),

@@ -92,11 +92,20 @@ impl VpdqFeature {
 }
 
 /// The timestamp of frame `frame` at `fps`: `f32(frame) / f32(fps)`, as
-/// the reference computes it, rounded to 3 decimals (the reference's
-/// printed form, read back).
+/// the reference computes it, rounded to 3 decimals as the reference
+/// prints it (`%.3f`: the exact value, ties to even).
+///
+/// Arithmetic, not printing and reading back: an `f32` times 1000 is
+/// exact in an `f64` (24 + 10 bits), so rounding it is rounding the exact
+/// value, and `k / 1000.0` is the `f64` nearest the printed decimal, as
+/// parsing it gives. (Float printing and parsing would also add about
+/// 30 KB to the gzipped Wasm module.)
 pub fn timestamp(frame: u64, fps: f64) -> f64 {
     let seconds = f64::from(frame as f32 / fps as f32);
-    format!("{seconds:.3}").parse().unwrap_or(seconds)
+    if !seconds.is_finite() {
+        return seconds;
+    }
+    (seconds * 1000.0).round_ties_even() / 1000.0
 }
 
 /// Hashes the frames of one video as a decoder hands them over.
@@ -116,11 +125,12 @@ impl VideoHasher {
     /// `seconds_per_hash` is negative or not finite.
     pub fn new(fps: f64, seconds_per_hash: f64) -> Result<Self> {
         if !(fps.is_finite() && fps > 0.0) {
-            let reason = format!("{fps}: a positive number of frames a second");
+            // No float in the message: printing one is 15 KB of the Wasm module.
+            let reason = "a positive number of frames a second".to_owned();
             return Err(Error::BadOption { option: "frame rate".to_owned(), reason });
         }
         if !(seconds_per_hash.is_finite() && seconds_per_hash >= 0.0) {
-            let reason = format!("{seconds_per_hash}: 0 or more seconds");
+            let reason = "0 or more seconds".to_owned();
             return Err(Error::BadOption { option: "seconds per hash".to_owned(), reason });
         }
         Ok(VideoHasher { step: frame_step(seconds_per_hash, fps), fps, features: Vec::new() })
@@ -206,17 +216,25 @@ pub fn parse_features(text: &str, max_frames: usize) -> Result<Vec<VpdqFeature>>
 /// # Errors
 /// Why a field is refused.
 pub fn parse_frame(frame: u64, quality: &str, hash: &str, time: &str) -> std::result::Result<VpdqFeature, String> {
-    let quality = quality
-        .parse::<u8>()
-        .ok()
-        .filter(|q| *q <= 100)
-        .ok_or_else(|| format!("quality {quality:?} is not 0 to 100"))?;
+    let q = quality.parse::<u8>().map_err(|_| format!("quality {quality:?} is not 0 to 100"))?;
+    let t = time.parse::<f64>().map_err(|_| format!("timestamp {time:?} is not a number of seconds"))?;
+    frame_of(frame, q, hash, t)
+}
+
+/// Frame `frame` from its quality (0 to 100), hash (64 hex digits) and
+/// timestamp (seconds, finite, 0 or more), checked as [`parse_frame`]
+/// checks the text forms: what a check request's JSON frame goes through.
+///
+/// # Errors
+/// Why a field is refused.
+pub fn frame_of(frame: u64, quality: u8, hash: &str, timestamp: f64) -> std::result::Result<VpdqFeature, String> {
+    if quality > 100 {
+        return Err(format!("quality {quality} is not 0 to 100"));
+    }
     let hash = PdqHash::from_hex(hash).map_err(|e| e.to_string())?;
-    let timestamp = time
-        .parse::<f64>()
-        .ok()
-        .filter(|t| t.is_finite() && *t >= 0.0)
-        .ok_or_else(|| format!("timestamp {time:?} is not a number of seconds"))?;
+    if !(timestamp.is_finite() && timestamp >= 0.0) {
+        return Err("the timestamp is not a number of seconds".to_owned());
+    }
     Ok(VpdqFeature { frame, quality, hash, timestamp })
 }
 
@@ -260,7 +278,7 @@ pub fn matchable(features: &[VpdqFeature], quality: u8) -> Vec<PdqHash> {
     // The first of equal hashes by sorting, not hashing: a hash set would
     // bring SipHash into the Wasm module for this alone.
     let mut order: Vec<usize> = (0..features.len()).collect();
-    order.sort_unstable_by_key(|&i| (features.get(i).map(|f| f.hash), i));
+    crate::sort::unstable_by_key(&mut order, |&i| (features.get(i).map(|f| f.hash), i));
     let mut first = vec![true; features.len()];
     for pair in order.windows(2) {
         if let [a, b] = *pair

@@ -27,8 +27,6 @@ use crate::hash::pdq::{Dihedral, PdqHash};
 use crate::prefetch::prefetch;
 
 mod vpdq;
-#[cfg(target_arch = "wasm32")]
-pub use vpdq::NoVideoIndex;
 pub use vpdq::{VideoMatch, VpdqIndex};
 
 /// One PDQ entry near a query: its index in list order and its distance.
@@ -631,9 +629,9 @@ impl PdqIndex {
             .map(|(entry, distance, _)| PdqNeighbour { entry, distance })
             .collect();
         // The tables may find an entry more than once.
-        out.sort_unstable_by_key(|n| (n.entry, n.distance));
+        crate::sort::unstable_by_key(&mut out, |n| (n.entry, n.distance));
         out.dedup_by_key(|n| n.entry);
-        out.sort_unstable_by_key(|n| (n.distance, n.entry));
+        crate::sort::unstable_by_key(&mut out, |n| (n.distance, n.entry));
         out
     }
 
@@ -647,7 +645,7 @@ impl PdqIndex {
         // (entry, distance, variant index): sorting puts each entry's best
         // hit first.
         let mut hits = self.hits(&words, max_distance);
-        hits.sort_unstable();
+        crate::sort::unstable(&mut hits);
         hits.dedup_by_key(|h| h.0);
         let mut out: Vec<PdqMatch> = hits
             .into_iter()
@@ -657,7 +655,7 @@ impl PdqIndex {
                 variant: Dihedral::ALL.get(usize::from(v)).copied().unwrap_or(Dihedral::Original),
             })
             .collect();
-        out.sort_unstable_by_key(|m| (m.distance, m.entry));
+        crate::sort::unstable_by_key(&mut out, |m| (m.distance, m.entry));
         out
     }
 
@@ -1167,7 +1165,7 @@ pub fn pdq_linear_scan(hashes: &[PdqHash], variants: &[PdqHash; 8], max_distance
         .filter_map(|(entry, h)| best_variant(entry, &h.words(), &words))
         .filter(|m| m.distance <= max_distance)
         .collect();
-    out.sort_unstable_by_key(|m| (m.distance, m.entry));
+    crate::sort::unstable_by_key(&mut out, |m| (m.distance, m.entry));
     out
 }
 
@@ -1363,7 +1361,7 @@ impl HammingSet {
                 }
             }
         }
-        out.sort_unstable_by_key(|n| (n.distance, n.entry));
+        crate::sort::unstable_by_key(&mut out, |n| (n.distance, n.entry));
         out
     }
 }

@@ -92,8 +92,8 @@ impl VpdqIndex {
                 frames.push(n.entry);
             }
         }
-        near.sort_unstable();
-        frames.sort_unstable();
+        crate::sort::unstable(&mut near);
+        crate::sort::unstable(&mut frames);
         frames.dedup();
         // Frames are numbered video after video, so the frames hit come
         // grouped by video, in video order.
@@ -125,36 +125,5 @@ impl VpdqIndex {
             }
         }
         out
-    }
-}
-
-/// What a checker holds for a vPDQ section in the Wasm module: nothing to
-/// match with. The browser does not hash videos yet (the frames would come
-/// from WebCodecs), and the index and its matcher are about 11.5 KB of the
-/// gzipped module, which every visitor would download for nothing; the
-/// section is still verified and loaded with the list. Same calls as
-/// [`VpdqIndex`], no matches.
-#[cfg(target_arch = "wasm32")]
-#[derive(Debug, Clone, Default)]
-pub struct NoVideoIndex;
-
-#[cfg(target_arch = "wasm32")]
-impl NoVideoIndex {
-    /// Nothing, whatever the frames.
-    ///
-    /// # Errors
-    /// Never.
-    pub fn new(_frames: HashStore, _counts: Vec<u32>) -> Result<Self> {
-        Ok(NoVideoIndex)
-    }
-
-    /// Heap bytes held: none.
-    pub fn memory_bytes(&self) -> usize {
-        0
-    }
-
-    /// No matches.
-    pub fn query(&self, _features: &[VpdqFeature], _thresholds: &VpdqThresholds) -> Vec<VideoMatch> {
-        Vec::new()
     }
 }

@@ -420,8 +420,8 @@ fn image_info(limits: &Limits, bytes: &[u8]) -> Result<JsValue, JsValue> {
 /// string, `pdqQuality` a whole number, `pdqDihedral` an array of
 /// strings; any other field is refused, as the server refuses it.
 fn hashes_of_js(value: &JsValue) -> Result<crate::schema::FileHashesJson, Error> {
-    const FIELDS: [&str; 10] =
-        ["pdq", "pdqQuality", "pdqDihedral", "md5", "sha1", "sha256", "phash", "dhash", "ahash", "blockhash"];
+    const FIELDS: [&str; 11] =
+        ["pdq", "pdqQuality", "pdqDihedral", "md5", "sha1", "sha256", "phash", "dhash", "ahash", "blockhash", "vpdq"];
     let bad = |why: String| Error::BadRequest(why);
     let obj: &Object = value.dyn_ref().ok_or_else(|| bad("the hashes must be an object".into()))?;
     for key in Object::keys(obj).iter() {
@@ -449,7 +449,12 @@ fn hashes_of_js(value: &JsValue) -> Result<crate::schema::FileHashesJson, Error>
             Some(all.ok_or_else(|| bad("pdqDihedral holds strings".into()))?)
         }
     };
+    let vpdq = match field("vpdq") {
+        None => None,
+        Some(v) => Some(vpdq_frames_of_js(&v)?),
+    };
     Ok(crate::schema::FileHashesJson {
+        vpdq,
         pdq: text("pdq")?,
         pdq_quality: quality,
         pdq_dihedral: dihedral,
@@ -461,6 +466,43 @@ fn hashes_of_js(value: &JsValue) -> Result<crate::schema::FileHashesJson, Error>
         ahash: text("ahash")?,
         blockhash: text("blockhash")?,
     })
+}
+
+/// A request's `vpdq` from a JS array of `{ frame, quality, hash,
+/// timestamp }`, read field by field as [`hashes_of_js`] does; the values
+/// are checked by `FileHashesJson::to_hashes`.
+fn vpdq_frames_of_js(value: &JsValue) -> Result<Vec<crate::schema::VpdqFrameJson>, Error> {
+    let bad = |why: String| Error::BadRequest(why);
+    let array: &Array = value.dyn_ref().ok_or_else(|| bad("vpdq must be an array".into()))?;
+    let len = array.length() as usize;
+    if len > crate::schema::MAX_VPDQ_FRAMES_PER_FILE {
+        let max = crate::schema::MAX_VPDQ_FRAMES_PER_FILE as u64;
+        return Err(Error::LimitExceeded { limit: "vpdq_frames", requested: len as u64, max });
+    }
+    let mut frames = Vec::with_capacity(len);
+    for (i, item) in array.iter().enumerate() {
+        let obj: &Object = item.dyn_ref().ok_or_else(|| bad(format!("vpdq frame {i} must be an object")))?;
+        if Object::keys(obj).length() != 4 {
+            return Err(bad(format!("vpdq frame {i} has the fields frame, quality, hash and timestamp, no others")));
+        }
+        let number = |name: &str| Reflect::get(obj, &name.into()).ok().and_then(|v| v.as_f64());
+        let whole = |name: &str, max: f64| {
+            number(name)
+                .filter(|n| (0.0..=max).contains(n) && n.fract() == 0.0)
+                .ok_or_else(|| bad(format!("vpdq frame {i}: {name} is a whole number from 0 to {max}")))
+        };
+        frames.push(crate::schema::VpdqFrameJson {
+            frame: whole("frame", 9_007_199_254_740_991.0)? as u64,
+            quality: whole("quality", 100.0)? as u8,
+            hash: Reflect::get(obj, &"hash".into())
+                .ok()
+                .and_then(|v| v.as_string())
+                .ok_or_else(|| bad(format!("vpdq frame {i}: hash must be a string")))?,
+            timestamp: number("timestamp")
+                .ok_or_else(|| bad(format!("vpdq frame {i}: timestamp must be a number")))?,
+        });
+    }
+    Ok(frames)
 }
 
 /// What `decodeLimits` gives.
@@ -563,6 +605,84 @@ impl Hasher {
     )]
     pub fn decode_limits(&self) -> Object {
         decode_limits(&self.limits)
+    }
+}
+
+/// The vPDQ hashing of one video, whose frames the browser decodes
+/// (WebCodecs, or a `<video>` element): which frames to hash, and their
+/// PDQ as Meta's vPDQ computes it ([`crate::hash::vpdq::VideoHasher`]).
+#[wasm_bindgen(js_name = VideoHasher)]
+pub struct JsVideoHasher {
+    inner: hash::vpdq::VideoHasher,
+}
+
+#[wasm_bindgen(js_class = VideoHasher)]
+impl JsVideoHasher {
+    /// A hasher for `fps` frames a second hashing a frame every
+    /// `secondsPerHash` (0: every frame); `bad_option` otherwise.
+    #[wasm_bindgen(constructor)]
+    pub fn new(fps: f64, seconds_per_hash: f64) -> Result<JsVideoHasher, JsValue> {
+        let inner = hash::vpdq::VideoHasher::new(fps, seconds_per_hash).map_err(|e| js_error(&e))?;
+        Ok(JsVideoHasher { inner })
+    }
+
+    /// The step between hashed frames: frame `n` is hashed when `n % step == 0`.
+    #[wasm_bindgen(getter)]
+    pub fn step(&self) -> f64 {
+        self.inner.step() as f64
+    }
+
+    /// Hashes frame `frame` (from 0, in presentation order) from its RGBA
+    /// pixels: `{ frame, quality, hash, timestamp }`, or `null` when it is
+    /// not a frame to hash.
+    #[wasm_bindgen(unchecked_return_type = "{ frame: number; quality: number; hash: string; timestamp: number } | null")]
+    pub fn push(&mut self, frame: f64, rgba: &[u8], width: u32, height: u32) -> Result<JsValue, JsValue> {
+        if !(frame >= 0.0 && frame.fract() == 0.0 && frame <= 9_007_199_254_740_991.0) {
+            return Err(js_error(&Error::BadRequest(format!("frame {frame} is not a frame number"))));
+        }
+        let pixels = Pixels::new(rgba, width, height, PixelLayout::Rgba).map_err(|e| js_error(&e))?;
+        match self.inner.push(frame as u64, pixels) {
+            None => Ok(JsValue::NULL),
+            Some(f) => to_js::to_js(&f).map_err(|_| internal("the frame could not be handed over")),
+        }
+    }
+}
+
+/// MD5, SHA-1 and SHA-256 of a file fed in pieces (a video, read in
+/// chunks rather than whole).
+#[wasm_bindgen(js_name = Digester)]
+pub struct JsDigester {
+    inner: Option<hash::digest::Digester>,
+}
+
+#[wasm_bindgen(js_class = Digester)]
+impl JsDigester {
+    /// A digester of nothing yet.
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> JsDigester {
+        JsDigester { inner: Some(hash::digest::Digester::default()) }
+    }
+
+    /// Feeds the next bytes.
+    pub fn update(&mut self, bytes: &[u8]) -> Result<(), JsValue> {
+        self.inner.as_mut().map(|d| d.update(bytes)).ok_or_else(|| internal("the digester is finished"))
+    }
+
+    /// `{ md5, sha1, sha256 }` of everything fed, hex; the digester is spent.
+    #[wasm_bindgen(unchecked_return_type = "{ md5: string; sha1: string; sha256: string }")]
+    pub fn finish(&mut self) -> Result<Object, JsValue> {
+        let d = self.inner.take().ok_or_else(|| internal("the digester is finished"))?.finish();
+        let obj = Object::new();
+        set(&obj, "md5", d.md5_hex());
+        set(&obj, "sha1", d.sha1_hex());
+        set(&obj, "sha256", d.sha256_hex());
+        Ok(obj)
+    }
+}
+
+impl Default for JsDigester {
+    fn default() -> Self {
+        Self::new()
     }
 }
 

@@ -144,10 +144,10 @@ export function demoKey() {
  * (`firstLine`: stderr's first, which should be that one); stop() sends
  * SIGTERM and waits for the exit.
  */
-export function startMatcher({ origin, tokenFile } = {}) {
+export function startMatcher({ origin, tokenFile, list = join(DEMO, "demo.list"), key = demoKey() } = {}) {
   if (!existsSync(CLI)) throw new Error("target/release/prescan is missing: run scripts/build-web");
   const args = [
-    "serve", "--list", join(DEMO, "demo.list"), "--public", demoKey(), "--listen", "127.0.0.1:0",
+    "serve", "--list", list, "--public", key, "--listen", "127.0.0.1:0",
     ...(tokenFile ? ["--token-file", tokenFile] : ["--no-auth"]),
     ...(origin ? ["--allow-origin", origin] : []),
   ];
