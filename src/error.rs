@@ -123,7 +123,7 @@ pub enum Error {
 /// bindings add `internal`; the browser package (`www/`) adds the rest.
 /// `www/prescan.d.ts`'s `ErrorCode` and the table in `docs/verdict.md`
 /// list exactly these, as `tests/error_codes.rs` checks.
-pub const ERROR_CODES: [(&str, &str); 37] = [
+pub const ERROR_CODES: [(&str, &str); 40] = [
     ("unsupported_format", "not an image in a format prescan decodes"),
     ("limit_exceeded", "the file or image is over a configured limit (bytes, width, height, pixels, memory)"),
     ("empty_image", "the image has no pixels"),
@@ -161,6 +161,9 @@ pub const ERROR_CODES: [(&str, &str); 37] = [
     ("wasm_trapped", "the Wasm module trapped during the check (out of memory, or a bug): the worker was replaced"),
     ("matcher_unavailable", "the remote matcher could not be reached, or did not answer in time"),
     ("matcher_refused", "the remote matcher answered with an error (its code is in the message)"),
+    ("video_unsupported", "a video this browser cannot decode here: no WebCodecs, or a container or codec it does not read (its digests are still checked)"),
+    ("video_malformed", "a video whose container is broken or cut short (its digests are still checked)"),
+    ("video_decode_failed", "the browser's video decoder failed on the video's frames (its digests are still checked)"),
 ];
 
 impl Error {

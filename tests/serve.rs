@@ -254,7 +254,7 @@ fn bad_requests_are_answered_with_a_code_and_the_server_goes_on() {
     let dir = served_dir("serve-bad", list_bytes(1, 3600, &[]));
     let server = Server::start(&dir, &["--no-auth"]);
     let many = format!("{{\"files\":[{}]}}", vec![r#"{"md5":"0123456789abcdef0123456789abcdef"}"#; 65].join(","));
-    let huge = format!("{{\"files\":[{{\"md5\":\"{}\"}}]}}", "0".repeat(300 * 1024));
+    let huge = format!("{{\"files\":[{{\"md5\":\"{}\"}}]}}", "0".repeat(1100 * 1024));
     let cases: [(&str, u16, &str); 10] = [
         ("not json", 400, "bad_request"),
         (r#"{"files":[{"md5":"0123"}]}"#, 400, "invalid_hash"),

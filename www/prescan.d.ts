@@ -145,7 +145,10 @@ export type ErrorCode =
   | "worker_failed"
   | "wasm_trapped"
   | "matcher_unavailable"
-  | "matcher_refused";
+  | "matcher_refused"
+  | "video_unsupported"
+  | "video_malformed"
+  | "video_decode_failed";
 
 export interface DecodeError {
   /**
@@ -204,8 +207,11 @@ export interface Verdict {
 
 /** A verdict as the front returns it. */
 export interface CheckResult extends Verdict {
-  /** Which decoder produced the pixels: null when none could. */
-  decodedBy: "wasm" | "browser" | null;
+  /**
+   * Which decoder produced the pixels: the Wasm module's or the browser's
+   * (an image), WebCodecs' (a video's frames); null when none could.
+   */
+  decodedBy: "wasm" | "browser" | "webcodecs" | null;
   /** Wall time from the request to the verdict, in ms (read, decode, hash, match). */
   totalMs: number;
 }
@@ -247,7 +253,7 @@ export interface ListSectionInfo {
  * the signal types the server's list has, and PDQ's quality. Nothing else:
  * never pixels or bytes.
  */
-export interface MatcherFile extends Pick<Verdict, "md5" | "sha1" | "sha256" | "phash" | "dhash" | "ahash" | "blockhash"> {
+export interface MatcherFile extends Pick<Verdict, "md5" | "sha1" | "sha256" | "phash" | "dhash" | "ahash" | "blockhash" | "vpdq"> {
   pdq?: string;
   pdqQuality?: number;
   /** 8 hashes, the first `pdq`. */
@@ -304,6 +310,12 @@ export interface PrescanError extends Error {
   cause?: unknown;
 }
 
+/** A video check's progress: frames hashed, of those expected. */
+export interface VideoProgress {
+  hashed: number;
+  expected: number;
+}
+
 /** Options of one check. */
 export interface CheckOptions {
   /**
@@ -327,6 +339,12 @@ export interface CheckOptions {
 
 /** Options of checkFile and checkBytes. */
 export interface CheckFileOptions extends CheckOptions {
+  /**
+   * A video's progress (checkFile of a video): after each frame hashed,
+   * `{ hashed, expected }`, expected being the frames vPDQ hashes at the
+   * checker's `secondsPerHash`. Not called for images.
+   */
+  onProgress?: (progress: VideoProgress) => void;
   /** The decoder for this check; default the checker's `decode`. */
   decode?: DecodeMode;
 }
@@ -375,17 +393,34 @@ export interface CheckerInitCommon {
   sequenceStore?: SequenceStore | false;
 }
 
+/**
+ * How videos are checked (checkFile of a video, in either mode; www/video.js).
+ * Over a limit, the verdict's `decodeError.code` is "limit_exceeded" and the
+ * file's digests are still checked (not over `maxVideoBytes`: then it is not read).
+ */
+export interface VideoOptions {
+  /** vPDQ hashes a frame every this many seconds; 0: every frame. Default 1. */
+  secondsPerHash?: number;
+  /** Default 16 GiB: the file is read in pieces, never whole. */
+  maxVideoBytes?: number;
+  /** Default 6 hours. */
+  maxVideoSeconds?: number;
+  /** Default 2,000,000. */
+  maxVideoFrames?: number;
+}
+
 /** Local mode: the list is loaded into the page, and files are matched in its worker. */
 export interface LocalCheckerInit extends CheckerInitCommon {
   /** The signed list: its bytes (copied), or a URL to fetch it from. */
   list: Uint8Array | ArrayBuffer | string | URL;
   matcher?: undefined;
   /**
-   * Passed to the Wasm checker as they are (it refuses unknown names, with
+   * The video options (VideoOptions) are the worker's; the others are
+   * passed to the Wasm checker as they are (it refuses unknown names, with
    * "bad_option"), `now` rounded down, and `maxListBytes` set to the cap the
    * fetch applied.
    */
-  options?: CheckerOptions;
+  options?: CheckerOptions & VideoOptions;
 }
 
 /** A `prescan serve` matcher (docs/server.md). */
@@ -405,7 +440,7 @@ export interface MatcherInit {
  */
 export type RemoteCheckerOptions = Pick<
   CheckerOptions, "maxWidth" | "maxHeight" | "maxPixels" | "maxFileBytes" | "maxDecodeBytes" | "now" | "minSequence"
->;
+> & VideoOptions;
 
 /**
  * Remote mode: the list stays on the server. Files are decoded and hashed

@@ -583,8 +583,9 @@ function frameRate(track) {
  * The RGBA of a decoded frame at its visible size. YUV is turned into RGB
  * here, as vPDQ has FFmpeg do it: BT.601 whatever the stream says,
  * limited range unless the frame says full, each chroma sample for the
- * pixels it covers; so every engine gives the same RGB from the same
- * decoded planes. Other formats are drawn by the browser.
+ * pixels it covers; so engines that hand over the decoded planes
+ * (Chromium, WebKit) give the same RGB. RGB frames (Firefox's) are
+ * brought to BT.601's; other formats are drawn by the browser.
  */
 async function frameRgba(frame) {
   const rect = frame.visibleRect ?? { x: 0, y: 0, width: frame.displayWidth, height: frame.displayHeight };
@@ -625,15 +626,33 @@ async function frameRgba(frame) {
       }
     }
   } else if (format === "RGBA" || format === "RGBX" || format === "BGRA" || format === "BGRX") {
+    // The browser turned the planes into RGB itself (Firefox does, by the
+    // matrix it reports). From BT.709's RGB, back to the luma and colour
+    // differences, then on to BT.601's RGB, as vPDQ's FFmpeg would have
+    // made it from the same planes (up to rounding, and where the browser
+    // clipped a colour).
     const buffer = new Uint8Array(frame.allocationSize({ rect }));
     const [{ offset, stride }] = await frame.copyTo(buffer, { rect });
     const bgr = format.startsWith("BGR");
+    const from709 = frame.colorSpace?.matrix === "bt709";
     let o = 0;
     for (let y = 0; y < height; y++) {
       for (let x = 0, p = offset + y * stride; x < width; x++, p += 4) {
-        rgba[o] = buffer[bgr ? p + 2 : p];
-        rgba[o + 1] = buffer[p + 1];
-        rgba[o + 2] = buffer[bgr ? p : p + 2];
+        let r = buffer[bgr ? p + 2 : p];
+        let g = buffer[p + 1];
+        let b = buffer[bgr ? p : p + 2];
+        if (from709) {
+          const l = 0.2126 * r + 0.7152 * g + 0.0722 * b;
+          const u = (b - l) / 1.8556;
+          const v = (r - l) / 1.5748;
+          r = l + 1.402 * v;
+          g = l - 0.344136 * u - 0.714136 * v;
+          b = l + 1.772 * u;
+        }
+        // Uint8ClampedArray rounds (ties to even) and clamps.
+        rgba[o] = r;
+        rgba[o + 1] = g;
+        rgba[o + 2] = b;
         rgba[o + 3] = 255;
         o += 4;
       }

@@ -40,9 +40,11 @@ use tokio::sync::{Semaphore, watch};
 
 use super::{Outcome, files, nice, printable, printable_path, public_key, time};
 
-/// Largest request body: 256 KiB, room for 64 files of every hash (about
-/// 1.3 KiB each) several times over.
-const MAX_BODY_BYTES: usize = 256 * 1024;
+/// Largest request body: 1 MiB, room for 64 images of every hash (about
+/// 1.3 KiB each) many times over, or for a video's vPDQ frames (about 110
+/// bytes each, sent without repeats) of two and a half hours hashed once a
+/// second.
+const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// Time in-flight requests get to finish on SIGTERM before the process exits.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
 /// How often `--watch` looks at the list file.

@@ -106,8 +106,11 @@ describe("videos", { timeout: 20 * TIMEOUT }, () => {
       const median = d[d.length >> 1];
       report.push(`${name}: ${d.length} frames, PDQ distance to vpdq's median ${median}, max ${d.at(-1)}`);
       // The same decoded planes, turned into RGB without FFmpeg's exact
-      // rounding: a few bits, far inside the match distance of 31.
-      assert.ok(median <= 8 && d.at(-1) <= 16, `${name}: distances ${d.join(",")}`);
+      // rounding (Chromium, WebKit: 2 bits at most), or by the browser
+      // with BT.709 and brought back to BT.601 (Firefox: up to 6): far
+      // inside the match distance of 31. Firefox's own RGB, taken as it
+      // is, was 8 to 24 bits away.
+      assert.ok(median <= 6 && d.at(-1) <= 12, `${name}: distances ${d.join(",")}`);
       assert.deepEqual(v.vpdq.map((f) => f.quality > 0), want.map((f) => f.quality > 0), `${name}: qualities`);
     }
     console.log(`# ${env.engine}: ${report.join("; ")}`);
