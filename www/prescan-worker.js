@@ -13,6 +13,8 @@
 //        { type: "match", id, hashes }   (local mode, the pool's matcher: a hashing worker's hashes)
 //        { type: "video", id, file: Blob, secondsPerHash, limits }   (video.js: WebCodecs)
 //        { type: "cancel", id }   (a video check in flight: it stops at its next frame)
+//        { type: "videoFrame", id, rgba, width, height, frame, fps }   (the <video> fallback: one frame's hash)
+//        { type: "video", id, file, features }   (the <video> fallback: its frames' hashes, checked)
 //   out: { type: "progress", stage: "loading-module"|"verifying"|"indexing" }
 //        { type: "ready", info, limits }    { type: "error", error: { code, message } }
 //        { type: "verdict", id, verdict }   { type: "error", id, error: { code, message } }
@@ -277,6 +279,27 @@ async function checkVideo({ id, file, secondsPerHash = 1, limits: videoLimits })
   return { ...checked, decodeError, decodedBy: video ? "webcodecs" : null };
 }
 
+/**
+ * One frame the page drew from a <video> element (the fallback where
+ * WebCodecs cannot decode): `{ frame, quality, hash, timestamp }`.
+ */
+function hashFrame({ rgba, width, height, frame, fps }) {
+  const hasher = new wasm.VideoHasher(fps, 0);
+  try {
+    return hasher.push(frame, new Uint8Array(rgba), width, height);
+  } finally {
+    hasher.free();
+  }
+}
+
+/** The frames of the <video> fallback, hashed one by one (hashFrame): the digests, and the check. */
+async function checkElementVideo({ id, file, features }) {
+  const digests = await digestsOf(file, wasm, () => {
+    if (cancelled.has(id)) throw videoError("aborted", "the check was aborted");
+  });
+  return { ...engine.video(features, digests), decodeError: null, decodedBy: "element" };
+}
+
 /** Whether `bytes` (an image check's) are a video's: then checked as one. */
 function isVideoBytes(bytes) {
   return sniffVideo(bytes.subarray(0, 16)) !== null;
@@ -303,7 +326,9 @@ async function check(msg) {
       if (!engine.match) throw Object.assign(new Error("this worker holds no list"), { code: "not_ready" });
       verdict = engine.match(msg.hashes);
     } else if (msg.type === "video") {
-      verdict = await checkVideo(msg);
+      verdict = msg.features ? await checkElementVideo(msg) : await checkVideo(msg);
+    } else if (msg.type === "videoFrame") {
+      verdict = hashFrame(msg);
     } else if (msg.rgba) {
       verdict = engine.rgba(new Uint8Array(msg.rgba), msg.width, msg.height, undefined);
       verdict.decodedBy = "browser";
@@ -348,7 +373,7 @@ onmessage = (event) => {
     queue = queue.then(() => load(msg));
   } else if (msg?.type === "hasher") {
     queue = queue.then(() => loadHasher(msg));
-  } else if (msg?.type === "check" || msg?.type === "match" || msg?.type === "video") {
+  } else if (["check", "match", "video", "videoFrame"].includes(msg?.type)) {
     queue = queue.then(() => check(msg)).finally(() => cancelled.delete(msg.id));
   } else if (msg?.type === "cancel") {
     // Not queued: it reaches the check in flight, between two frames.

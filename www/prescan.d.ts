@@ -209,9 +209,10 @@ export interface Verdict {
 export interface CheckResult extends Verdict {
   /**
    * Which decoder produced the pixels: the Wasm module's or the browser's
-   * (an image), WebCodecs' (a video's frames); null when none could.
+   * (an image), WebCodecs' or a <video> element's (a video's frames); null
+   * when none could.
    */
-  decodedBy: "wasm" | "browser" | "webcodecs" | null;
+  decodedBy: "wasm" | "browser" | "webcodecs" | "element" | null;
   /** Wall time from the request to the verdict, in ms (read, decode, hash, match). */
   totalMs: number;
 }
@@ -407,6 +408,15 @@ export interface VideoOptions {
   maxVideoSeconds?: number;
   /** Default 2,000,000. */
   maxVideoFrames?: number;
+  /**
+   * Who decodes a video's frames: "webcodecs" (in the worker: MP4, MOV,
+   * WebM, MKV of the codecs the browser's VideoDecoder takes), "element" (a
+   * <video> element in the page, seeking to each hashed frame; its frame rate
+   * measured as it plays, its colours the browser's), or "auto" (the
+   * default): WebCodecs, then the element where WebCodecs cannot
+   * ("video_unsupported"). In Node, and in a worker, WebCodecs alone.
+   */
+  videoDecode?: "auto" | "webcodecs" | "element";
 }
 
 /** Local mode: the list is loaded into the page, and files are matched in its worker. */

@@ -4,6 +4,8 @@
 // mode, to the matcher the host names (which is sent hashes only), and the
 // worker loading its own script and Wasm module.
 
+import { VIDEO_LIMITS } from "./video.js";
+
 /** An Error with a machine-readable `code`. */
 function prescanError(code, message) {
   return Object.assign(new Error(message), { code });
@@ -170,7 +172,8 @@ const MAX_FILES_A_REQUEST = 64;
 // are the server's to set: refused rather than silently ignored.
 const HASHER_OPTIONS = ["maxWidth", "maxHeight", "maxPixels", "maxFileBytes", "maxDecodeBytes"];
 // Options of videos, applied in the worker (video.js), in either mode.
-const VIDEO_OPTIONS = ["secondsPerHash", "maxVideoBytes", "maxVideoSeconds", "maxVideoFrames"];
+const VIDEO_OPTIONS = ["secondsPerHash", "maxVideoBytes", "maxVideoSeconds", "maxVideoFrames", "videoDecode"];
+const VIDEO_DECODE = ["auto", "webcodecs", "element"];
 const REMOTE_OPTIONS = [...HASHER_OPTIONS, ...VIDEO_OPTIONS, "now", "minSequence"];
 // The fields of a file in a check request: hashes and PDQ's quality, nothing else.
 const HASH_FIELDS = ["pdq", "pdqQuality", "pdqDihedral", "md5", "sha1", "sha256", "phash", "dhash", "ahash", "blockhash", "vpdq"];
@@ -180,10 +183,15 @@ const HASH_FIELDS = ["pdq", "pdqQuality", "pdqDihedral", "md5", "sha1", "sha256"
  * for the worker's video checks.
  */
 function videoOptions(options) {
-  const out = { secondsPerHash: 1, limits: {} };
+  const out = { secondsPerHash: 1, limits: {}, decode: "auto" };
   for (const name of VIDEO_OPTIONS) {
     const value = options?.[name];
     if (value === undefined) continue;
+    if (name === "videoDecode") {
+      if (!VIDEO_DECODE.includes(value)) throw prescanError("bad_option", `option videoDecode is one of ${VIDEO_DECODE.join(", ")}, got ${String(value)}`);
+      out.decode = value;
+      continue;
+    }
     const whole = name !== "secondsPerHash";
     if (typeof value !== "number" || !(value >= 0) || !Number.isFinite(value) || (whole && !Number.isInteger(value))) {
       throw prescanError("bad_option", `option ${name} must be a ${whole ? "whole " : ""}number >= 0, got ${String(value)}`);
@@ -836,6 +844,39 @@ export async function openChecker({
     };
   }
 
+  /**
+   * A video check: the worker's WebCodecs path (video.js), then, where
+   * that cannot decode the video and this is a page, a <video> element's
+   * (elementFeatures), whose frames the workers hash one by one.
+   */
+  function checkVideo(blob, opts) {
+    const progress = typeof opts?.onProgress === "function" ? opts.onProgress : undefined;
+    const { decode: how, ...options } = video;
+    const element = async (first) => {
+      const signal = signalOf(opts?.signal);
+      const pick = hashers.length ? leastBusy : undefined;
+      const hash = (rgba, width, height, frame, fps) => {
+        const copy = new Uint8ClampedArray(rgba).buffer;
+        return toWorker(async () => [{ type: "videoFrame", rgba: copy, width, height, frame, fps }, [copy]], signal, pick);
+      };
+      let features;
+      try {
+        features = await elementFeatures(blob, options, hash, progress, signal);
+      } catch (e) {
+        if (!first || e?.code === "aborted" || e?.code === "closed") throw e;
+        // The first verdict (its digests checked), with the reason the element gave.
+        return { ...first, decodeError: { code: e?.code ?? "video_unsupported", message: String(e?.message ?? e) } };
+      }
+      return ask(opts, 0, () => async () => [{ type: "video", file: blob, features }, []], { video: true });
+    };
+    if (how === "element" && typeof document !== "undefined") return element(null);
+    // Not read here: the worker reads the file in pieces (video.js),
+    // under the video limits, not maxFileBytes.
+    const first = ask(opts, 0, () => async () => [{ type: "video", file: blob, ...options }, []], { video: true, progress });
+    if (how === "webcodecs" || typeof document === "undefined") return first;
+    return first.then((v) => (v.decodeError?.code === "video_unsupported" ? element(v) : v));
+  }
+
   return {
     get listInfo() {
       return info;
@@ -849,12 +890,7 @@ export async function openChecker({
     },
     // Not async: a check is in its batch (remote mode) as soon as it is asked for.
     checkFile(blob, opts) {
-      if (isVideoFile(blob)) {
-        const progress = typeof opts?.onProgress === "function" ? opts.onProgress : undefined;
-        // Not read here: the worker reads the file in pieces (video.js),
-        // under the video limits, not maxFileBytes.
-        return ask(opts, 0, () => async () => [{ type: "video", file: blob, ...video }, []], { video: true, progress });
-      }
+      if (isVideoFile(blob)) return checkVideo(blob, opts);
       return ask(opts, blob?.size, (mode) => () => blob.arrayBuffer().then((bytes) => [{ type: "check", bytes, decode: mode }, [bytes]]));
     },
     checkBytes(bytes, opts) {
@@ -873,6 +909,109 @@ export async function openChecker({
       for (const controller of requests) controller.abort(error);
     },
   };
+}
+
+// --- videos through a <video> element ------------------------------------------
+
+/**
+ * Frames a second of a playing <video>: the shortest gap between the
+ * media times of the frames it presents (requestVideoFrameCallback) over
+ * its first 12 frames or 2 seconds, played muted. Null when it cannot tell.
+ */
+async function elementFrameRate(video) {
+  if (typeof video.requestVideoFrameCallback !== "function") return null;
+  const times = [];
+  await new Promise((resolve) => {
+    const timer = setTimeout(resolve, 2000);
+    const onFrame = (_now, meta) => {
+      times.push(meta.mediaTime);
+      if (times.length >= 12) {
+        clearTimeout(timer);
+        resolve();
+      } else video.requestVideoFrameCallback(onFrame);
+    };
+    video.requestVideoFrameCallback(onFrame);
+    video.play().catch(resolve);
+  });
+  video.pause();
+  let gap = Infinity;
+  for (let i = 1; i < times.length; i++) if (times[i] > times[i - 1]) gap = Math.min(gap, times[i] - times[i - 1]);
+  return Number.isFinite(gap) ? 1 / gap : null;
+}
+
+/**
+ * The vPDQ features of a video the worker's WebCodecs path cannot decode,
+ * drawn from a <video> element in the page (a worker has none): frame n
+ * (each step-th, the step vPDQ's) is drawn once the element has sought to
+ * the middle of its display time, and `hash(rgba, width, height, n, fps)`
+ * (the worker's) hashes it. The frame rate is the element's, measured
+ * (elementFrameRate): a frame's number and timestamp are then those of the
+ * frame vPDQ would hash, as near as the element's timing gives them. The
+ * pixels are the browser's own RGB, by whatever matrix it picks.
+ */
+async function elementFeatures(blob, { secondsPerHash, limits }, hash, progress, signal) {
+  const video = document.createElement("video");
+  video.muted = true;
+  video.playsInline = true;
+  video.preload = "auto";
+  const url = URL.createObjectURL(blob);
+  const unsupported = (why) => prescanError("video_unsupported", `neither WebCodecs nor a <video> element decodes this video here: ${why}`);
+  // The element's next `type` event; its error, the signal's abort, or 20 s
+  // of silence (an element that stalls) end the wait too.
+  const until = (type) => new Promise((resolve, reject) => {
+    const done = (f) => () => {
+      clearTimeout(timer);
+      video.removeEventListener(type, ok);
+      video.removeEventListener("error", bad);
+      signal?.removeEventListener("abort", stop);
+      f();
+    };
+    const ok = done(resolve);
+    const bad = done(() => reject(unsupported(video.error?.message || "the element refused it")));
+    const stop = done(() => reject(abortedError(signal)));
+    const timer = setTimeout(done(() => reject(unsupported(`no ${type} event from the element in 20 s`))), 20_000);
+    video.addEventListener(type, ok);
+    video.addEventListener("error", bad);
+    signal?.addEventListener("abort", stop);
+  });
+  try {
+    const loaded = until("loadeddata");
+    video.src = url;
+    await loaded;
+    const max = { ...VIDEO_LIMITS, ...limits };
+    const { duration, videoWidth: width, videoHeight: height } = video;
+    if (!width || !height) throw unsupported("it has no picture");
+    if (!Number.isFinite(duration)) throw unsupported("its duration is not known");
+    if (duration > max.maxVideoSeconds) throw prescanError("limit_exceeded", `the video is ${Math.round(duration)} s long, over ${max.maxVideoSeconds}`);
+    if (Math.max(width, height) > max.maxFrameSide || width * height > max.maxFramePixels) {
+      throw prescanError("limit_exceeded", `the video is ${width}x${height}, over the frame limits`);
+    }
+    const fps = await elementFrameRate(video);
+    if (!fps) throw unsupported("its frame rate could not be measured");
+    const frames = Math.max(1, Math.round(duration * fps));
+    if (frames > max.maxVideoFrames) throw prescanError("limit_exceeded", `the video has ${frames} frames, over ${max.maxVideoFrames}`);
+    const step = Math.max(1, Math.trunc(secondsPerHash * fps));
+    const expected = Math.ceil(frames / step);
+    const canvas = document.createElement("canvas");
+    canvas.width = width;
+    canvas.height = height;
+    const ctx = canvas.getContext("2d", { willReadFrequently: true });
+    const features = [];
+    for (let n = 0; n < frames; n += step) {
+      const sought = until("seeked");
+      video.currentTime = Math.min((n + 0.5) / fps, duration);
+      await sought;
+      ctx.drawImage(video, 0, 0, width, height);
+      const { data } = ctx.getImageData(0, 0, width, height);
+      features.push(await hash(data, width, height, n, fps));
+      progress?.({ hashed: features.length, expected });
+    }
+    return features;
+  } finally {
+    video.removeAttribute("src");
+    video.load();
+    URL.revokeObjectURL(url);
+  }
 }
 
 // --- guard -------------------------------------------------------------------

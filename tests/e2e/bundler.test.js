@@ -56,7 +56,7 @@ describe("npm package built with Vite", { timeout: 4 * TIMEOUT }, () => {
   });
 
   test("the tarball ships the module, the worker, the types and the Wasm", () => {
-    for (const f of ["package.json", "README.md", "prescan.js", "prescan-worker.js", "prescan.d.ts",
+    for (const f of ["package.json", "README.md", "prescan.js", "prescan-worker.js", "video.js", "prescan.d.ts",
       "pkg/prescan.js", "pkg/prescan_bg.wasm"]) {
       assert.ok(packed.includes(f), `${f} not in the package: ${packed.join(", ")}`);
     }

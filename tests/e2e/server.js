@@ -19,6 +19,8 @@ export function cspWith(connect = []) {
     "script-src 'self' 'wasm-unsafe-eval'",
     "style-src 'self'",
     "img-src 'self' data: blob:",
+    // The <video> fallback of videos plays the picked file from a blob: URL.
+    "media-src blob:",
     ["connect-src 'self'", ...connect].join(" "),
     "worker-src 'self'",
     "object-src 'none'",

@@ -212,6 +212,39 @@ describe("videos", { timeout: 20 * TIMEOUT }, () => {
     assert.equal(out.valid, false, "the input is invalid while it holds a listed video");
   });
 
+  test("through a <video> element (videoDecode: \"element\", the fallback where WebCodecs cannot)", async () => {
+    const names = ["a.mp4", "a-vp9.webm", "a-resized.mp4", "b.mp4"];
+    const got = await page.evaluate(async ([names, key]) => {
+      const c = await window.__prescan.createChecker({ list: "videos/videos.list", publicKeys: [key], workers: 2, options: { videoDecode: "element" } });
+      const out = {};
+      try {
+        for (const n of names) {
+          const progress = [];
+          const v = await c.checkFile(await window.__clip(n), { onProgress: (p) => progress.push(p.hashed) });
+          out[n] = { ...v, progress };
+        }
+      } finally {
+        c.close();
+      }
+      return out;
+    }, [names, key]);
+    const report = [];
+    for (const n of names) {
+      const v = got[n];
+      const want = oracle[n];
+      assert.equal(v.decodeError, null, `${n}: ${JSON.stringify(v.decodeError)}`);
+      assert.equal(v.decodedBy, "element");
+      assert.deepEqual(v.vpdq.map((f) => f.frame), want.map((f) => f.frame), `${n}: the frames vPDQ hashes (the rate measured)`);
+      assert.deepEqual(v.progress, want.map((_, i) => i + 1));
+      const d = v.vpdq.map((f, i) => distance(f.hash, want[i].hash)).sort((x, y) => x - y);
+      report.push(`${n}: median ${d[d.length >> 1]}, max ${d.at(-1)}`);
+      // The browser's own colours: further than WebCodecs' planes, still matching.
+      assert.ok(d.at(-1) <= 31, `${n}: distances ${d.join(",")}`);
+      assert.equal(v.matches.some((m) => m.signal === "vpdq"), n.startsWith("a"), `${n}: ${JSON.stringify(v.matches)}`);
+    }
+    console.log(`# ${env.engine}, <video> element: PDQ distance to vpdq's: ${report.join("; ")}`);
+  });
+
   test("limits and broken videos: a decode error with the digests still checked", async () => {
     const out = await page.evaluate(async (key) => {
       const prescan = window.__prescan;
