@@ -222,3 +222,38 @@ fn vpdq_hashes_import_from_vpdq_files_and_threatexchange_records() {
     let got = import::import(&bad, &ImportOptions::default()).unwrap();
     assert!(got.rejected[0].reason.contains("quality"), "{:?}", got.rejected);
 }
+
+#[test]
+fn a_check_request_carries_a_video_and_gets_the_verdict_check_video_gives() {
+    let key = SecretKey::from_seed([9; 32]);
+    let mut rng = Rng(11);
+    let video: Vec<PdqHash> = (0..10).map(|_| rng.hash()).collect();
+    let list = load(builder().build(&[video_entry(&video, "clip")], &key).unwrap(), &key).unwrap();
+    let checker = Checker::new(list, CheckOptions::default()).unwrap();
+    let query = features(&video, 90);
+    let frames: Vec<String> = query
+        .iter()
+        .map(|f| format!(r#"{{"frame":{},"quality":{},"hash":"{}","timestamp":{:.3}}}"#, f.frame, f.quality, f.hash, f.timestamp))
+        .collect();
+    let body = format!(r#"{{"files":[{{"vpdq":[{}],"md5":"{}"}}]}}"#, frames.join(","), "0".repeat(32));
+    let hashes = prescan::schema::parse_check_request(body.as_bytes()).unwrap();
+    let remote = checker.check_hashes(hashes.into_iter().next().unwrap());
+    let local = checker.check_video(query.clone(), None);
+    assert!(remote.matched && local.matched);
+    assert_eq!(remote.matches, local.matches, "the same matches, percentages included");
+
+    // Malformed frames are refused with the request's codes.
+    for (frame, code) in [
+        (r#"{"frame":0,"quality":101,"hash":"00","timestamp":0}"#, "bad_request"),
+        (&format!(r#"{{"frame":0,"quality":90,"hash":"{}","timestamp":-1}}"#, query[0].hash), "bad_request"),
+        (r#"{"frame":0,"quality":90,"hash":"zz","timestamp":0}"#, "bad_request"),
+        (&format!(r#"{{"frame":0,"quality":90,"hash":"{}","timestamp":0,"extra":1}}"#, query[0].hash), "bad_request"),
+    ] {
+        let body = format!(r#"{{"files":[{{"vpdq":[{frame}]}}]}}"#);
+        let e = prescan::schema::parse_check_request(body.as_bytes()).unwrap_err();
+        assert_eq!(e.code(), code, "{frame}: {e}");
+    }
+    let many = vec![frames[0].as_str(); prescan::schema::MAX_VPDQ_FRAMES_PER_FILE + 1].join(",");
+    let e = prescan::schema::parse_check_request(format!(r#"{{"files":[{{"vpdq":[{many}]}}]}}"#).as_bytes()).unwrap_err();
+    assert_eq!(e.code(), "limit_exceeded");
+}

@@ -173,7 +173,7 @@ describe("demo page", { timeout: 5 * TIMEOUT }, () => {
   });
 
   test("sends no file anywhere: only static files were requested", async () => {
-    const allowed = /^\/($|index\.html|demo\.js|prescan\.js|prescan-worker\.js|style\.css|pkg\/prescan\.js|pkg\/prescan_bg\.wasm|demo\/demo\.list|demo\/demo-key\.json)$/;
+    const allowed = /^\/($|index\.html|demo\.js|prescan\.js|prescan-worker\.js|video\.js|style\.css|pkg\/prescan\.js|pkg\/prescan_bg\.wasm|demo\/demo\.list|demo\/demo-key\.json)$/;
     for (const r of env.server.requests) {
       assert.equal(r.method, "GET", JSON.stringify(r));
       assert.match(r.path, allowed, JSON.stringify(r));

@@ -8,7 +8,12 @@ import init, { Checker, Hasher, hashImage } from "prescan/pkg/prescan.js";
 export async function front(file: File, form: HTMLFormElement): Promise<boolean> {
   const checker = await createChecker({ list: "/lists/current.list", publicKeys: ["00"], options: { pdqNearest: true } });
   const result = await checker.checkFile(file);
-  const decodedBy: "wasm" | "browser" | null = (result satisfies CheckResult).decodedBy;
+  const decodedBy: "wasm" | "browser" | "webcodecs" | "element" | null = (result satisfies CheckResult).decodedBy;
+  // A video's progress, and the video options.
+  await checker.checkFile(file, { onProgress: ({ hashed, expected }) => console.log(hashed / expected) });
+  await createChecker({ list: "/l", publicKeys: ["00"], options: { secondsPerHash: 0.5, maxVideoSeconds: 600, videoDecode: "element" } });
+  // @ts-expect-error videoDecode is "auto" | "webcodecs" | "element"
+  await createChecker({ list: "/l", publicKeys: ["00"], options: { videoDecode: "ffmpeg" } });
   // @ts-expect-error matched is a boolean
   const wrong: string = result.matched;
   // @ts-expect-error decode is "wasm" | "browser" | "auto"
