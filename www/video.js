@@ -39,8 +39,9 @@ export function sniffVideo(head) {
   if (head.length < 12) return null;
   const tag = (at) => String.fromCharCode(head[at], head[at + 1], head[at + 2], head[at + 3]);
   if (["ftyp", "moov", "mdat", "free", "wide", "skip"].includes(tag(4))) {
-    // `ftyp` of an image (AVIF, HEIC) is an image, not a video.
-    if (tag(4) === "ftyp" && ["avif", "avis", "heic", "heix", "mif1", "msf1"].includes(tag(8))) return null;
+    // `ftyp` of an image (AVIF, HEIF/HEIC, their sequences) is an image, not a video.
+    const images = ["avif", "avis", "avic", "heic", "heix", "heim", "heis", "hevc", "hevx", "mif1", "msf1", "miaf"];
+    if (tag(4) === "ftyp" && images.includes(tag(8))) return null;
     return "mp4";
   }
   if (head[0] === 0x1a && head[1] === 0x45 && head[2] === 0xdf && head[3] === 0xa3) return "matroska";
