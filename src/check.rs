@@ -264,8 +264,6 @@ fn algorithms_of(signals: &[SignalType]) -> Vec<PerceptualAlgorithm> {
     signals.iter().filter_map(|s| s.perceptual()).collect()
 }
 
-
-
 /// A loaded list, indexed, ready to check images against.
 #[derive(Debug)]
 pub struct Checker {

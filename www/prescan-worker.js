@@ -252,10 +252,15 @@ const cancelled = new Set(); // ids of video checks the page has given up
  * `video_unsupported` when this browser or this path cannot decode it:
  * the page then tries a <video> element.
  */
-async function checkVideo({ id, file, secondsPerHash = 1, limits: videoLimits }) {
-  const stop = () => {
+/** What a video check calls between frames and pieces: throws once check `id` is cancelled. */
+function stopper(id) {
+  return () => {
     if (cancelled.has(id)) throw videoError("aborted", "the check was aborted");
   };
+}
+
+async function checkVideo({ id, file, secondsPerHash = 1, limits: videoLimits }) {
+  const stop = stopper(id);
   const limitsOf = { ...VIDEO_LIMITS, ...videoLimits };
   let video = null;
   let decodeError = null;
@@ -294,9 +299,7 @@ function hashFrame({ rgba, width, height, frame, fps }) {
 
 /** The frames of the <video> fallback, hashed one by one (hashFrame): the digests, and the check. */
 async function checkElementVideo({ id, file, features }) {
-  const digests = await digestsOf(file, wasm, () => {
-    if (cancelled.has(id)) throw videoError("aborted", "the check was aborted");
-  });
+  const digests = await digestsOf(file, wasm, stopper(id));
   return { ...engine.video(features, digests), decodeError: null, decodedBy: "element" };
 }
 

@@ -776,22 +776,20 @@ export async function hashVideo(blob, wasm, { secondsPerHash = 1, limits = VIDEO
   try {
     decoder.configure(support.config ?? config);
     const { offset, size, time, key } = track.samples;
-    const order = decodeOrder(track);
     const us = 1e6 / track.timescale;
     for (let i = 0; i < frames && !failure; ) {
       // One read for a run of samples that lie together in the file.
-      const first = order[i];
-      const start = offset[first];
+      // The samples are in decoding order in both containers.
+      const start = offset[i];
       let j = i;
       let end = start;
-      while (j < frames && offset[order[j]] === end && end - start < READ_BYTES) end += size[order[j++]];
-      if (j === i) end += size[order[j++]];
+      while (j < frames && offset[j] === end && end - start < READ_BYTES) end += size[j++];
+      if (j === i) end += size[j++];
       const data = new Uint8Array(await blob.slice(start, end).arrayBuffer());
       if (data.length < end - start) throw malformed("a frame lies past the end of the file");
-      for (let k = i; k < j && !failure; k++) {
-        const s = order[k];
+      for (let s = i; s < j && !failure; s++) {
         const at = offset[s] - start;
-        if (k === 0 && !key[s]) throw malformed("the first frame is not a key frame");
+        if (s === 0 && !key[s]) throw malformed("the first frame is not a key frame");
         decoder.decode(new EncodedVideoChunk({ type: key[s] ? "key" : "delta", timestamp: Math.round(time[s] * us), data: data.subarray(at, at + size[s]) }));
         while (!failure && (decoder.decodeQueueSize > DECODE_AHEAD || queued > 2)) {
           await new Promise((resolve) => {
@@ -819,12 +817,4 @@ export async function hashVideo(blob, wasm, { secondsPerHash = 1, limits = VIDEO
     if (decoder.state !== "closed") decoder.close();
     hasher.free();
   }
-}
-
-/**
- * The samples' decoding order: MP4 gives it; Matroska stores frames in
- * decoding order too (its block times are presentation times).
- */
-function decodeOrder(track) {
-  return Array.from({ length: track.samples.size.length }, (_, i) => i);
 }

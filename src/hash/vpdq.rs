@@ -125,7 +125,6 @@ impl VideoHasher {
     /// `seconds_per_hash` is negative or not finite.
     pub fn new(fps: f64, seconds_per_hash: f64) -> Result<Self> {
         if !(fps.is_finite() && fps > 0.0) {
-            // No float in the message: printing one is 15 KB of the Wasm module.
             let reason = "a positive number of frames a second".to_owned();
             return Err(Error::BadOption { option: "frame rate".to_owned(), reason });
         }

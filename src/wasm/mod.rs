@@ -67,10 +67,14 @@ fn file_hashes(h: &FileHashes) -> Object {
     set(&obj, "height", h.height);
     set(&obj, "orientation", h.orientation.map_or(JsValue::NULL, JsValue::from));
     image_hashes(&obj, &h.image);
-    set(&obj, "md5", h.digests.md5_hex());
-    set(&obj, "sha1", h.digests.sha1_hex());
-    set(&obj, "sha256", h.digests.sha256_hex());
+    set_digests(&obj, &h.digests);
     obj
+}
+
+fn set_digests(obj: &Object, d: &hash::digest::FileDigests) {
+    set(obj, "md5", d.md5_hex());
+    set(obj, "sha1", d.sha1_hex());
+    set(obj, "sha256", d.sha256_hex());
 }
 
 /// Hashes an image file's bytes: `{ format, width, height, orientation,
@@ -486,14 +490,14 @@ fn vpdq_frames_of_js(value: &JsValue) -> Result<Vec<crate::schema::VpdqFrameJson
             return Err(bad(format!("vpdq frame {i} has the fields frame, quality, hash and timestamp, no others")));
         }
         let number = |name: &str| Reflect::get(obj, &name.into()).ok().and_then(|v| v.as_f64());
-        let whole = |name: &str, max: f64| {
+        let whole = |name: &str, max: u64| {
             number(name)
-                .filter(|n| (0.0..=max).contains(n) && n.fract() == 0.0)
+                .filter(|n| (0.0..=max as f64).contains(n) && n.fract() == 0.0)
                 .ok_or_else(|| bad(format!("vpdq frame {i}: {name} is a whole number from 0 to {max}")))
         };
         frames.push(crate::schema::VpdqFrameJson {
-            frame: whole("frame", 9_007_199_254_740_991.0)? as u64,
-            quality: whole("quality", 100.0)? as u8,
+            frame: whole("frame", MAX_SAFE_INTEGER)? as u64,
+            quality: whole("quality", 100)? as u8,
             hash: Reflect::get(obj, &"hash".into())
                 .ok()
                 .and_then(|v| v.as_string())
@@ -637,8 +641,8 @@ impl JsVideoHasher {
     /// not a frame to hash.
     #[wasm_bindgen(unchecked_return_type = "{ frame: number; quality: number; hash: string; timestamp: number } | null")]
     pub fn push(&mut self, frame: f64, rgba: &[u8], width: u32, height: u32) -> Result<JsValue, JsValue> {
-        if !(frame >= 0.0 && frame.fract() == 0.0 && frame <= 9_007_199_254_740_991.0) {
-            return Err(js_error(&Error::BadRequest(format!("frame {frame} is not a frame number"))));
+        if !(frame >= 0.0 && frame.fract() == 0.0 && frame <= MAX_SAFE_INTEGER as f64) {
+            return Err(js_error(&Error::BadRequest("the frame number is not a whole number of 0 or more".to_owned())));
         }
         let pixels = Pixels::new(rgba, width, height, PixelLayout::Rgba).map_err(|e| js_error(&e))?;
         match self.inner.push(frame as u64, pixels) {
@@ -673,9 +677,7 @@ impl JsDigester {
     pub fn finish(&mut self) -> Result<Object, JsValue> {
         let d = self.inner.take().ok_or_else(|| internal("the digester is finished"))?.finish();
         let obj = Object::new();
-        set(&obj, "md5", d.md5_hex());
-        set(&obj, "sha1", d.sha1_hex());
-        set(&obj, "sha256", d.sha256_hex());
+        set_digests(&obj, &d);
         Ok(obj)
     }
 }
