@@ -41,6 +41,7 @@ pub mod hash;
 pub(crate) mod hex;
 pub mod index;
 pub mod list;
+mod pages;
 mod prefetch;
 mod sort;
 mod pixels;

@@ -25,6 +25,7 @@ use std::sync::Arc;
 use crate::error::{Error, Result};
 use crate::hash::pdq::{Dihedral, PdqHash};
 use crate::prefetch::prefetch;
+use crate::pages::advise_huge_pages;
 
 mod vpdq;
 pub use vpdq::{VideoMatch, VpdqIndex};
@@ -184,7 +185,9 @@ struct Packed {
 impl Packed {
     /// `len` zeros of `bits` bits (1 to 32).
     fn zeros(len: usize, bits: u32) -> Self {
-        Packed { bytes: vec![0; (len * bits as usize).div_ceil(8) + 8], bits }
+        let mut bytes = vec![0; (len * bits as usize).div_ceil(8) + 8];
+        advise_huge_pages(&mut bytes);
+        Packed { bytes, bits }
     }
 
     /// The mask of one value.
@@ -550,11 +553,16 @@ impl PdqIndex {
             return PdqIndex::default();
         }
         let bits = bits_for(n);
+        // The tables are read at random places: huge pages spare those
+        // reads most of their TLB misses (see `crate::pages`).
         let mut offsets = vec![0u32; CHUNKS * OFFSETS_PER_TABLE];
+        advise_huge_pages(&mut offsets);
         let mut partners = vec![0u16; CHUNKS * n];
+        advise_huge_pages(&mut partners);
         let mut links = Vec::with_capacity(PAIRS);
         let mut entries = Packed::zeros(n, bits);
         let mut samples = Vec::with_capacity(PAIRS * n.div_ceil(SAMPLE_EVERY));
+        advise_huge_pages(samples.spare_capacity_mut());
         // Each entry's position in table 0, in the last even table built,
         // and in the even table being built.
         let mut first = vec![0u32; n];
