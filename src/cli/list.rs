@@ -161,10 +161,13 @@ fn build(args: &BuildArgs) -> Result<Outcome, String> {
 
     let mut entries: Vec<Entry> = Vec::new();
     let mut seen: HashSet<(SignalType, Vec<u8>)> = HashSet::new();
+    let across_inputs = args.inputs.len() > 1;
     let (mut rejected, mut duplicates) = (0usize, 0usize);
     for input in &args.inputs {
         let name = printable_path(input);
-        let bytes = files::read(input).map_err(|e| format!("{name}: {e}"))?;
+        // The importer's own cap (1 GiB: ten million ThreatExchange lines
+        // fit), not the image cap of `files::read`.
+        let bytes = files::read_capped(input, import::MAX_INPUT_BYTES as u64).map_err(|e| format!("{name}: {e}"))?;
         let text = String::from_utf8(bytes).map_err(|e| {
             let at = e.utf8_error().valid_up_to();
             let line = e.as_bytes().get(..at).map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count()) + 1;
@@ -187,7 +190,9 @@ fn build(args: &BuildArgs) -> Result<Outcome, String> {
             if e.signal.is_video() && e.label.is_none() {
                 e.label = input.file_stem().map(|s| s.to_string_lossy().into_owned());
             }
-            if seen.insert((e.signal, e.hash.clone())) {
+            // One input was deduplicated by its import: the set (a copy of
+            // every hash) is kept only when there are others to compare.
+            if !across_inputs || seen.insert((e.signal, e.hash.clone())) {
                 entries.push(e);
             } else {
                 duplicates += 1;

@@ -400,17 +400,44 @@ pub fn to_json(entries: &[Entry]) -> String {
     out
 }
 
+/// Where an entry is in its input, for messages: kept as numbers, and
+/// written out only for the entries refused (a string a line cost about a
+/// tenth of an import's time).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Location {
+    /// A line (or a CSV record starting there), from 1.
+    Line(usize),
+    /// An element of a JSON array, from 1.
+    Record(usize),
+    /// The end of a JSON array's input, reached inside the array.
+    EndOfInput,
+    /// Text after a JSON array.
+    AfterArray,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Location::Line(n) => write!(f, "line {n}"),
+            Location::Record(n) => write!(f, "record {n}"),
+            Location::EndOfInput => f.write_str("end of input"),
+            Location::AfterArray => f.write_str("after the array"),
+        }
+    }
+}
+
 /// The entries read so far, the refused ones, and the hashes seen.
 struct Collector<'a> {
     options: &'a ImportOptions,
     out: Imported,
     /// Each hash kept, with the location of its entry.
-    seen: HashMap<(SignalType, Vec<u8>), String>,
+    seen: HashMap<(SignalType, Vec<u8>), Location>,
 }
 
 impl Collector<'_> {
     /// Refuses the entry at `location`: an error when strict, else noted.
-    fn reject(&mut self, location: String, reason: String) -> Result<()> {
+    fn reject(&mut self, location: Location, reason: String) -> Result<()> {
+        let location = location.to_string();
         if self.options.strict {
             return Err(Error::BadEntry { location, reason });
         }
@@ -420,19 +447,19 @@ impl Collector<'_> {
 
     /// The signal type of an entry that names `given` (or nothing, or an
     /// empty string), falling back to the options'. `None` when refused.
-    fn signal(&mut self, location: &str, given: Option<&str>) -> Result<Option<SignalType>> {
+    fn signal(&mut self, location: Location, given: Option<&str>) -> Result<Option<SignalType>> {
         match given.map(str::trim).filter(|s| !s.is_empty()) {
             Some(name) => match parse_signal_type(name) {
                 Some(s) => Ok(Some(s)),
                 None => {
-                    self.reject(location.to_owned(), format!("unknown signal type {}", show(name)))?;
+                    self.reject(location, format!("unknown signal type {}", show(name)))?;
                     Ok(None)
                 }
             },
             None => match self.options.signal_type {
                 Some(s) => Ok(Some(s)),
                 None => {
-                    self.reject(location.to_owned(), "no signal type, and none given in the options".to_owned())?;
+                    self.reject(location, "no signal type, and none given in the options".to_owned())?;
                     Ok(None)
                 }
             },
@@ -440,7 +467,7 @@ impl Collector<'_> {
     }
 
     /// Checks the hash and keeps the entry, or refuses it.
-    fn add(&mut self, location: String, signal: SignalType, hash: &str, label: Option<&str>) -> Result<()> {
+    fn add(&mut self, location: Location, signal: SignalType, hash: &str, label: Option<&str>) -> Result<()> {
         match check_hash(signal, hash) {
             Ok(bytes) => self.add_bytes(location, signal, bytes, label),
             Err(reason) => self.reject(location, reason),
@@ -449,7 +476,7 @@ impl Collector<'_> {
 
     /// Takes the entry of checked hash bytes at `location`, unless it
     /// repeats an earlier one.
-    fn add_bytes(&mut self, location: String, signal: SignalType, bytes: Vec<u8>, label: Option<&str>) -> Result<()> {
+    fn add_bytes(&mut self, location: Location, signal: SignalType, bytes: Vec<u8>, label: Option<&str>) -> Result<()> {
         let key = (signal, bytes);
         if let Some(first) = self.seen.get(&key) {
             let reason = format!("duplicate of {first}");
@@ -511,13 +538,13 @@ fn is_vpdq_line(line: &str) -> bool {
 
 /// Reads [`InputFormat::Vpdq`]: the input is one video's frames.
 fn import_vpdq_file(text: &str, c: &mut Collector<'_>) -> Result<()> {
-    let location = "line 1".to_owned();
+    let location = Location::Line(1);
     match vpdq::parse_features(text, MAX_VPDQ_FRAMES) {
         Ok(features) => match vpdq_entry_bytes(&features) {
             Ok(bytes) => c.add_bytes(location, SignalType::Vpdq, bytes, None),
             Err(reason) => c.reject(location, reason),
         },
-        Err(Error::BadEntry { location, reason }) => c.reject(location, reason),
+        Err(Error::BadEntry { reason, .. }) => c.reject(location, reason),
         Err(e) => c.reject(location, e.to_string()),
     }
 }
@@ -591,7 +618,7 @@ fn import_csv(text: &str, c: &mut Collector<'_>) -> Result<()> {
         });
     }
     for record in reader {
-        let location = format!("line {}", record.line);
+        let location = Location::Line(record.line);
         let fields = match record.fields {
             Ok(f) => f,
             Err(reason) => {
@@ -605,7 +632,7 @@ fn import_csv(text: &str, c: &mut Collector<'_>) -> Result<()> {
             continue;
         };
         let given = type_col.and_then(|i| fields.get(i)).map(String::as_str);
-        let Some(signal) = c.signal(&location, given)? else {
+        let Some(signal) = c.signal(location, given)? else {
             continue;
         };
         let label = label_col.and_then(|i| fields.get(i)).map(String::as_str);
@@ -646,7 +673,7 @@ fn import_json_array(text: &str, c: &mut Collector<'_>) -> Result<()> {
     let mut record = 0usize;
     loop {
         record += 1;
-        let location = format!("record {record}");
+        let location = Location::Record(record);
         let end = json_element_end(bytes, pos);
         let element = text.get(pos..end).unwrap_or("").trim();
         let closed = bytes.get(end).is_some();
@@ -667,7 +694,7 @@ fn import_json_array(text: &str, c: &mut Collector<'_>) -> Result<()> {
             None => {
                 if !element.is_empty() {
                     let reason = "the input ends inside the array (truncated?)".to_owned();
-                    c.reject("end of input".to_owned(), reason)?;
+                    c.reject(Location::EndOfInput, reason)?;
                 }
                 return Ok(());
             }
@@ -681,7 +708,7 @@ fn json_after_array(text: &str, pos: usize, c: &mut Collector<'_>) -> Result<()>
     if rest.trim().is_empty() {
         return Ok(());
     }
-    c.reject("after the array".to_owned(), "unexpected text after the JSON array".to_owned())
+    c.reject(Location::AfterArray, "unexpected text after the JSON array".to_owned())
 }
 
 /// Index of the `,` or `]` ending the array element starting at `pos`
@@ -729,7 +756,7 @@ fn skip_whitespace(bytes: &[u8], pos: usize) -> usize {
 /// A record with no type or hash key but keys named after signal types
 /// (`{"path": …, "pdq": …, "md5": …}`, a line of `prescan hash --json`)
 /// gives one entry per such key, labelled with its `path`.
-fn json_record(value: Value, location: String, c: &mut Collector<'_>) -> Result<()> {
+fn json_record(value: Value, location: Location, c: &mut Collector<'_>) -> Result<()> {
     let Value::Object(map) = value else {
         return c.reject(location, "not a JSON object".to_owned());
     };
@@ -754,8 +781,8 @@ fn json_record(value: Value, location: String, c: &mut Collector<'_>) -> Result<
                 let path = map.get("path").and_then(Value::as_str);
                 for (signal, v) in per_type {
                     match v.as_str() {
-                        Some(hash) => c.add(location.clone(), signal, hash, path)?,
-                        None => c.reject(location.clone(), format!("{} is not a string", signal.name()))?,
+                        Some(hash) => c.add(location, signal, hash, path)?,
+                        None => c.reject(location, format!("{} is not a string", signal.name()))?,
                     }
                 }
                 return Ok(());
@@ -774,7 +801,7 @@ fn json_record(value: Value, location: String, c: &mut Collector<'_>) -> Result<
         },
         None => None,
     };
-    let Some(signal) = c.signal(&location, given)? else {
+    let Some(signal) = c.signal(location, given)? else {
         return Ok(());
     };
     c.add(location, signal, hash, label.as_deref())
@@ -870,8 +897,7 @@ fn placeholder(signal: SignalType, bytes: &[u8]) -> Option<&'static str> {
              it would match every flat or blank image",
         );
     }
-    let hex = to_hex(bytes);
-    EMPTY_FILE_DIGESTS.iter().find(|(s, h)| *s == signal && *h == hex).map(|(s, _)| match s {
+    EMPTY_FILE_DIGESTS.iter().find(|(s, h)| *s == signal && from_hex(h).as_deref() == Some(bytes)).map(|(s, _)| match s {
         SignalType::Md5 => "the MD5 of the empty file, which would match every empty upload",
         SignalType::Sha1 => "the SHA-1 of the empty file, which would match every empty upload",
         _ => "the SHA-256 of the empty file, which would match every empty upload",
@@ -906,10 +932,10 @@ fn for_each_line(
     text: &str,
     c: &mut Collector<'_>,
     comments: bool,
-    mut each: impl FnMut(String, &str, &mut Collector<'_>) -> Result<()>,
+    mut each: impl FnMut(Location, &str, &mut Collector<'_>) -> Result<()>,
 ) -> Result<()> {
     for (n, raw) in numbered_lines(text) {
-        let location = format!("line {n}");
+        let location = Location::Line(n);
         if raw.len() > MAX_LINE_BYTES {
             c.reject(location, too_long("line", raw.len()))?;
             continue;
