@@ -130,7 +130,7 @@ fn measure_list(hashes: &[PdqHash], planted: &[[PdqHash; 8]]) -> ListRow {
         sequence: 1,
         created: 1_700_000_000,
         expires: None,
-        thresholds: vec![(SignalType::Pdq, MAX_DISTANCE)],
+        thresholds: [(SignalType::Pdq, MAX_DISTANCE)].into(),
     };
     let start = Instant::now();
     let bytes = builder.build(&entries, &key).unwrap();

@@ -26,7 +26,7 @@ use crate::hash::pdq::{self, Dihedral, PdqDihedral, PdqHash, PdqResult};
 use crate::hash::perceptual::{self, PerceptualAlgorithm, PerceptualHash};
 use crate::hash::vpdq::{VideoComparison, VpdqFeature, VpdqThresholds};
 use crate::index::{ExactSet, HammingSet, HashStore, MAX_INDEXED_DISTANCE, PdqIndex, VpdqIndex};
-use crate::list::SignalType;
+use crate::list::{SignalType, Thresholds};
 use crate::list::format::{Label, SignedList};
 use crate::pixels::Pixels;
 
@@ -41,7 +41,7 @@ pub const MAX_MATCHES: usize = 100;
 pub struct CheckOptions {
     /// Match thresholds by signal type, overriding the list's own; a type
     /// absent here uses the threshold the list's issuer set.
-    pub thresholds: Vec<(SignalType, u32)>,
+    pub thresholds: Thresholds,
     /// PDQ hashes of lower quality are not matched (the reference's advice:
     /// 50).
     pub pdq_quality_floor: u8,
@@ -70,7 +70,7 @@ pub struct CheckOptions {
 impl Default for CheckOptions {
     fn default() -> Self {
         CheckOptions {
-            thresholds: Vec::new(),
+            thresholds: Thresholds::default(),
             pdq_quality_floor: pdq::MIN_MATCHABLE_QUALITY,
             limits: Limits::default(),
             clock: default_clock(),
@@ -284,8 +284,8 @@ impl Checker {
     /// section whose size does not match its hashes), which a verified list
     /// does not produce.
     pub fn new(list: SignedList, options: CheckOptions) -> Result<Self> {
-        for (signal, threshold) in &options.thresholds {
-            if *threshold > signal.max_threshold() {
+        for (signal, threshold) in options.thresholds.iter() {
+            if threshold > signal.max_threshold() {
                 return Err(Error::BadOption {
                     option: format!("thresholds.{signal}"),
                     reason: format!(
@@ -300,8 +300,7 @@ impl Checker {
         let mut perceptual = Vec::new();
         let mut vpdq = None;
         for section in list.sections() {
-            let threshold =
-                options.thresholds.iter().find(|(s, _)| *s == section.signal).map_or(section.threshold, |(_, t)| *t);
+            let threshold = options.thresholds.or(section.signal, section.threshold);
             match section.signal {
                 SignalType::Pdq => {
                     // Over the list's own bytes, not a copy. An index with
@@ -437,12 +436,17 @@ impl Checker {
 
     /// The threshold each section is matched under: the caller's override,
     /// or the list's own.
-    pub fn thresholds(&self) -> Vec<(SignalType, u32)> {
-        let mut out: Vec<(SignalType, u32)> = self.exact.iter().map(|(s, _)| (*s, 0)).collect();
-        out.extend(self.pdq.as_ref().map(|(_, t)| (SignalType::Pdq, *t)));
-        out.extend(self.perceptual.iter().map(|(s, _, _, t)| (*s, *t)));
-        out.extend(self.vpdq.as_ref().map(|(_, t)| (SignalType::Vpdq, *t)));
-        crate::sort::unstable(&mut out);
+    pub fn thresholds(&self) -> Thresholds {
+        let mut out: Thresholds = self.exact.iter().map(|(s, _)| (*s, 0)).collect();
+        if let Some((_, t)) = &self.pdq {
+            out.set(SignalType::Pdq, *t);
+        }
+        for (s, _, _, t) in &self.perceptual {
+            out.set(*s, *t);
+        }
+        if let Some((_, t)) = &self.vpdq {
+            out.set(SignalType::Vpdq, *t);
+        }
         out
     }
 

@@ -181,7 +181,7 @@ impl<'a> From<&'a Checker> for ListInfoJson<'a> {
             .map(|s| SectionInfoJson {
                 signal: s.signal.name(),
                 count: s.count,
-                threshold: thresholds.iter().find(|(t, _)| *t == s.signal).map_or(s.threshold, |(_, t)| *t),
+                threshold: thresholds.or(s.signal, s.threshold),
             })
             .collect();
         ListInfoJson {

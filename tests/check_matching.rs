@@ -96,7 +96,7 @@ fn checker_padded(listed: &[RgbImage], padding: usize, check_options: CheckOptio
         }
     }
     let key = SecretKey::from_seed([5; 32]);
-    let bytes = ListBuilder { id: "generated".into(), sequence: 1, created: 0, expires: None, thresholds: vec![] }
+    let bytes = ListBuilder { id: "generated".into(), sequence: 1, created: 0, expires: None, thresholds: Default::default() }
         .build(&entries, &key)
         .unwrap();
     let options =

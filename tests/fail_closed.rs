@@ -43,7 +43,7 @@ fn flat_png(w: u32, h: u32, v: u8) -> Vec<u8> {
 }
 
 fn builder(id: &str) -> ListBuilder {
-    ListBuilder { id: id.into(), sequence: 1, created: NOW - 100, expires: None, thresholds: vec![] }
+    ListBuilder { id: id.into(), sequence: 1, created: NOW - 100, expires: None, thresholds: Default::default() }
 }
 
 fn load(bytes: Vec<u8>, key: &SecretKey) -> prescan::Result<SignedList> {
@@ -274,10 +274,10 @@ fn item07_thresholds_are_capped_at_build_load_and_in_options() {
     for (signal, over) in
         [(SignalType::Pdq, 64), (SignalType::Phash, 17), (SignalType::Blockhash, 65), (SignalType::Md5, 1)]
     {
-        let b = ListBuilder { thresholds: vec![(signal, over)], ..builder("cap") };
+        let b = ListBuilder { thresholds: [(signal, over)].into(), ..builder("cap") };
         assert_eq!(b.build(&entries, &key).unwrap_err().code(), "bad_option", "{signal} {over}");
     }
-    let at_cap = ListBuilder { thresholds: vec![(SignalType::Pdq, 63)], ..builder("cap") };
+    let at_cap = ListBuilder { thresholds: [(SignalType::Pdq, 63)].into(), ..builder("cap") };
     let bytes = at_cap.build(&entries, &key).unwrap();
     assert!(load(bytes.clone(), &key).is_ok());
     // The issuer's own signature over a threshold of 256: refused at load.
@@ -288,7 +288,7 @@ fn item07_thresholds_are_capped_at_build_load_and_in_options() {
     assert!(matches!(&err, Error::ListMalformed(why) if why.contains("threshold 256")), "{err:?}");
     // And in a checker's options.
     let list = load(at_cap.build(&entries, &key).unwrap(), &key).unwrap();
-    let options = CheckOptions { thresholds: vec![(SignalType::Pdq, 64)], ..CheckOptions::default() };
+    let options = CheckOptions { thresholds: [(SignalType::Pdq, 64)].into(), ..CheckOptions::default() };
     assert_eq!(Checker::new(list, options).unwrap_err().code(), "bad_option");
     // And on the command line.
     let dir = TempDir::new("fc-cap");

@@ -26,7 +26,7 @@ fn entries() -> Vec<Entry> {
 }
 
 fn signed(key: &SecretKey, sequence: u64, expires: Option<u64>) -> Vec<u8> {
-    ListBuilder { id: "tamper-test".into(), sequence, created: NOW - 100, expires, thresholds: vec![] }
+    ListBuilder { id: "tamper-test".into(), sequence, created: NOW - 100, expires, thresholds: Default::default() }
         .build(&entries(), key)
         .unwrap()
 }

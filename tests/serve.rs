@@ -48,7 +48,7 @@ fn list_bytes(sequence: u64, expires_in: u64, extra: &[Entry]) -> Vec<u8> {
         sequence,
         created: now - 10,
         expires: Some(now + expires_in),
-        thresholds: vec![],
+        thresholds: Default::default(),
     }
     .build(&entries, &key())
     .unwrap()

@@ -23,7 +23,7 @@ use prescan::list::{Entry, SignalType};
 const NOW: u64 = 1_790_000_000;
 
 fn builder() -> ListBuilder {
-    ListBuilder { id: "videos".into(), sequence: 1, created: NOW - 100, expires: None, thresholds: vec![] }
+    ListBuilder { id: "videos".into(), sequence: 1, created: NOW - 100, expires: None, thresholds: Default::default() }
 }
 
 fn load(bytes: Vec<u8>, key: &SecretKey) -> prescan::Result<SignedList> {

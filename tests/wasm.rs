@@ -84,7 +84,7 @@ fn js_checker_verifies_lists_and_matches_images() {
     let pdq = pdq::PdqHash::from_hex(common::GOLDEN_PDQ[0].0).unwrap();
     let entries = vec![Entry { signal: SignalType::Pdq, hash: pdq.to_bytes().to_vec(), label: Some("case 7".into()) }];
     let key = SecretKey::from_seed([8; 32]);
-    let list = ListBuilder { id: "wasm".into(), sequence: 3, created: 0, expires: None, thresholds: vec![] }
+    let list = ListBuilder { id: "wasm".into(), sequence: 3, created: 0, expires: None, thresholds: Default::default() }
         .build(&entries, &key)
         .unwrap();
     let keys = vec![key.public().to_hex()];
@@ -133,7 +133,7 @@ fn golden_list() -> Vec<u8> {
         Entry { signal: SignalType::Pdq, hash: pdq.to_bytes().to_vec(), label: Some("golden 0".into()) },
         Entry { signal: SignalType::Md5, hash: FileDigests::of(b"other").md5.to_vec(), label: None },
     ];
-    ListBuilder { id: "wasm".into(), sequence: 1, created: 0, expires: None, thresholds: vec![] }
+    ListBuilder { id: "wasm".into(), sequence: 1, created: 0, expires: None, thresholds: Default::default() }
         .build(&entries, &golden_key())
         .unwrap()
 }

@@ -8,7 +8,7 @@ use clap::{Args, Subcommand};
 use prescan::list::format::{self, ListBuilder, ListLimits};
 use prescan::list::import::{self, ImportOptions, InputFormat};
 use prescan::list::keys::SecretKey;
-use prescan::list::{Entry, SignalType};
+use prescan::list::{Entry, SignalType, Thresholds};
 
 use super::{Outcome, files, load_list, printable, printable_path, public_key, time};
 
@@ -51,7 +51,8 @@ pub struct BuildArgs {
     /// Input format (lines, csv, json, bare); default: detected per file.
     #[arg(long)]
     format: Option<String>,
-    /// Match threshold for a signal type, e.g. `--threshold pdq=31`.
+    /// Match threshold for a signal type, e.g. `--threshold pdq=31`; repeat
+    /// for several types (a type given twice takes the last).
     #[arg(long, value_name = "TYPE=BITS")]
     threshold: Vec<String>,
     /// Stop at the first bad entry instead of skipping and reporting it.
@@ -145,7 +146,7 @@ fn build(args: &BuildArgs) -> Result<Outcome, String> {
         signal_type: args.signal_type.as_deref().map(signal_type).transpose()?,
         strict: args.strict,
     };
-    let mut thresholds = Vec::new();
+    let mut thresholds = Thresholds::default();
     for t in &args.threshold {
         let (name, bits) = t.split_once('=').ok_or_else(|| format!("--threshold {t:?}: expected TYPE=BITS"))?;
         let bits = bits.parse::<u32>().map_err(|_| format!("--threshold {t:?}: BITS is not a number"))?;
@@ -156,7 +157,7 @@ fn build(args: &BuildArgs) -> Result<Outcome, String> {
                 signal.max_threshold()
             ));
         }
-        thresholds.push((signal, bits));
+        thresholds.set(signal, bits);
     }
 
     let mut entries: Vec<Entry> = Vec::new();

@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::list::keys::{KeyId, PublicKey, SIGNATURE_LEN, SecretKey};
-use crate::list::{Entry, SignalType};
+use crate::list::{Entry, SignalType, Thresholds};
 
 /// The first 8 bytes of every list.
 pub const MAGIC: [u8; 8] = *b"PRSCNLST";
@@ -382,7 +382,7 @@ pub struct ListBuilder {
     pub expires: Option<u64>,
     /// Match thresholds by signal type; a type absent here gets
     /// [`SignalType::default_threshold`].
-    pub thresholds: Vec<(SignalType, u32)>,
+    pub thresholds: Thresholds,
 }
 
 impl ListBuilder {
@@ -410,8 +410,8 @@ impl ListBuilder {
                 ),
             });
         }
-        for (signal, threshold) in &self.thresholds {
-            check_threshold(*signal, *threshold)
+        for (signal, threshold) in self.thresholds.iter() {
+            check_threshold(signal, threshold)
                 .map_err(|reason| Error::BadOption { option: format!("threshold {signal}"), reason })?;
         }
         refuse_duplicates(entries)?;
@@ -432,8 +432,7 @@ impl ListBuilder {
         for signal in present {
             let section: Vec<&Entry> = entries.iter().filter(|e| e.signal == signal).collect();
             let count = u32::try_from(section.len()).map_err(|_| malformed(format!("{signal}: too many entries")))?;
-            let threshold =
-                self.thresholds.iter().find(|(t, _)| *t == signal).map_or(signal.default_threshold(), |(_, v)| *v);
+            let threshold = self.thresholds.or(signal, signal.default_threshold());
             let threshold =
                 u16::try_from(threshold).map_err(|_| malformed(format!("{signal}: threshold too large")))?;
             let labelled = section.iter().any(|e| e.label.as_deref().is_some_and(|l| !l.is_empty()));
@@ -835,7 +834,7 @@ mod tests {
             sequence: 7,
             created: 1_700_000_000,
             expires: Some(1_800_000_000),
-            thresholds: vec![(SignalType::Pdq, 20)],
+            thresholds: Thresholds::from([(SignalType::Pdq, 20)]),
         }
     }
 

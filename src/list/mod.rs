@@ -172,6 +172,69 @@ impl SignalType {
     }
 }
 
+/// A match threshold, in bits, for some signal types: those a list's
+/// issuer sets ([`format::ListBuilder::thresholds`]) or a caller overrides
+/// ([`crate::check::CheckOptions::thresholds`]). One per type; setting a
+/// type again replaces its threshold.
+///
+/// ```
+/// use prescan::list::{SignalType, Thresholds};
+///
+/// let mut t = Thresholds::from([(SignalType::Pdq, 20)]);
+/// t.set(SignalType::Phash, 6);
+/// assert_eq!(t.get(SignalType::Pdq), Some(20));
+/// assert_eq!(t.get(SignalType::Md5), None);
+/// assert_eq!(t.or(SignalType::Md5, 0), 0);
+/// assert_eq!(t.iter().collect::<Vec<_>>(), [(SignalType::Pdq, 20), (SignalType::Phash, 6)]);
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Thresholds([Option<u32>; SignalType::ALL.len()]);
+
+impl Thresholds {
+    /// The threshold set for `signal`, if any.
+    pub fn get(&self, signal: SignalType) -> Option<u32> {
+        self.0.get(signal as usize).copied().flatten()
+    }
+
+    /// The threshold set for `signal`, else `default`.
+    pub fn or(&self, signal: SignalType, default: u32) -> u32 {
+        self.get(signal).unwrap_or(default)
+    }
+
+    /// Sets `signal`'s threshold, replacing any set before.
+    pub fn set(&mut self, signal: SignalType, bits: u32) {
+        if let Some(slot) = self.0.get_mut(signal as usize) {
+            *slot = Some(bits);
+        }
+    }
+
+    /// The thresholds set, in [`SignalType::ALL`] order.
+    pub fn iter(&self) -> impl Iterator<Item = (SignalType, u32)> + '_ {
+        SignalType::ALL.into_iter().filter_map(|s| Some((s, self.get(s)?)))
+    }
+
+    /// Whether no threshold is set.
+    pub fn is_empty(&self) -> bool {
+        self.0.iter().all(Option::is_none)
+    }
+}
+
+impl FromIterator<(SignalType, u32)> for Thresholds {
+    fn from_iter<I: IntoIterator<Item = (SignalType, u32)>>(pairs: I) -> Self {
+        let mut t = Thresholds::default();
+        for (signal, bits) in pairs {
+            t.set(signal, bits);
+        }
+        t
+    }
+}
+
+impl<const N: usize> From<[(SignalType, u32); N]> for Thresholds {
+    fn from(pairs: [(SignalType, u32); N]) -> Self {
+        pairs.into_iter().collect()
+    }
+}
+
 impl fmt::Display for SignalType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.pad(self.name())

@@ -282,7 +282,7 @@ impl Checker {
             JsOptions::new(&o.get("thresholds").unwrap_or(JsValue::UNDEFINED), "thresholds", "thresholds.", &names)?;
         for signal in SignalType::ALL {
             if let Some(t) = thresholds.whole(signal.name(), u64::from(signal.max_threshold()))? {
-                check_options.thresholds.push((signal, t as u32));
+                check_options.thresholds.set(signal, t as u32);
             }
         }
         // Options first, then the list: a bad option is reported as such
