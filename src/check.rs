@@ -18,12 +18,12 @@
 //! counts the rest ([`Verdict::matches_truncated`]), so that a list built to
 //! match everything cannot make verdicts huge.
 
-use crate::decode::{self, Limits};
+use crate::decode::Limits;
 use crate::error::{Error, Result};
-use crate::hash::bits_from_constant;
+use crate::hash::{self, bits_from_constant};
 use crate::hash::digest::FileDigests;
 use crate::hash::pdq::{self, Dihedral, PdqDihedral, PdqHash, PdqResult};
-use crate::hash::perceptual::{self, PerceptualAlgorithm, PerceptualHash};
+use crate::hash::perceptual::{PerceptualAlgorithm, PerceptualHash};
 use crate::hash::vpdq::{VideoComparison, VpdqFeature, VpdqThresholds};
 use crate::index::{ExactSet, HammingSet, HashStore, MAX_INDEXED_DISTANCE, PdqIndex, VpdqIndex};
 use crate::list::{SignalType, Thresholds};
@@ -207,23 +207,16 @@ pub struct Verdict {
     pub elapsed_ms: Option<f64>,
 }
 
-/// PDQ (all eight variants from one DCT) and the perceptual hashes of
-/// `algorithms`, of `pixels`, into `hashes`: what a check computes.
-fn hash_image_into(pixels: Pixels<'_>, algorithms: &[PerceptualAlgorithm], hashes: &mut ComputedHashes) {
-    let dihedral = pdq::hash_dihedral(pixels);
-    // The reference's plain hash skips the blur for 64×64 images; match
-    // with that one as the original.
-    let plain = if pixels.width() == 64 && pixels.height() == 64 {
-        pdq::hash(pixels)
-    } else {
-        PdqResult { hash: dihedral.get(Dihedral::Original), quality: dihedral.quality }
-    };
-    hashes.pdq = Some(plain);
-    hashes.pdq_dihedral = Some(dihedral);
-    // Computed together (one grey conversion). An image the perceptual
-    // hasher refuses (no pixels) has none; PDQ has handled it.
-    if let Ok(computed) = perceptual::hash_each(algorithms, pixels) {
-        hashes.perceptual = computed;
+/// The `image_hasher` configuration prescan computes for a perceptual
+/// signal type ([`SignalType::is_perceptual`]), `None` for the others: where
+/// the list's signal types meet the hashes computed of an image.
+pub const fn perceptual_algorithm(signal: SignalType) -> Option<PerceptualAlgorithm> {
+    match signal {
+        SignalType::Phash => Some(PerceptualAlgorithm::Phash),
+        SignalType::Dhash => Some(PerceptualAlgorithm::Dhash),
+        SignalType::Ahash => Some(PerceptualAlgorithm::Ahash),
+        SignalType::Blockhash => Some(PerceptualAlgorithm::Blockhash),
+        _ => None,
     }
 }
 
@@ -234,34 +227,59 @@ fn hash_image_into(pixels: Pixels<'_>, algorithms: &[PerceptualAlgorithm], hashe
 /// `signals`. The error is why the bytes did not decode; the digests are
 /// there all the same.
 pub fn hash_for(bytes: &[u8], limits: &Limits, signals: &[SignalType]) -> (ComputedHashes, Option<Error>) {
-    let mut hashes = digests_for(bytes, signals);
-    match decode::decode(bytes, limits) {
-        Ok(image) => {
-            hash_image_into(image.pixels(), &algorithms_of(signals), &mut hashes);
+    hash_file_for(bytes, limits, wants_digests(signals), &algorithms_of(signals))
+}
+
+/// [`hash_for`] of pixels decoded elsewhere, with the digests of the
+/// file's bytes when they are given.
+pub fn hash_pixels_for(pixels: Pixels<'_>, file_bytes: Option<&[u8]>, signals: &[SignalType]) -> ComputedHashes {
+    let mut hashes = ComputedHashes::default();
+    if let Some(bytes) = file_bytes.filter(|_| wants_digests(signals)) {
+        hashes.set_digests(&FileDigests::of(bytes));
+    }
+    set_image(&mut hashes, hash::hash_image(pixels, true, &algorithms_of(signals)));
+    hashes
+}
+
+/// The pipeline ([`hash::hash_bytes`]) as a check runs it: digests when
+/// `digests`, PDQ with its eight variants, the perceptual hashes of
+/// `algorithms`.
+fn hash_file_for(
+    bytes: &[u8],
+    limits: &Limits,
+    digests: bool,
+    algorithms: &[PerceptualAlgorithm],
+) -> (ComputedHashes, Option<Error>) {
+    let pass = hash::hash_bytes(bytes, limits, digests, true, algorithms);
+    let mut hashes = ComputedHashes::default();
+    if let Some(d) = &pass.digests {
+        hashes.set_digests(d);
+    }
+    match pass.image {
+        Ok((_, image)) => {
+            set_image(&mut hashes, image);
             (hashes, None)
         }
         Err(e) => (hashes, Some(e)),
     }
 }
 
-/// [`hash_for`] of pixels decoded elsewhere, with the digests of the
-/// file's bytes when they are given.
-pub fn hash_pixels_for(pixels: Pixels<'_>, file_bytes: Option<&[u8]>, signals: &[SignalType]) -> ComputedHashes {
-    let mut hashes = file_bytes.map(|b| digests_for(b, signals)).unwrap_or_default();
-    hash_image_into(pixels, &algorithms_of(signals), &mut hashes);
-    hashes
+/// An image's hashes into a check's. An image the perceptual hasher
+/// refuses (no pixels) has none; PDQ has handled it.
+fn set_image(hashes: &mut ComputedHashes, image: hash::ImagePass) {
+    hashes.pdq = Some(image.pdq);
+    hashes.pdq_dihedral = image.pdq_dihedral;
+    hashes.perceptual = image.perceptual.unwrap_or_default();
 }
 
-fn digests_for(bytes: &[u8], signals: &[SignalType]) -> ComputedHashes {
-    let mut hashes = ComputedHashes::default();
-    if signals.iter().any(|s| !s.is_distance_matched()) {
-        hashes.set_digests(&FileDigests::of(bytes));
-    }
-    hashes
+/// Whether a list of `signals` matches digests, so that a check computes
+/// them.
+fn wants_digests(signals: &[SignalType]) -> bool {
+    signals.iter().any(|s| !s.is_distance_matched())
 }
 
 fn algorithms_of(signals: &[SignalType]) -> Vec<PerceptualAlgorithm> {
-    signals.iter().filter_map(|s| s.perceptual()).collect()
+    signals.iter().filter_map(|s| perceptual_algorithm(*s)).collect()
 }
 
 /// A loaded list, indexed, ready to check images against.
@@ -331,7 +349,7 @@ impl Checker {
                 }
                 signal => {
                     // Every other signal type is a perceptual hash.
-                    let Some(algorithm) = signal.perceptual() else { continue };
+                    let Some(algorithm) = perceptual_algorithm(signal) else { continue };
                     let set = HammingSet::from_entries(signal.hash_len(), section.hashes)?;
                     perceptual.push((signal, algorithm, set, threshold));
                 }
@@ -373,14 +391,8 @@ impl Checker {
     /// with [`Verdict::decode_error`] set, its digests still checked.
     pub fn check_bytes(&self, bytes: &[u8]) -> Verdict {
         let start = self.now();
-        let mut hashes = self.digests(bytes);
-        let decode_error = match decode::decode(bytes, &self.options.limits) {
-            Ok(image) => {
-                self.hash_image(image.pixels(), &mut hashes);
-                None
-            }
-            Err(e) => Some(e),
-        };
+        let (hashes, decode_error) =
+            hash_file_for(bytes, &self.options.limits, !self.exact.is_empty(), &self.algorithms());
         self.check(start, hashes, decode_error)
     }
 
@@ -517,8 +529,12 @@ impl Checker {
     /// PDQ (all eight variants from one DCT) and the perceptual hashes the
     /// list has sections for, of `pixels`, into `hashes`.
     fn hash_image(&self, pixels: Pixels<'_>, hashes: &mut ComputedHashes) {
-        let algorithms: Vec<_> = self.perceptual.iter().map(|(_, algorithm, _, _)| *algorithm).collect();
-        hash_image_into(pixels, &algorithms, hashes);
+        set_image(hashes, hash::hash_image(pixels, true, &self.algorithms()));
+    }
+
+    /// The perceptual configurations the list has sections for.
+    fn algorithms(&self) -> Vec<PerceptualAlgorithm> {
+        self.perceptual.iter().map(|(_, algorithm, _, _)| *algorithm).collect()
     }
 
     /// The vPDQ look-up of a video's features.

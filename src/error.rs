@@ -107,6 +107,9 @@ pub enum Error {
     /// unknown field, a value of the wrong type or a rule of its shape
     /// broken.
     BadRequest(String),
+    /// An input (a list being imported) could not be read: the reader
+    /// failed, with the system's reason.
+    Read(String),
     /// A list being built holds the same hash twice in one section.
     DuplicateEntry {
         /// The signal type of the section.
@@ -123,7 +126,7 @@ pub enum Error {
 /// bindings add `internal`; the browser package (`www/`) adds the rest.
 /// `www/prescan.d.ts`'s `ErrorCode` and the table in `docs/verdict.md`
 /// list exactly these, as `tests/error_codes.rs` checks.
-pub const ERROR_CODES: [(&str, &str); 40] = [
+pub const ERROR_CODES: [(&str, &str); 41] = [
     ("unsupported_format", "not an image in a format prescan decodes"),
     ("limit_exceeded", "the file or image is over a configured limit (bytes, width, height, pixels, memory)"),
     ("empty_image", "the image has no pixels"),
@@ -143,6 +146,7 @@ pub const ERROR_CODES: [(&str, &str); 40] = [
     ("bad_key", "a key that cannot be used"),
     ("bad_option", "an option of the wrong type, out of range, or unknown"),
     ("duplicate_entry", "a list being built holds a hash twice"),
+    ("read_failed", "an input could not be read (the system's reason is in the message)"),
     ("internal", "the Wasm bindings could not hand over a verdict (a bug)"),
     ("bad_request", "the server refused a request it cannot read: malformed JSON, an unknown field, a wrong type"),
     ("unauthorized", "the server needs a valid bearer token"),
@@ -191,6 +195,7 @@ impl Error {
             Error::BadOption { .. } => "bad_option",
             Error::BadRequest(_) => "bad_request",
             Error::DuplicateEntry { .. } => "duplicate_entry",
+            Error::Read(_) => "read_failed",
         }
     }
 }
@@ -201,6 +206,12 @@ impl fmt::Display for Error {
             Error::UnsupportedFormat => f.write_str("not an image in a supported format (JPEG, PNG, GIF, WebP, BMP)"),
             Error::LimitExceeded { limit: "file_bytes", requested, max } => {
                 write!(f, "file of {requested} bytes exceeds the limit of {max} bytes")
+            }
+            Error::LimitExceeded { limit: "records", requested, max } => {
+                write!(f, "input of over {max} records (entries and refused lines): {requested} read")
+            }
+            Error::LimitExceeded { limit: "line_bytes", requested, max } => {
+                write!(f, "a record of over {requested} bytes without its end (at most {max} bytes are held)")
             }
             Error::LimitExceeded { limit, requested, max } => {
                 write!(f, "image {limit} {requested} exceeds the limit of {max}")
@@ -231,6 +242,7 @@ impl fmt::Display for Error {
             Error::DuplicateEntry { signal, first, duplicate } => {
                 write!(f, "{signal} entry {duplicate} repeats entry {first}: a list holds each hash once")
             }
+            Error::Read(why) => write!(f, "cannot read the input: {why}"),
         }
     }
 }

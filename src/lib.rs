@@ -34,6 +34,7 @@
 
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+mod bits;
 pub mod check;
 pub mod decode;
 mod error;

@@ -252,9 +252,9 @@ impl FileHashesJson {
     pub fn of(h: &ComputedHashes, signals: &[SignalType]) -> Self {
         let digests = signals.iter().any(|s| !s.is_distance_matched());
         let wants = |s: SignalType| signals.contains(&s) || (digests && !s.is_distance_matched());
-        let gated = signals.iter().any(|s| s.perceptual().is_some());
+        let gated = signals.iter().any(|s| s.is_perceptual());
         let perceptual = |s: SignalType| {
-            let algorithm = s.perceptual()?;
+            let algorithm = crate::check::perceptual_algorithm(s)?;
             wants(s).then(|| h.perceptual.iter().find(|p| p.algorithm() == algorithm).map(PerceptualHash::to_hex))?
         };
         let pdq = h.pdq.filter(|_| wants(SignalType::Pdq) || gated);

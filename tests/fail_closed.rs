@@ -248,7 +248,7 @@ fn item06_flat_images_do_not_match_perceptual_entries() {
         Entry { signal: SignalType::Blockhash, hash: vec![0; 32], label: None },
     ];
     for p in &hashes.image.perceptual {
-        let signal = SignalType::ALL.into_iter().find(|s| s.perceptual() == Some(p.algorithm())).unwrap();
+        let signal = SignalType::ALL.into_iter().find(|s| prescan::check::perceptual_algorithm(*s) == Some(p.algorithm())).unwrap();
         entries.push(Entry { signal, hash: p.as_bytes().to_vec(), label: Some("textured".into()) });
     }
     let key = SecretKey::from_seed([6; 32]);

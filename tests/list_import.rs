@@ -147,10 +147,11 @@ fn hma_csv_takes_its_type_from_the_options() {
     let got = import(&text, &with_type(SignalType::Pdq)).unwrap();
     clean(&got);
     assert_eq!(got.entries, [entry(SignalType::Pdq, PDQ_A, Some("1001")), entry(SignalType::Pdq, PDQ_B, Some("1002"))]);
-    // Without a type there is nothing to import: an error, strict or not.
+    // Without a type there is nothing to import: an error of the options
+    // (not of an entry), strict or not.
     match import(&text, &options()) {
-        Err(Error::BadEntry { location, reason }) => {
-            assert_eq!(location, "options");
+        Err(Error::BadOption { option, reason }) => {
+            assert_eq!(option, "signal_type");
             assert!(reason.contains("signal type"), "{reason}");
         }
         other => panic!("{other:?}"),
@@ -230,7 +231,7 @@ fn bare_hashes_need_a_type() {
     clean(&got);
     assert_eq!(got.entries, [entry(SignalType::Md5, MD5_A, None), entry(SignalType::Md5, MD5_B, Some("second"))]);
     match import(&text, &options()) {
-        Err(Error::BadEntry { location, .. }) => assert_eq!(location, "options"),
+        Err(Error::BadOption { option, .. }) => assert_eq!(option, "signal_type"),
         other => panic!("{other:?}"),
     }
     // No content: nothing to import, and no type needed.

@@ -128,6 +128,7 @@ export type ErrorCode =
   | "bad_key"
   | "bad_option"
   | "duplicate_entry"
+  | "read_failed"
   | "internal"
   | "bad_request"
   | "unauthorized"

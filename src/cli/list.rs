@@ -1,12 +1,11 @@
 //! `prescan list build | verify | inspect`: make, check and read signed
 //! hash lists.
 
-use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 use prescan::list::format::{self, ListBuilder, ListLimits};
-use prescan::list::import::{self, ImportOptions, InputFormat};
+use prescan::list::import::{self, ImportLimits, ImportOptions, InputFormat};
 use prescan::list::keys::SecretKey;
 use prescan::list::{Entry, SignalType, Thresholds};
 
@@ -161,20 +160,14 @@ fn build(args: &BuildArgs) -> Result<Outcome, String> {
     }
 
     let mut entries: Vec<Entry> = Vec::new();
-    let mut seen: HashSet<(SignalType, Vec<u8>)> = HashSet::new();
-    let across_inputs = args.inputs.len() > 1;
-    let (mut rejected, mut duplicates) = (0usize, 0usize);
+    let mut rejected = 0usize;
     for input in &args.inputs {
         let name = printable_path(input);
-        // The importer's own cap (1 GiB: ten million ThreatExchange lines
-        // fit), not the image cap of `files::read`.
-        let bytes = files::read_capped(input, import::MAX_INPUT_BYTES as u64).map_err(|e| format!("{name}: {e}"))?;
-        let text = String::from_utf8(bytes).map_err(|e| {
-            let at = e.utf8_error().valid_up_to();
-            let line = e.as_bytes().get(..at).map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count()) + 1;
-            format!("{name}: line {line}: not UTF-8 text (byte {at} of the file)")
-        })?;
-        let imported = import::import(&text, &options).map_err(|e| format!("{name}: {}", printable(&e.to_string())))?;
+        // Read as a stream, under the importer's own limits (records, line
+        // length), not held whole: ten million lines are 690 MB.
+        let file = files::open_regular(input).map_err(|e| format!("{name}: {e}"))?;
+        let imported = import::import_reader(std::io::BufReader::with_capacity(1 << 20, file), &options, &ImportLimits::default())
+            .map_err(|e| format!("{name}: {}", printable(&e.to_string())))?;
         for r in &imported.rejected {
             eprintln!("prescan: {name}: {}: {}", r.location, printable(&r.reason));
         }
@@ -191,15 +184,12 @@ fn build(args: &BuildArgs) -> Result<Outcome, String> {
             if e.signal.is_video() && e.label.is_none() {
                 e.label = input.file_stem().map(|s| s.to_string_lossy().into_owned());
             }
-            // One input was deduplicated by its import: the set (a copy of
-            // every hash) is kept only when there are others to compare.
-            if !across_inputs || seen.insert((e.signal, e.hash.clone())) {
-                entries.push(e);
-            } else {
-                duplicates += 1;
-            }
+            entries.push(e);
         }
     }
+    // Each input was deduplicated by its import; across inputs, the first
+    // input's entry is kept.
+    let duplicates = if args.inputs.len() > 1 { drop_repeats(&mut entries) } else { 0 };
     if entries.is_empty() && !args.allow_empty {
         return Err(
             "no entry to list: every image would check clear; no list written (pass --allow-empty if that is meant)"
@@ -209,9 +199,14 @@ fn build(args: &BuildArgs) -> Result<Outcome, String> {
     let builder = ListBuilder { id: args.id.clone(), sequence: args.sequence, created: now, expires, thresholds };
     let bytes = builder.build(&entries, &key).map_err(|e| e.to_string())?;
     write_replacing(&args.out, &bytes)?;
+    let mut per_type = [0usize; SignalType::ALL.len()];
+    for e in &entries {
+        if let Some(n) = per_type.get_mut(e.signal as usize) {
+            *n += 1;
+        }
+    }
     let mut counts = String::new();
-    for t in SignalType::ALL {
-        let n = entries.iter().filter(|e| e.signal == t).count();
+    for (t, n) in SignalType::ALL.iter().zip(per_type) {
         if n > 0 {
             counts.push_str(&format!(" {t}={n}"));
         }
@@ -225,6 +220,20 @@ fn build(args: &BuildArgs) -> Result<Outcome, String> {
         key.public().id()
     );
     Ok(Outcome::Success)
+}
+
+/// Takes out of `entries` each that repeats an earlier one's type and hash
+/// (found by sorting, as the importer does), keeping the order; how many.
+fn drop_repeats(entries: &mut Vec<Entry>) -> usize {
+    let repeats = prescan::list::duplicate_entries(entries);
+    let mut drop = repeats.iter().map(|&(_, r)| r).peekable();
+    let mut i = 0;
+    entries.retain(|_| {
+        let repeat = drop.next_if_eq(&i).is_some();
+        i += 1;
+        !repeat
+    });
+    repeats.len()
 }
 
 /// Refuses a secret key file that users other than its owner may read,

@@ -16,13 +16,14 @@ pub mod perceptual;
 pub mod vpdq;
 mod resize;
 
+pub use crate::bits::bits_from_constant;
 use crate::decode::{self, ImageFormat, Limits};
 use crate::error::Result;
 use crate::pixels::Pixels;
 
 use digest::FileDigests;
 use pdq::{PdqDihedral, PdqResult};
-use perceptual::PerceptualHash;
+use perceptual::{PerceptualAlgorithm, PerceptualHash};
 
 /// What [`hash_file`] computes, and under which limits.
 #[derive(Debug, Clone, Default)]
@@ -68,50 +69,92 @@ pub struct FileHashes {
 /// # Errors
 /// Those of [`perceptual::hash_all`] (an image with no pixels).
 pub fn hash_pixels(pixels: Pixels<'_>, dihedral: bool) -> Result<ImageHashes> {
+    let pass = hash_image(pixels, dihedral, &PerceptualAlgorithm::ALL);
+    Ok(ImageHashes { pdq: pass.pdq, pdq_dihedral: pass.pdq_dihedral, perceptual: pass.perceptual? })
+}
+
+/// What [`hash_image`] computes of an image: [`ImageHashes`], with the
+/// perceptual hashes' own outcome, so that a caller that can do without
+/// them (a check, which still has PDQ) does.
+#[derive(Debug)]
+pub(crate) struct ImagePass {
+    pub(crate) pdq: PdqResult,
+    pub(crate) pdq_dihedral: Option<PdqDihedral>,
+    pub(crate) perceptual: Result<Vec<PerceptualHash>>,
+}
+
+/// The image half of the pipeline, the one every face runs: PDQ as the
+/// reference hashes the pixels (with its eight variants from one DCT when
+/// `dihedral`: [`pdq::hash_and_dihedral`]), and the perceptual hashes of
+/// `algorithms`, computed together.
+pub(crate) fn hash_image(pixels: Pixels<'_>, dihedral: bool, algorithms: &[PerceptualAlgorithm]) -> ImagePass {
     let (pdq, pdq_dihedral) = if dihedral {
-        let all = pdq::hash_dihedral(pixels);
-        // The variants come from the same blur as the plain hash, except
-        // for 64×64 images, where the reference's plain hash skips it.
-        let plain = if pixels.width() == 64 && pixels.height() == 64 {
-            pdq::hash(pixels)
-        } else {
-            PdqResult { hash: all.get(pdq::Dihedral::Original), quality: all.quality }
-        };
+        let (plain, all) = pdq::hash_and_dihedral(pixels);
         (plain, Some(all))
     } else {
         (pdq::hash(pixels), None)
     };
-    Ok(ImageHashes { pdq, pdq_dihedral, perceptual: perceptual::hash_all(pixels)? })
+    ImagePass { pdq, pdq_dihedral, perceptual: perceptual::hash_each(algorithms, pixels) }
 }
 
-/// How many bits `hash` is from the nearest constant hash (all zeros or
-/// all ones): its Hamming distance to whichever of the two is closer.
-///
-/// A flat image hashes to a constant under every perceptual hash (pHash and
-/// aHash of a flat image are all ones, dHash all zeros), so a hash within
-/// a match threshold of a constant is what a featureless image gives: it
-/// carries no information about a picture. The importer refuses such list
-/// entries and the checker does not match such computed hashes.
-pub fn bits_from_constant(hash: &[u8]) -> u32 {
-    let ones: u32 = hash.iter().map(|b| b.count_ones()).sum();
-    let bits = u32::try_from(hash.len() * 8).unwrap_or(u32::MAX);
-    ones.min(bits.saturating_sub(ones))
+/// What [`hash_bytes`] computes of a file: its digests (when asked for),
+/// and what was decoded and hashed, or why the bytes did not decode.
+#[derive(Debug)]
+pub(crate) struct FilePass {
+    pub(crate) digests: Option<FileDigests>,
+    pub(crate) image: Result<(DecodedInfo, ImagePass)>,
 }
+
+/// What decoding told of an image, besides its pixels.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct DecodedInfo {
+    pub(crate) format: ImageFormat,
+    pub(crate) width: u32,
+    pub(crate) height: u32,
+    pub(crate) orientation: Option<u8>,
+}
+
+/// The pipeline on one file's bytes, the one path that [`hash_file`] and
+/// the check ([`crate::check::hash_for`]) both run: digests of the bytes
+/// (when `digests`: a check against a list without digests skips them),
+/// then decode under `limits`, then [`hash_image`]. A file that does not
+/// decode still has its digests: a check matches them all the same.
+pub(crate) fn hash_bytes(
+    bytes: &[u8],
+    limits: &Limits,
+    digests: bool,
+    dihedral: bool,
+    algorithms: &[PerceptualAlgorithm],
+) -> FilePass {
+    let digests = digests.then(|| FileDigests::of(bytes));
+    let image = decode::decode(bytes, limits).map(|image| {
+        let info = DecodedInfo {
+            format: image.format(),
+            width: image.width(),
+            height: image.height(),
+            orientation: image.orientation(),
+        };
+        (info, hash_image(image.pixels(), dihedral, algorithms))
+    });
+    FilePass { digests, image }
+}
+
 
 /// Digests of `bytes`, then decode them under `options.limits` and hash
-/// the pixels.
+/// the pixels: every hash prescan computes of one file.
 ///
 /// # Errors
 /// Those of [`decode::decode`] and [`hash_pixels`].
 pub fn hash_file(bytes: &[u8], options: &HashOptions) -> Result<FileHashes> {
-    let digests = FileDigests::of(bytes);
-    let image = decode::decode(bytes, &options.limits)?;
+    let pass = hash_bytes(bytes, &options.limits, true, options.dihedral, &PerceptualAlgorithm::ALL);
+    let (info, image) = pass.image?;
     Ok(FileHashes {
-        format: image.format(),
-        width: image.width(),
-        height: image.height(),
-        orientation: image.orientation(),
-        digests,
-        image: hash_pixels(image.pixels(), options.dihedral)?,
+        format: info.format,
+        width: info.width,
+        height: info.height,
+        orientation: info.orientation,
+        // Asked for above: always there.
+        digests: pass.digests.unwrap_or_else(|| FileDigests::of(bytes)),
+        image: ImageHashes { pdq: image.pdq, pdq_dihedral: image.pdq_dihedral, perceptual: image.perceptual? },
     })
 }

@@ -309,6 +309,25 @@ pub fn hash_dihedral(pixels: Pixels<'_>) -> PdqDihedral {
     PdqDihedral { hashes, quality: quality(&small) }
 }
 
+/// PDQ of `pixels` as the reference hashes them, and of its eight
+/// rotations and mirrors, from one DCT where the reference allows it: what
+/// a check matches against a list.
+///
+/// The variants come from the blurred and decimated image, as
+/// `pdqhash.compute_dihedral` gives them. The plain hash is the original
+/// variant, except for a 64×64 image: the reference takes such an input as
+/// already downsampled and skips the blur for its plain hash (not for the
+/// variants), so there the plain hash is computed apart, by [`hash`].
+pub fn hash_and_dihedral(pixels: Pixels<'_>) -> (PdqResult, PdqDihedral) {
+    let dihedral = hash_dihedral(pixels);
+    let plain = if pixels.width() == DOWNSAMPLED && pixels.height() == DOWNSAMPLED {
+        hash(pixels)
+    } else {
+        PdqResult { hash: dihedral.get(Dihedral::Original), quality: dihedral.quality }
+    };
+    (plain, dihedral)
+}
+
 fn too_small(pixels: &Pixels<'_>) -> bool {
     pixels.width() < MIN_HASHABLE_DIM || pixels.height() < MIN_HASHABLE_DIM
 }

@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::list::keys::{KeyId, PublicKey, SIGNATURE_LEN, SecretKey};
-use crate::list::{Entry, SignalType, Thresholds};
+use crate::list::{Entry, SignalType, Thresholds, repeats};
 
 /// The first 8 bytes of every list.
 pub const MAGIC: [u8; 8] = *b"PRSCNLST";
@@ -777,42 +777,6 @@ fn count_duplicates(hashes: &[u8], len: usize) -> usize {
     }
     let n = hashes.len() / len;
     repeats(n, |i| hashes.get(i * len..(i + 1) * len).unwrap_or(&[])).len()
-}
-
-/// `(first, repeat)` for each of the `n` hashes (`hash(i)`) that repeats
-/// an earlier one, in order.
-///
-/// Sorts the hashes' first 8 bytes alone, which random hashes never share:
-/// a million take about 30 ms, small beside verifying and indexing them.
-/// Only the hashes whose prefix repeats are compared whole.
-fn repeats<'a>(n: usize, hash: impl Fn(usize) -> &'a [u8]) -> Vec<(usize, usize)> {
-    let prefix = |h: &[u8]| {
-        let mut b = [0u8; 8];
-        b.iter_mut().zip(h).for_each(|(d, s)| *d = *s);
-        u64::from_be_bytes(b)
-    };
-    let mut prefixes: Vec<u64> = (0..n).map(|i| prefix(hash(i))).collect();
-    prefixes.sort_unstable();
-    let mut shared: Vec<u64> =
-        prefixes.windows(2).filter(|w| w.first() == w.get(1)).filter_map(|w| w.first().copied()).collect();
-    drop(prefixes);
-    if shared.is_empty() {
-        return Vec::new();
-    }
-    shared.dedup();
-    // Rare (a list that repeats itself, or a prefix shared by chance): the
-    // hashes with a shared prefix, sorted whole; within a run of equal
-    // hashes the first position is the original.
-    let mut candidates: Vec<usize> = (0..n).filter(|&i| shared.binary_search(&prefix(hash(i))).is_ok()).collect();
-    candidates.sort_unstable_by(|&a, &b| hash(a).cmp(hash(b)).then(a.cmp(&b)));
-    let mut out: Vec<(usize, usize)> = Vec::new();
-    for run in candidates.chunk_by(|&a, &b| hash(a) == hash(b)) {
-        if let Some((&first, rest)) = run.split_first() {
-            out.extend(rest.iter().map(|&i| (first, i)));
-        }
-    }
-    out.sort_unstable_by_key(|&(_, i)| i);
-    out
 }
 
 #[cfg(test)]

@@ -1,0 +1,325 @@
+//! [`InputFormat::Json`](super::InputFormat::Json): StopNCII-style records
+//! (`{"signalType": "PDQ", "hashValue": "…"}`), as one JSON array or one
+//! record per line (JSON Lines), and the lines of `prescan hash --json`.
+//!
+//! An array is read by a small scanner (strings and nesting) that finds
+//! each element's end, a window at a time, so that each element is parsed
+//! alone: a bad record is refused with its number, none over
+//! [`MAX_LINE_BYTES`] is held or parsed, and the array is never in memory
+//! whole.
+
+use std::fmt;
+
+use serde_json::{Map, Value};
+
+use super::{Collector, Location, MAX_LINE_BYTES, Reader, show, too_long};
+use crate::error::Result;
+use crate::list::SignalType;
+
+/// JSON keys of the signal type, in order of preference.
+const JSON_TYPE_KEYS: [&str; 2] = ["signalType", "signal_type"];
+/// JSON keys of the hash.
+const JSON_HASH_KEYS: [&str; 5] = ["hashValue", "hash", "signal_str", "hash_value", "signal_value"];
+/// JSON keys of the label.
+const JSON_LABEL_KEYS: [&str; 2] = ["label", "id"];
+
+/// Where the array scanner is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Before the array's `[`.
+    Open,
+    /// Inside the array, between or within elements.
+    Elements,
+    /// After the `]`: only whitespace may follow.
+    After,
+    /// Something other than whitespace followed the `]`, and was refused.
+    Done,
+}
+
+/// Reads a JSON array of records a window at a time.
+#[derive(Debug)]
+pub(super) struct JsonArray {
+    phase: Phase,
+    /// Records begun so far.
+    record: usize,
+    /// The element being read, from its first non-whitespace character,
+    /// while it is within [`MAX_LINE_BYTES`].
+    element: String,
+    /// Its length so far, whitespace before it aside.
+    element_len: usize,
+    /// Nesting depth inside the element.
+    depth: usize,
+    in_string: bool,
+    escaped: bool,
+    /// Whether a `,` has ended an element: before one, a `]` after
+    /// nothing but whitespace is an empty array, not an empty record.
+    any: bool,
+}
+
+impl Default for JsonArray {
+    fn default() -> Self {
+        JsonArray {
+            phase: Phase::Open,
+            record: 0,
+            element: String::new(),
+            element_len: 0,
+            depth: 0,
+            in_string: false,
+            escaped: false,
+            any: false,
+        }
+    }
+}
+
+impl JsonArray {
+    /// The element just ended (by `,` or `]` when `closed`, else by the end
+    /// of the input): refused or read.
+    fn end_element(&mut self, closed: bool, c: &mut Collector<'_>) -> Result<()> {
+        let location = Location::Record(self.record);
+        let element = std::mem::take(&mut self.element);
+        let len = std::mem::take(&mut self.element_len);
+        let trimmed = element.trim_end();
+        if len > MAX_LINE_BYTES {
+            c.reject(location, too_long("record", len))?;
+        } else if trimmed.is_empty() {
+            let reason = if closed { "empty record (a stray comma)" } else { "the input ends inside the array" };
+            c.reject(location, reason.to_owned())?;
+        } else {
+            match parse_record(trimmed) {
+                Ok(value) => json_record(value, location, c)?,
+                Err(e) => c.reject(location, format!("not JSON: {e}"))?,
+            }
+        }
+        if !closed && !trimmed.is_empty() {
+            c.reject(Location::EndOfInput, "the input ends inside the array (truncated?)".to_owned())?;
+        }
+        Ok(())
+    }
+}
+
+impl Reader for JsonArray {
+    fn feed(&mut self, text: &str, _line: usize, eof: bool, c: &mut Collector<'_>) -> Result<usize> {
+        let bytes = text.as_bytes();
+        // Start of the part of the element in this window.
+        let mut from = None;
+        let mut i = 0;
+        while let Some(&b) = bytes.get(i) {
+            match self.phase {
+                Phase::Open => {
+                    if b == b'[' {
+                        self.phase = Phase::Elements;
+                    } else if !b.is_ascii_whitespace() {
+                        // detect() saw `[` or `{`; a `{` is JSON Lines, read
+                        // elsewhere, so this is not reached but for an
+                        // explicit format on other text.
+                        self.phase = Phase::Done;
+                        c.reject(Location::Record(1), "not a JSON array".to_owned())?;
+                    }
+                }
+                Phase::Elements => {
+                    if self.in_string {
+                        if self.escaped {
+                            self.escaped = false;
+                        } else if b == b'\\' {
+                            self.escaped = true;
+                        } else if b == b'"' {
+                            self.in_string = false;
+                        }
+                    } else {
+                        match b {
+                            b',' | b']' if self.depth == 0 => {
+                                self.keep(text, from.take(), i);
+                                if b == b']' && !self.any && self.element_len == 0 {
+                                    // `[]` or `[ ]`: no records.
+                                } else {
+                                    self.record += 1;
+                                    self.end_element(true, c)?;
+                                }
+                                if b == b',' {
+                                    self.any = true;
+                                } else {
+                                    self.phase = Phase::After;
+                                }
+                                i += 1;
+                                continue;
+                            }
+                            b'"' => self.in_string = true,
+                            b'[' | b'{' => self.depth += 1,
+                            b']' | b'}' => self.depth = self.depth.saturating_sub(1),
+                            _ => {}
+                        }
+                    }
+                    if from.is_none() && (self.element_len > 0 || !b.is_ascii_whitespace()) {
+                        from = Some(i);
+                    }
+                }
+                Phase::After => {
+                    if !b.is_ascii_whitespace() {
+                        self.phase = Phase::Done;
+                        c.reject(Location::AfterArray, "unexpected text after the JSON array".to_owned())?;
+                    }
+                }
+                Phase::Done => return Ok(text.len()),
+            }
+            i += 1;
+        }
+        self.keep(text, from, text.len());
+        if eof && self.phase == Phase::Elements {
+            self.record += 1;
+            self.end_element(false, c)?;
+            self.phase = Phase::Done;
+        }
+        Ok(text.len())
+    }
+}
+
+impl JsonArray {
+    /// Keeps `text[from..to]` as more of the element, while it is within
+    /// the limit (its length counted beyond it).
+    fn keep(&mut self, text: &str, from: Option<usize>, to: usize) {
+        let Some(from) = from else { return };
+        let part = text.get(from..to).unwrap_or("");
+        self.element_len += part.len();
+        if self.element_len <= MAX_LINE_BYTES {
+            self.element.push_str(part);
+        } else {
+            self.element.clear();
+        }
+    }
+}
+
+/// Reads one JSON record per line.
+pub(super) fn json_line(location: Location, line: &str, c: &mut Collector<'_>) -> Result<()> {
+    match parse_record(line) {
+        Ok(value) => json_record(value, location, c),
+        Err(e) => c.reject(location, format!("not JSON: {e}")),
+    }
+}
+
+/// One JSON record: `signalType`/`signal_type`, `hashValue`/`hash`/
+/// `signal_str`/…, and a `label` or `id`.
+///
+/// A record with no type or hash key but keys named after signal types
+/// (`{"path": …, "pdq": …, "md5": …}`, a line of `prescan hash --json`)
+/// gives one entry per such key, labelled with its `path`.
+fn json_record(value: Value, location: Location, c: &mut Collector<'_>) -> Result<()> {
+    let Value::Object(map) = value else {
+        return c.reject(location, "not a JSON object".to_owned());
+    };
+    let get = |keys: &[&str]| keys.iter().find_map(|k| map.get(*k).filter(|v| !v.is_null()));
+    // Two spellings of the type or of the hash in one record: which one is
+    // meant cannot be told, so neither is taken.
+    for (what, keys) in [("signal type", &JSON_TYPE_KEYS[..]), ("hash", &JSON_HASH_KEYS[..])] {
+        let given: Vec<&str> = keys.iter().copied().filter(|k| map.get(*k).is_some_and(|v| !v.is_null())).collect();
+        if given.len() > 1 {
+            return c.reject(location, format!("the {what} is given twice ({})", given.join(" and ")));
+        }
+    }
+    let label = get(&JSON_LABEL_KEYS).and_then(json_label);
+    let given_type = get(&JSON_TYPE_KEYS);
+    let Some(hash) = get(&JSON_HASH_KEYS) else {
+        if given_type.is_none() {
+            let per_type: Vec<(SignalType, &Value)> = SignalType::ALL
+                .into_iter()
+                .filter_map(|s| map.iter().find(|(k, _)| k.as_str() == s.name()).map(|(_, v)| (s, v)))
+                .collect();
+            if !per_type.is_empty() {
+                let path = map.get("path").and_then(Value::as_str);
+                for (signal, v) in per_type {
+                    match v.as_str() {
+                        Some(hash) => c.add(location, signal, hash, path)?,
+                        None => c.reject(location, format!("{} is not a string", signal.name()))?,
+                    }
+                }
+                return Ok(());
+            }
+        }
+        let reason = format!("no hash (expected a key {})", JSON_HASH_KEYS.join(", "));
+        return c.reject(location, reason);
+    };
+    let Some(hash) = hash.as_str() else {
+        return c.reject(location, "the hash is not a string".to_owned());
+    };
+    let given = match given_type {
+        Some(v) => match v.as_str() {
+            Some(s) => Some(s),
+            None => return c.reject(location, "the signal type is not a string".to_owned()),
+        },
+        None => None,
+    };
+    let Some(signal) = c.signal(location, given)? else {
+        return Ok(());
+    };
+    c.add(location, signal, hash, label.as_deref())
+}
+
+/// One JSON record, parsed. An object that gives a key twice is refused
+/// (serde_json would keep the last silently, so a record with two
+/// `hashValue`s would list the one a reader of the file may not see).
+fn parse_record(text: &str) -> std::result::Result<Value, String> {
+    if !text.trim_start().starts_with('{') {
+        return serde_json::from_str::<Value>(text).map_err(|e| e.to_string());
+    }
+    serde_json::from_str::<UniqueKeys>(text).map(|UniqueKeys(map)| Value::Object(map)).map_err(|e| e.to_string())
+}
+
+/// A JSON object whose keys are all different.
+struct UniqueKeys(Map<String, Value>);
+
+impl<'de> serde::Deserialize<'de> for UniqueKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = UniqueKeys;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> std::result::Result<UniqueKeys, A::Error> {
+                let mut map = Map::new();
+                while let Some(key) = access.next_key::<String>()? {
+                    if map.contains_key(&key) {
+                        return Err(serde::de::Error::custom(format!("the key {key:?} is given twice")));
+                    }
+                    let value: Value = access.next_value()?;
+                    map.insert(key, value);
+                }
+                Ok(UniqueKeys(map))
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+
+/// A JSON label: a string, or a number written as text.
+fn json_label(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// A `vpdq` hash as python-threatexchange serialises it (HMA exports,
+/// ThreatExchange's `vpdq` signals): a JSON array of `"hash,quality,
+/// timestamp"` strings, one a frame.
+pub(super) fn parse_vpdq_json(text: &str) -> std::result::Result<Vec<u8>, String> {
+    use crate::hash::vpdq;
+    let items: Vec<String> = serde_json::from_str(text)
+        .map_err(|e| format!("not a vPDQ hash (a JSON array of \"hash,quality,timestamp\"): {e}"))?;
+    if items.len() > super::MAX_VPDQ_FRAMES {
+        return Err(format!("{} frames, over the {} a video may have", items.len(), super::MAX_VPDQ_FRAMES));
+    }
+    let mut features = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let bad = |why: &str| format!("frame {i}: {why}: {}", show(item));
+        let mut f = item.split(',').map(str::trim);
+        let (Some(hash), Some(quality), Some(time), None) = (f.next(), f.next(), f.next(), f.next()) else {
+            return Err(bad("expected hash,quality,timestamp"));
+        };
+        features.push(vpdq::parse_frame(i as u64, quality, hash, time).map_err(|why| bad(&why))?);
+    }
+    super::vpdq_entry_bytes(&features)
+}

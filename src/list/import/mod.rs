@@ -1,0 +1,887 @@
+//! Importing hash lists from the text formats they are shipped in.
+//!
+//! [`import_reader`] reads a list as a stream, a window of at most a few
+//! MiB at a time, never the whole file; [`import`] reads one held in
+//! memory. Five formats, which [`detect`] tells apart from the input's
+//! start:
+//!
+//! * [`InputFormat::Lines`]: `<signal_type> <hash> [label]` per line, as the
+//!   ThreatExchange tools and `prescan hash` print them;
+//! * [`InputFormat::Csv`]: a CSV export with a header row (ThreatExchange
+//!   datasets, `signal_type,signal_str,…`; HMA, `indicator,indicator_id,…`);
+//! * [`InputFormat::Json`]: StopNCII-style records
+//!   (`{"signalType": "PDQ", "hashValue": "…"}`), as one JSON array or one
+//!   record per line (JSON Lines);
+//! * [`InputFormat::Bare`]: one hash per line, of a type given in the
+//!   [`ImportOptions`];
+//! * [`InputFormat::Vpdq`]: vPDQ's text format, one video's frames.
+//!
+//! Every hash is checked before it becomes an [`Entry`]. The importer
+//! refuses, naming the line or record and the reason:
+//!
+//! * a signal type it does not know (see [`parse_signal_type`] for the
+//!   names and aliases it accepts);
+//! * a hash that is not hexadecimal, or not exactly the length of its type;
+//! * a placeholder instead of a hash: all zeros, all `f`, or the MD5, SHA-1
+//!   or SHA-256 of the empty file (see [`parse_hash`]);
+//! * a second entry with the same type and hash as an earlier one;
+//! * a line or record over [`MAX_LINE_BYTES`], and malformed CSV or JSON.
+//!
+//! By default a refused entry is skipped and listed in
+//! [`Imported::rejected`]; with [`ImportOptions::strict`] the first one ends
+//! the import with [`Error::BadEntry`]. An input of more records than
+//! [`ImportLimits::max_records`] is refused whole, as is one that is not
+//! UTF-8 text. Nothing here panics, whatever the input.
+//!
+//! [`to_lines`], [`to_csv`] and [`to_json`] write entries back in each
+//! format, so that importing their output gives the same entries.
+//!
+//! The modules: `lines` (the formats of an entry a line, and vPDQ's),
+//! `csv`, `json`, and `write` (the writers). Duplicates are found once the
+//! input is read, by sorting (as [`ListBuilder`](super::format::ListBuilder)
+//! finds them), not by a set of every hash on the way: a set of ten million
+//! hashes was most of an import's time.
+
+mod csv;
+mod json;
+mod lines;
+mod write;
+
+use std::fmt;
+use std::io::Read;
+
+use super::{Entry, SignalType, duplicate_entries};
+use crate::bits::bits_from_constant;
+use crate::error::{Error, Result};
+use crate::hash::vpdq::{self, VpdqFeature};
+use crate::hex::from_hex;
+
+pub use write::{to_csv, to_json, to_lines};
+
+/// Longest line (or CSV or JSON record) read, in bytes: a list entry is a
+/// hash and a short label. Longer ones are refused, and not held.
+pub const MAX_LINE_BYTES: usize = 64 * 1024;
+
+/// The most frames one listed video may have: a hash a second for 24
+/// hours.
+pub const MAX_VPDQ_FRAMES: usize = 86_400;
+
+/// Default [`ImportLimits::max_records`]: 32 Mi, as many entries as a list
+/// may hold ([`super::format::DEFAULT_MAX_ENTRIES`]).
+pub const DEFAULT_MAX_RECORDS: u64 = 32 << 20;
+
+/// How much of an input the importer reads at a time. A window ends at a
+/// record's end; a record that crosses it waits for the next read.
+const WINDOW_BYTES: usize = 4 << 20;
+
+/// Largest window the reader grows to for one CSV record that has not
+/// ended: a record over [`MAX_LINE_BYTES`] is refused well before, but
+/// refusing it takes its first line whole.
+const MAX_WINDOW_BYTES: usize = 64 << 20;
+
+/// Other spellings of the signal types, compared case-insensitively, on top
+/// of prescan's own names ([`SignalType::from_name`], which already covers
+/// `PDQ`, `MD5`, `SHA1`, `SHA256` in any case):
+///
+/// * StopNCII-style media-qualified names (`ImagePDQ`, `ImageMD5`,
+///   `VideoMD5`, `ImageSHA1`, …). `VideoMD5` is prescan's `video_md5`; a
+///   video's other digests are digests of a file like any other, so they
+///   are kept as such.
+/// * ThreatExchange's `photo_md5` (its `video_md5` is prescan's own name),
+///   and its older indicator types `HASH_PDQ`, `HASH_MD5`, `HASH_SHA1`,
+///   `HASH_SHA256`.
+const ALIASES: [(&str, SignalType); 12] = [
+    ("imagepdq", SignalType::Pdq),
+    ("hash_pdq", SignalType::Pdq),
+    ("photo_md5", SignalType::Md5),
+    ("imagemd5", SignalType::Md5),
+    ("videomd5", SignalType::VideoMd5),
+    ("hash_md5", SignalType::Md5),
+    ("imagesha1", SignalType::Sha1),
+    ("videosha1", SignalType::Sha1),
+    ("hash_sha1", SignalType::Sha1),
+    ("imagesha256", SignalType::Sha256),
+    ("videosha256", SignalType::Sha256),
+    ("hash_sha256", SignalType::Sha256),
+];
+
+/// Digests of the empty file. Listed, they would match every empty upload;
+/// no body lists them on purpose.
+const EMPTY_FILE_DIGESTS: [(SignalType, &str); 4] = [
+    (SignalType::Md5, "d41d8cd98f00b204e9800998ecf8427e"),
+    (SignalType::VideoMd5, "d41d8cd98f00b204e9800998ecf8427e"),
+    (SignalType::Sha1, "da39a3ee5e6b4b0d3255bfef95601890afd80709"),
+    (SignalType::Sha256, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+];
+
+/// Limits on what an import reads, checked as it reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImportLimits {
+    /// Most records (entries kept and refused together) in one input: an
+    /// input with more is refused whole, so that a runaway file cannot
+    /// fill memory with entries or with the reasons for refusing them.
+    pub max_records: u64,
+}
+
+impl Default for ImportLimits {
+    fn default() -> Self {
+        ImportLimits { max_records: DEFAULT_MAX_RECORDS }
+    }
+}
+
+/// The text formats hash lists come in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum InputFormat {
+    /// `<signal_type> <hash> [label]` per line.
+    Lines,
+    /// CSV with a header row naming the columns.
+    Csv,
+    /// A JSON array of records, or JSON Lines.
+    Json,
+    /// One hash per line, of the type given in [`ImportOptions::signal_type`].
+    Bare,
+    /// vPDQ's text format (`frameNumber,quality,hash,timestamp` lines, as
+    /// `vpdq-hash-video` and `prescan hash --vpdq` write them): the whole
+    /// input is one video, one `vpdq` entry.
+    Vpdq,
+}
+
+impl InputFormat {
+    /// Every format.
+    pub const ALL: [InputFormat; 5] =
+        [InputFormat::Lines, InputFormat::Csv, InputFormat::Json, InputFormat::Bare, InputFormat::Vpdq];
+
+    /// The stable name: `lines`, `csv`, `json`, `bare`, `vpdq`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            InputFormat::Lines => "lines",
+            InputFormat::Csv => "csv",
+            InputFormat::Json => "json",
+            InputFormat::Bare => "bare",
+            InputFormat::Vpdq => "vpdq",
+        }
+    }
+
+    /// The format named `name` (as [`InputFormat::name`] gives it, in any
+    /// case).
+    pub fn from_name(name: &str) -> Option<Self> {
+        InputFormat::ALL.into_iter().find(|f| f.name().eq_ignore_ascii_case(name))
+    }
+}
+
+impl fmt::Display for InputFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// How to read a list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportOptions {
+    /// The format; `None` to [`detect`] it.
+    pub format: Option<InputFormat>,
+    /// The signal type of entries that do not name one: every entry of a
+    /// [`InputFormat::Bare`] list, and CSV or JSON entries without a type
+    /// column or key (an HMA export). Ignored by [`InputFormat::Lines`].
+    pub signal_type: Option<SignalType>,
+    /// Stop at the first bad entry (duplicates included) with
+    /// [`Error::BadEntry`] instead of skipping it.
+    pub strict: bool,
+}
+
+/// An entry the importer refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejected {
+    /// Where: `line 12` (lines, CSV, JSON Lines, bare hashes) or `record 5`
+    /// (the fifth element of a JSON array).
+    pub location: String,
+    /// Why it was refused.
+    pub reason: String,
+}
+
+impl fmt::Display for Rejected {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.location, self.reason)
+    }
+}
+
+/// The result of an import.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Imported {
+    /// The entries, in input order, without duplicates.
+    pub entries: Vec<Entry>,
+    /// Every refused entry, in input order (duplicates included).
+    pub rejected: Vec<Rejected>,
+    /// How many entries repeated an earlier one's type and hash. Each is
+    /// also in `rejected`, with the reason `duplicate of line N` (or
+    /// `record N`).
+    pub duplicates: usize,
+}
+
+/// Guesses the format of `text` from its start.
+///
+/// * The first non-whitespace character is `[` or `{`: [`InputFormat::Json`].
+/// * The first line (blank lines and `#` comments aside) starts with a
+///   signal type ([`parse_signal_type`]) and has a second field:
+///   [`InputFormat::Lines`], whatever the rest of the line holds.
+/// * The first line (blank lines and `#` comments aside) has a comma and,
+///   split at commas, a field naming a known type or hash column
+///   (`signal_type`, `type`, `signal_str`, `indicator`, `hash`,
+///   `hash_value`, `signal_value`, in any case): [`InputFormat::Csv`].
+/// * That line has two or more whitespace-separated fields:
+///   [`InputFormat::Lines`].
+/// * Otherwise (one field, or no content at all): [`InputFormat::Bare`].
+///
+/// Never panics.
+pub fn detect(text: &str) -> InputFormat {
+    let text = strip_bom(text);
+    if matches!(text.trim_start().chars().next(), Some('[' | '{')) {
+        return InputFormat::Json;
+    }
+    let Some((_, first)) = content_lines(text).next() else {
+        return InputFormat::Bare;
+    };
+    // A line that starts with a signal type and a hash is an entry, whatever
+    // its label holds: `prescan hash` prints paths there, and a path such as
+    // `dir/0,type,hash,.png` must not pass for a CSV header.
+    let mut words = first.split_whitespace();
+    if let (Some(kind), Some(_)) = (words.next(), words.next())
+        && (parse_signal_type(kind).is_some() || kind == "pdq_quality" || kind.starts_with("pdq:"))
+    {
+        return InputFormat::Lines;
+    }
+    if lines::is_vpdq_line(first) {
+        return InputFormat::Vpdq;
+    }
+    if first.contains(',') {
+        let known = first.split(',').any(|field| {
+            let name = field.trim().trim_matches('"').trim();
+            csv::TYPE_COLUMNS.iter().chain(csv::HASH_COLUMNS.iter()).any(|c| c.eq_ignore_ascii_case(name))
+        });
+        if known {
+            return InputFormat::Csv;
+        }
+    }
+    if first.split_whitespace().nth(1).is_some() { InputFormat::Lines } else { InputFormat::Bare }
+}
+
+/// Reads the hash list `text`: [`import_reader`] over text in memory, with
+/// the default [`ImportLimits`].
+///
+/// # Errors
+/// As [`import_reader`].
+pub fn import(text: &str, options: &ImportOptions) -> Result<Imported> {
+    import_reader(text.as_bytes(), options, &ImportLimits::default())
+}
+
+/// Reads a hash list from `input`, a window at a time (a few MiB; never the
+/// whole input).
+///
+/// The format is `options.format`, or [`detect`]ed from the first window.
+/// A leading byte order mark is ignored. See the [module
+/// documentation](self) for what is refused; entries come out in input
+/// order, the first of duplicates kept.
+///
+/// In [`InputFormat::Lines`], blank lines and lines starting with `#` are
+/// skipped, and so, silently, are two kinds of line `prescan hash` prints
+/// that are not list entries: `pdq_quality <score> <path>` (a quality
+/// score, not a hash) and `pdq:<variant> <hash> <path>` (the PDQ hashes of
+/// the rotations and mirrors from `--dihedral`: a list holds the hash of
+/// the image as it is, and the matcher checks the variants of the upload).
+/// Text after the hash is the label, inner spaces kept, so the path of
+/// `prescan hash` output survives.
+///
+/// Labels have control characters (tabs, line breaks) turned into spaces
+/// and surrounding whitespace trimmed; an empty label is no label.
+///
+/// # Errors
+/// * [`Error::LimitExceeded`] (limit `records`) when the input holds more
+///   than `limits.max_records` entries and refused records; (limit
+///   `line_bytes`) for a CSV record whose first line is over 64 MiB.
+/// * [`Error::BadEntry`] naming the line when the input is not UTF-8 text.
+/// * [`Error::BadOption`] (option `signal_type`) when a
+///   [`InputFormat::Bare`] list, or a CSV without a type column, has no
+///   [`ImportOptions::signal_type`].
+/// * [`Error::BadEntry`] with the header's location when a CSV header is
+///   malformed or names no hash column.
+/// * With [`ImportOptions::strict`], [`Error::BadEntry`] for the first
+///   refused entry.
+/// * [`Error::Read`] when `input` fails.
+///
+/// Never panics.
+pub fn import_reader(input: impl Read, options: &ImportOptions, limits: &ImportLimits) -> Result<Imported> {
+    import_windows(input, options, limits, WINDOW_BYTES)
+}
+
+/// The signal type called `name`: a prescan name ([`SignalType::from_name`])
+/// or one of a few ThreatExchange and StopNCII aliases, in any case, with
+/// surrounding whitespace ignored.
+///
+/// The aliases: `ImagePDQ`, `HASH_PDQ` (PDQ); `photo_md5`, `ImageMD5`,
+/// `HASH_MD5` (MD5); `VideoMD5` (`video_md5`); `ImageSHA1`,
+/// `VideoSHA1`, `HASH_SHA1` (SHA-1); `ImageSHA256`, `VideoSHA256`,
+/// `HASH_SHA256` (SHA-256).
+pub fn parse_signal_type(name: &str) -> Option<SignalType> {
+    let name = name.trim();
+    SignalType::from_name(name)
+        .or_else(|| ALIASES.iter().find(|(alias, _)| alias.eq_ignore_ascii_case(name)).map(|&(_, s)| s))
+}
+
+/// The bytes of the hash `text` of type `signal`, as [`import`] checks
+/// every hash: surrounding whitespace is trimmed, and the rest must be
+/// exactly `2 × signal.hash_len()` hex digits (either case). The bytes are
+/// the hex decoded in order; for PDQ they equal
+/// [`PdqHash::to_bytes`](crate::hash::pdq::PdqHash::to_bytes).
+///
+/// Placeholders, which would match what no list means to match, are
+/// refused:
+/// * all zeros, of any type: filler in exports, and what PDQ and dHash
+///   give a flat, blank or tiny image;
+/// * all `f`, of any type: filler, and what pHash and aHash give a flat
+///   image;
+/// * for the perceptual types (`phash`, `dhash`, `ahash`, `blockhash`), a
+///   hash within its type's default threshold
+///   ([`SignalType::default_threshold`]: 8 bits of 64, 32 of 256) of all
+///   zeros or all ones ([`bits_from_constant`]): flat images hash to a
+///   constant, so such an entry would match every flat or blank image at
+///   that threshold. The bound is the default threshold because that is
+///   the distance at which the entry matches them; a real picture's hash
+///   has about half its bits set;
+/// * the MD5 `d41d8cd98f00b204e9800998ecf8427e`, the SHA-1
+///   `da39a3ee5e6b4b0d3255bfef95601890afd80709` and the SHA-256
+///   `e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855`:
+///   digests of the empty file, which would match every empty upload.
+///
+/// # Errors
+/// [`Error::InvalidHash`] naming the type and the reason (the offending
+/// character, expected and actual length, or which placeholder).
+///
+/// Never panics.
+pub fn parse_hash(signal: SignalType, text: &str) -> Result<Vec<u8>> {
+    check_hash(signal, text).map_err(|reason| Error::InvalidHash { kind: signal.name(), reason })
+}
+
+/// Where an entry is in its input, for messages: kept as numbers, and
+/// written out only for the entries refused (a string a line cost about a
+/// tenth of an import's time).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Location {
+    /// A line (or a CSV record starting there), from 1.
+    Line(usize),
+    /// An element of a JSON array, from 1.
+    Record(usize),
+    /// The end of a JSON array's input, reached inside the array.
+    EndOfInput,
+    /// Text after a JSON array.
+    AfterArray,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Location::Line(n) => write!(f, "line {n}"),
+            Location::Record(n) => write!(f, "record {n}"),
+            Location::EndOfInput => f.write_str("end of input"),
+            Location::AfterArray => f.write_str("after the array"),
+        }
+    }
+}
+
+/// A format's reader: it takes the input a window at a time and keeps what
+/// it needs between windows.
+trait Reader {
+    /// Reads the records of `text` (whose first line is line `line` of the
+    /// input) into `c`, and says how many of its bytes it is done with: the
+    /// rest, a record the window cuts, comes again at the start of the next
+    /// window. `eof`: nothing follows `text`, and all of it must be read.
+    fn feed(&mut self, text: &str, line: usize, eof: bool, c: &mut Collector<'_>) -> Result<usize>;
+}
+
+/// The reader of `format`, for an input that starts with `start`.
+fn reader_for(format: InputFormat, start: &str) -> Box<dyn Reader> {
+    match format {
+        InputFormat::Lines => Box::new(lines::LineFormat::new(lines::LineKind::Lines)),
+        InputFormat::Bare => Box::new(lines::LineFormat::new(lines::LineKind::Bare)),
+        InputFormat::Csv => Box::<csv::CsvFormat>::default(),
+        InputFormat::Json if start.trim_start().starts_with('[') => Box::<json::JsonArray>::default(),
+        InputFormat::Json => Box::new(lines::LineFormat::new(lines::LineKind::JsonLines)),
+        InputFormat::Vpdq => Box::<lines::VpdqFile>::default(),
+    }
+}
+
+/// [`import_reader`] with the window size as a parameter, for tests.
+fn import_windows(
+    mut input: impl Read,
+    options: &ImportOptions,
+    limits: &ImportLimits,
+    window: usize,
+) -> Result<Imported> {
+    let mut c = Collector::new(options, limits);
+    let mut buf: Vec<u8> = Vec::new();
+    let mut eof = false;
+    let mut line = 1usize;
+    let mut reader: Option<Box<dyn Reader>> = None;
+    let mut first = true;
+    let mut want = window;
+    loop {
+        // Fill the window: `want` bytes, or what is left of the input.
+        while !eof && buf.len() < want {
+            let at = buf.len();
+            buf.resize(want, 0);
+            let got = match input.read(buf.get_mut(at..).unwrap_or_default()) {
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => 0,
+                Err(e) => {
+                    buf.truncate(at);
+                    return Err(Error::Read(e.to_string()));
+                }
+            };
+            buf.truncate(at + got);
+            eof = got == 0 && buf.len() < want;
+        }
+        if first && buf.starts_with("\u{feff}".as_bytes()) {
+            buf.drain(..3);
+        }
+        // Whole UTF-8 characters: the window may cut one, which waits.
+        let valid = match std::str::from_utf8(&buf) {
+            Ok(_) => buf.len(),
+            Err(e) if e.error_len().is_none() && !eof => e.valid_up_to(),
+            Err(e) => {
+                let at = e.valid_up_to();
+                let before = buf.get(..at).unwrap_or_default();
+                let line = line + before.iter().filter(|&&b| b == b'\n').count();
+                return Err(Error::BadEntry {
+                    location: format!("line {line}"),
+                    reason: "not UTF-8 text".to_owned(),
+                });
+            }
+        };
+        let text = std::str::from_utf8(buf.get(..valid).unwrap_or_default()).unwrap_or_default();
+        let last = eof && valid == buf.len();
+        if reader.is_none() && !last && !can_detect(text) && buf.len() * 2 <= MAX_WINDOW_BYTES {
+            // Too little of the start to tell the format: a larger window.
+            want = buf.len().max(window) * 2;
+            continue;
+        }
+        let format = options.format.unwrap_or_else(|| detect(text));
+        let reader = reader.get_or_insert_with(|| reader_for(format, text));
+        first = false;
+        let used = reader.feed(text, line, last, &mut c)?.min(valid);
+        line += buf.get(..used).unwrap_or_default().iter().filter(|&&b| b == b'\n').count();
+        buf.drain(..used);
+        if last {
+            break;
+        }
+        // A reader that could use nothing waits for a larger window.
+        want = if used == 0 { buf.len().max(window) * 2 } else { window };
+        if want > MAX_WINDOW_BYTES.max(window * 2) {
+            return Err(Error::LimitExceeded {
+                limit: "line_bytes",
+                requested: u64::try_from(buf.len()).unwrap_or(u64::MAX),
+                max: MAX_WINDOW_BYTES as u64,
+            });
+        }
+    }
+    c.finish()
+}
+
+/// Whether `text`, an input's start, holds what [`detect`] looks at: the
+/// first character but whitespace, and unless it opens JSON, the first line
+/// that is not blank or a comment, whole.
+fn can_detect(text: &str) -> bool {
+    let text = strip_bom(text);
+    if text.trim_start().starts_with(['[', '{']) {
+        return true;
+    }
+    let mut rest = text;
+    while let Some(i) = rest.find('\n') {
+        let line = rest.get(..i).unwrap_or("").trim();
+        if !line.is_empty() && !line.starts_with('#') {
+            return true;
+        }
+        rest = rest.get(i + 1..).unwrap_or("");
+    }
+    false
+}
+
+/// The entries read so far, the refused ones, and where each is.
+struct Collector<'a> {
+    options: &'a ImportOptions,
+    max_records: u64,
+    /// Records so far, kept and refused: each one's place in input order.
+    records: u64,
+    entries: Vec<Entry>,
+    /// Where each entry is, and its place.
+    places: Vec<(Location, u64)>,
+    /// The refused records, with their places.
+    rejected: Vec<(u64, Location, String)>,
+}
+
+impl<'a> Collector<'a> {
+    fn new(options: &'a ImportOptions, limits: &ImportLimits) -> Self {
+        Collector {
+            options,
+            max_records: limits.max_records,
+            records: 0,
+            entries: Vec::new(),
+            places: Vec::new(),
+            rejected: Vec::new(),
+        }
+    }
+
+    /// Counts a record against the limit, and gives its place.
+    fn place(&mut self) -> Result<u64> {
+        self.records += 1;
+        if self.records > self.max_records {
+            return Err(Error::LimitExceeded { limit: "records", requested: self.records, max: self.max_records });
+        }
+        Ok(self.records)
+    }
+
+    /// Refuses the entry at `location`: an error when strict, else noted.
+    fn reject(&mut self, location: Location, reason: String) -> Result<()> {
+        if self.options.strict {
+            // A duplicate found later may lie before this line: the
+            // first refusal is the one to report.
+            if let Some(first) = self.duplicates().into_iter().next() {
+                return Err(self.duplicate_error(first));
+            }
+            return Err(Error::BadEntry { location: location.to_string(), reason });
+        }
+        let place = self.place()?;
+        self.rejected.push((place, location, reason));
+        Ok(())
+    }
+
+    /// The signal type of an entry that names `given` (or nothing, or an
+    /// empty string), falling back to the options'. `None` when refused.
+    fn signal(&mut self, location: Location, given: Option<&str>) -> Result<Option<SignalType>> {
+        match given.map(str::trim).filter(|s| !s.is_empty()) {
+            Some(name) => match parse_signal_type(name) {
+                Some(s) => Ok(Some(s)),
+                None => {
+                    self.reject(location, format!("unknown signal type {}", show(name)))?;
+                    Ok(None)
+                }
+            },
+            None => match self.options.signal_type {
+                Some(s) => Ok(Some(s)),
+                None => {
+                    self.reject(location, "no signal type, and none given in the options".to_owned())?;
+                    Ok(None)
+                }
+            },
+        }
+    }
+
+    /// Checks the hash and keeps the entry, or refuses it.
+    fn add(&mut self, location: Location, signal: SignalType, hash: &str, label: Option<&str>) -> Result<()> {
+        match check_hash(signal, hash) {
+            Ok(bytes) => self.add_bytes(location, signal, bytes, label),
+            Err(reason) => self.reject(location, reason),
+        }
+    }
+
+    /// Keeps the entry of checked hash bytes at `location`; whether it
+    /// repeats an earlier one is found at the end ([`Collector::finish`]).
+    fn add_bytes(&mut self, location: Location, signal: SignalType, bytes: Vec<u8>, label: Option<&str>) -> Result<()> {
+        let place = self.place()?;
+        self.entries.push(Entry { signal, hash: bytes, label: label.and_then(clean_label) });
+        self.places.push((location, place));
+        Ok(())
+    }
+
+    /// `(first, repeat)` entry numbers of every entry that repeats an
+    /// earlier one's type and hash, in input order of the repeats.
+    fn duplicates(&self) -> Vec<(usize, usize)> {
+        duplicate_entries(&self.entries)
+    }
+
+    /// The strict import's error for a duplicate.
+    fn duplicate_error(&self, (first, repeat): (usize, usize)) -> Error {
+        let at = |i: usize| self.places.get(i).map_or(Location::EndOfInput, |p| p.0);
+        Error::BadEntry { location: at(repeat).to_string(), reason: format!("duplicate of {}", at(first)) }
+    }
+
+    /// The import: duplicates taken out (and refused), the refused records
+    /// in input order.
+    fn finish(self) -> Result<Imported> {
+        let duplicates = self.duplicates();
+        if let Some(&first) = duplicates.first()
+            && self.options.strict
+        {
+            return Err(self.duplicate_error(first));
+        }
+        let Collector { entries, places, rejected, .. } = self;
+        let at = |i: usize| places.get(i).copied().unwrap_or((Location::EndOfInput, 0));
+        let mut repeated: Vec<(u64, Location, String)> = duplicates
+            .iter()
+            .map(|&(first, repeat)| {
+                let (location, place) = at(repeat);
+                (place, location, format!("duplicate of {}", at(first).0))
+            })
+            .collect();
+        let count = repeated.len();
+        // Both in input order already: merged, not sorted.
+        let mut all = Vec::with_capacity(rejected.len() + repeated.len());
+        let mut a = rejected.into_iter().peekable();
+        let mut b = repeated.drain(..).peekable();
+        loop {
+            let take_a = match (a.peek(), b.peek()) {
+                (Some(x), Some(y)) => x.0 < y.0,
+                (Some(_), None) => true,
+                (None, Some(_)) => false,
+                (None, None) => break,
+            };
+            let next = if take_a { a.next() } else { b.next() };
+            if let Some((_, location, reason)) = next {
+                all.push(Rejected { location: location.to_string(), reason });
+            }
+        }
+        let mut drop = duplicates.iter().map(|&(_, repeat)| repeat).peekable();
+        let kept: Vec<Entry> = entries
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, e)| {
+                if drop.peek() == Some(&i) {
+                    drop.next();
+                    None
+                } else {
+                    Some(e)
+                }
+            })
+            .collect();
+        Ok(Imported { entries: kept, rejected: all, duplicates: count })
+    }
+}
+
+/// A `vpdq` entry's bytes: the frames that take part in matching
+/// ([`vpdq::matchable`]), back to back.
+fn vpdq_entry_bytes(features: &[VpdqFeature]) -> std::result::Result<Vec<u8>, String> {
+    let frames = vpdq::matchable(features, crate::hash::pdq::MIN_MATCHABLE_QUALITY);
+    if frames.is_empty() {
+        return Err(format!(
+            "no frame of quality {} or more among its {}: the video would match nothing",
+            crate::hash::pdq::MIN_MATCHABLE_QUALITY,
+            features.len()
+        ));
+    }
+    Ok(frames.iter().flat_map(|h| h.to_bytes()).collect())
+}
+
+/// The hash bytes, or why `text` is refused.
+fn check_hash(signal: SignalType, text: &str) -> std::result::Result<Vec<u8>, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err("empty hash".to_owned());
+    }
+    if signal == SignalType::Vpdq {
+        return json::parse_vpdq_json(text);
+    }
+    if let Some((i, ch)) = text.chars().enumerate().find(|(_, ch)| !ch.is_ascii_hexdigit()) {
+        return Err(format!("not hex: {ch:?} at character {} of {}", i + 1, show(text)));
+    }
+    let expected = signal.hash_len() * 2;
+    if text.len() != expected {
+        return Err(format!("wrong length for {signal}: expected {expected} hex digits, got {}", text.len()));
+    }
+    let bytes = from_hex(text).ok_or_else(|| format!("not hex: {}", show(text)))?;
+    if let Some(what) = placeholder(signal, &bytes) {
+        return Err(format!("placeholder, not a hash: {what}"));
+    }
+    Ok(bytes)
+}
+
+/// Which placeholder `bytes` is, if any (see [`parse_hash`]).
+fn placeholder(signal: SignalType, bytes: &[u8]) -> Option<&'static str> {
+    if bytes.iter().all(|&b| b == 0) {
+        return Some(if signal == SignalType::Pdq {
+            "all zeros (the PDQ hash of a flat, blank or tiny image, and common filler)"
+        } else {
+            "all zeros (filler; for a perceptual hash, that of a flat image)"
+        });
+    }
+    if bytes.iter().all(|&b| b == 0xff) {
+        return Some("all f (filler)");
+    }
+    if signal.is_perceptual() && bits_from_constant(bytes) <= signal.default_threshold() {
+        return Some(
+            "within the default threshold of all zeros or all ones, the hash of a flat image: \
+             it would match every flat or blank image",
+        );
+    }
+    EMPTY_FILE_DIGESTS.iter().find(|(s, h)| *s == signal && from_hex(h).as_deref() == Some(bytes)).map(|(s, _)| match s {
+        SignalType::Md5 => "the MD5 of the empty file, which would match every empty upload",
+        SignalType::Sha1 => "the SHA-1 of the empty file, which would match every empty upload",
+        _ => "the SHA-256 of the empty file, which would match every empty upload",
+    })
+}
+
+/// `label` with control characters as spaces, trimmed; `None` when empty.
+fn clean_label(label: &str) -> Option<String> {
+    if label.is_empty() {
+        return None;
+    }
+    let cleaned: String = label.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    let trimmed = cleaned.trim();
+    (!trimmed.is_empty()).then(|| trimmed.to_owned())
+}
+
+/// The lines of `text` numbered from 1, without their `\r\n` or `\n`.
+fn numbered_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.split('\n').enumerate().map(|(i, l)| (i + 1, l.strip_suffix('\r').unwrap_or(l)))
+}
+
+/// The lines that are not blank or `#` comments, trimmed.
+fn content_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    numbered_lines(text).map(|(n, l)| (n, l.trim())).filter(|(_, l)| !l.is_empty() && !l.starts_with('#'))
+}
+
+/// `text` without a leading UTF-8 byte order mark.
+fn strip_bom(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
+}
+
+/// The reason for a line or record over [`MAX_LINE_BYTES`].
+fn too_long(what: &str, len: usize) -> String {
+    format!("{what} of {len} bytes is over the limit of {MAX_LINE_BYTES}")
+}
+
+/// Untrusted text for a message: quoted and escaped, and cut to 40
+/// characters.
+fn show(text: &str) -> String {
+    const MAX: usize = 40;
+    if text.chars().count() <= MAX {
+        format!("{text:?}")
+    } else {
+        let cut: String = text.chars().take(MAX).collect();
+        format!("{cut:?}…")
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)] // tests: a panic is a failure
+mod tests {
+    use super::*;
+
+    const PDQ: &str = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22";
+
+    fn with_window(text: &str, window: usize) -> Result<Imported> {
+        let options = ImportOptions { signal_type: Some(SignalType::Pdq), ..ImportOptions::default() };
+        import_windows(text.as_bytes(), &options, &ImportLimits::default(), window)
+    }
+
+    /// A reader that hands over at most `step` bytes a read.
+    struct Trickle<'a>(&'a [u8], usize);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.1.min(buf.len()).min(self.0.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn any_window_gives_what_the_whole_text_gives() {
+        let pdq2 = PDQ.replace('f', "e");
+        let overlong = "x".repeat(MAX_LINE_BYTES + 5);
+        let inputs = [
+            format!("# list\npdq {PDQ} a b\r\n\npdq {pdq2}\npdq {PDQ}\nmd5 zz\n{overlong}\npdq {pdq2} c"),
+            format!("\u{feff}{PDQ}\n{pdq2} label\n\n{PDQ}\nnothex\n{overlong}\n"),
+            format!("signal_type,signal_str,label\npdq,{PDQ},\"a, \"\"b\"\"\nc\"\n\"open,{pdq2}\npdq,{pdq2},x\n\"x\"y,1\n"),
+            format!("[{{\"signalType\":\"PDQ\",\"hashValue\":\"{PDQ}\",\"label\":\"[,]\"}} , 3,,\n {{\"hash\":\"{pdq2}\"}}\n] x"),
+            format!("[\n{{\"signalType\":\"PDQ\",\"hashValue\":\"{PDQ}\"}}, {{\"hash\": \"{overlong}\"}}, {{\"hash\":\"{pdq2}\""),
+            format!("{{\"signalType\":\"PDQ\",\"hashValue\":\"{PDQ}\"}}\nnot json\n{{\"pdq\":\"{pdq2}\",\"path\":\"p\"}}\n"),
+            "[ ]".to_owned(),
+            "[".to_owned(),
+            String::new(),
+        ];
+        for (n, text) in inputs.iter().enumerate() {
+            let whole = with_window(text, text.len().max(1)).unwrap();
+            for window in [1, 2, 3, 7, 64, 1000] {
+                assert_eq!(with_window(text, window).unwrap(), whole, "window {window} of input {n}");
+            }
+            let options = ImportOptions { signal_type: Some(SignalType::Pdq), ..ImportOptions::default() };
+            let trickled =
+                import_windows(Trickle(text.as_bytes(), 5), &options, &ImportLimits::default(), 16).unwrap();
+            assert_eq!(trickled, whole);
+        }
+    }
+
+    #[test]
+    fn duplicates_are_refused_in_input_order_among_other_refusals() {
+        let text = format!("pdq {PDQ} a\nmd5 00\npdq {PDQ} b\nsha1 x\n");
+        let got = import(&text, &ImportOptions::default()).unwrap();
+        assert_eq!(got.entries.len(), 1);
+        assert_eq!(got.entries[0].label.as_deref(), Some("a"));
+        assert_eq!(got.duplicates, 1);
+        let locations: Vec<&str> = got.rejected.iter().map(|r| r.location.as_str()).collect();
+        assert_eq!(locations, ["line 2", "line 3", "line 4"]);
+        assert_eq!(got.rejected[1].reason, "duplicate of line 1");
+        // Strict: the first refusal, whichever kind.
+        let strict = ImportOptions { strict: true, ..ImportOptions::default() };
+        let text = format!("pdq {PDQ}\npdq {PDQ}\nmd5 00\n");
+        assert_eq!(
+            import(&text, &strict).unwrap_err(),
+            Error::BadEntry { location: "line 2".into(), reason: "duplicate of line 1".into() }
+        );
+    }
+
+    #[test]
+    fn more_records_than_the_limit_are_refused_whole() {
+        let text = format!("pdq {PDQ}\nmd5 00\npdq 11\n");
+        let limits = ImportLimits { max_records: 2 };
+        let err = import_reader(text.as_bytes(), &ImportOptions::default(), &limits).unwrap_err();
+        assert_eq!(err, Error::LimitExceeded { limit: "records", requested: 3, max: 2 });
+        assert!(import_reader(text.as_bytes(), &ImportOptions::default(), &ImportLimits { max_records: 3 }).is_ok());
+    }
+
+    #[test]
+    fn text_that_is_not_utf8_is_refused_with_its_line() {
+        let mut bytes = format!("pdq {PDQ}\n\npdq ").into_bytes();
+        bytes.extend_from_slice(&[0xff, b'\n']);
+        let err = import_windows(&bytes[..], &ImportOptions::default(), &ImportLimits::default(), 4).unwrap_err();
+        assert_eq!(err, Error::BadEntry { location: "line 3".into(), reason: "not UTF-8 text".into() });
+    }
+
+    #[test]
+    fn a_failing_reader_is_a_read_error() {
+        struct Broken;
+        impl Read for Broken {
+            fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+                Err(std::io::Error::other("disk on fire"))
+            }
+        }
+        let err = import_reader(Broken, &ImportOptions::default(), &ImportLimits::default()).unwrap_err();
+        assert_eq!(err, Error::Read("disk on fire".into()));
+    }
+
+    #[test]
+    fn aliases_are_lowercase_and_not_prescan_names() {
+        for (alias, _) in ALIASES {
+            assert_eq!(alias, alias.to_ascii_lowercase());
+            assert!(SignalType::from_name(alias).is_none());
+        }
+    }
+
+    #[test]
+    fn placeholders_are_refused() {
+        for (signal, hex) in EMPTY_FILE_DIGESTS {
+            assert!(check_hash(signal, hex).is_err_and(|e| e.contains("empty file")));
+        }
+        assert!(check_hash(SignalType::Pdq, &"0".repeat(64)).is_err_and(|e| e.contains("flat")));
+        assert!(check_hash(SignalType::Phash, &"F".repeat(16)).is_err_and(|e| e.contains("all f")));
+        assert_eq!(
+            check_hash(SignalType::Dhash, " 0123456789ABCDEF\t"),
+            Ok(vec![1, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef])
+        );
+    }
+
+    #[test]
+    fn show_cuts_long_text() {
+        assert_eq!(show("a\tb"), "\"a\\tb\"");
+        assert_eq!(show(&"x".repeat(100)), format!("\"{}\"…", "x".repeat(40)));
+    }
+}
