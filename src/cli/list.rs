@@ -166,7 +166,7 @@ fn build(args: &BuildArgs) -> Result<Outcome, String> {
         // Read as a stream, under the importer's own limits (records, line
         // length), not held whole: ten million lines are 690 MB.
         let file = files::open_regular(input).map_err(|e| format!("{name}: {e}"))?;
-        let imported = import::import_reader(std::io::BufReader::with_capacity(1 << 20, file), &options, &ImportLimits::default())
+        let imported = import::import_reader(file, &options, &ImportLimits::default())
             .map_err(|e| format!("{name}: {}", printable(&e.to_string())))?;
         for r in &imported.rejected {
             eprintln!("prescan: {name}: {}: {}", r.location, printable(&r.reason));
@@ -179,12 +179,17 @@ fn build(args: &BuildArgs) -> Result<Outcome, String> {
             ));
         }
         rejected += imported.rejected.len();
-        for mut e in imported.entries {
+        let mut imported = imported.entries;
+        for e in &mut imported {
             // A vPDQ hash file is one video: named after its file.
             if e.signal.is_video() && e.label.is_none() {
                 e.label = input.file_stem().map(|s| s.to_string_lossy().into_owned());
             }
-            entries.push(e);
+        }
+        if entries.is_empty() {
+            entries = imported;
+        } else {
+            entries.append(&mut imported);
         }
     }
     // Each input was deduplicated by its import; across inputs, the first

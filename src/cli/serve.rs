@@ -21,7 +21,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 use clap::Args;
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::header::{self, HeaderMap, HeaderValue};
 use hyper::server::conn::http1;
@@ -45,6 +45,10 @@ use super::{Outcome, files, nice, printable, printable_path, public_key, time};
 /// bytes each, sent without repeats) of two and a half hours hashed once a
 /// second.
 const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// How much of a body over [`MAX_BODY_BYTES`] is read and dropped so that
+/// its sender gets the 413 ([`read_body`]).
+const DRAIN_BYTES: usize = 4 * 1024 * 1024;
 /// Time in-flight requests get to finish on SIGTERM before the process exits.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
 /// How often `--watch` looks at the list file.
@@ -466,16 +470,14 @@ async fn check(state: &State, req: Request<Incoming>) -> Answer {
         return error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "bad_request", "the body must be application/json");
     }
     let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+    if declared.is_some_and(|n| n > (MAX_BODY_BYTES + DRAIN_BYTES) as u64) {
         return too_large();
     }
-    let body =
-        match tokio::time::timeout(state.read_timeout, Limited::new(req.into_body(), MAX_BODY_BYTES).collect()).await {
-            Ok(Ok(body)) => body.to_bytes(),
-            Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => return too_large(),
-            Ok(Err(_)) => return error(StatusCode::BAD_REQUEST, "bad_request", "the body could not be read"),
-            Err(_) => return error(StatusCode::REQUEST_TIMEOUT, "bad_request", "the body was not sent in time"),
-        };
+    let body = match tokio::time::timeout(state.read_timeout, read_body(req.into_body(), declared)).await {
+        Ok(Ok(body)) => body,
+        Ok(Err(answer)) => return answer,
+        Err(_) => return error(StatusCode::REQUEST_TIMEOUT, "bad_request", "the body was not sent in time"),
+    };
     let files = match parse_check_request(&body) {
         Ok(files) => files,
         Err(e) => {
@@ -511,6 +513,32 @@ async fn check(state: &State, req: Request<Incoming>) -> Answer {
         Ok(body) => json_answer(StatusCode::OK, Bytes::from(body)),
         Err(_) => error(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the verdicts could not be serialised"),
     }
+}
+
+/// A body of at most [`MAX_BODY_BYTES`]. Over it, the rest is read and
+/// dropped, up to [`DRAIN_BYTES`] more, before the 413: a client still
+/// sending when the server closed would get a reset instead of the answer
+/// (its socket drops what it had received). A client that sends more than
+/// that is cut off; one that declares more is answered at once.
+async fn read_body(mut body: Incoming, declared: Option<u64>) -> Result<Bytes, Answer> {
+    let mut kept = Vec::new();
+    let mut total = 0usize;
+    let mut over = declared.is_some_and(|n| n > MAX_BODY_BYTES as u64);
+    while let Some(frame) = body.frame().await {
+        let Ok(frame) = frame else {
+            return Err(error(StatusCode::BAD_REQUEST, "bad_request", "the body could not be read"));
+        };
+        let Ok(data) = frame.into_data() else { continue };
+        total = total.saturating_add(data.len());
+        over |= total > MAX_BODY_BYTES;
+        if total > MAX_BODY_BYTES + DRAIN_BYTES {
+            break;
+        }
+        if !over {
+            kept.extend_from_slice(&data);
+        }
+    }
+    if over { Err(too_large()) } else { Ok(Bytes::from(kept)) }
 }
 
 fn metrics(state: &State) -> Answer {

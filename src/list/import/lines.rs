@@ -56,6 +56,10 @@ impl LineFormat {
 }
 
 impl Reader for LineFormat {
+    fn fork(&self) -> Option<Box<dyn Reader + Send>> {
+        Some(Box::new(LineFormat::new(self.kind)))
+    }
+
     fn feed(&mut self, text: &str, line: usize, eof: bool, c: &mut Collector<'_>) -> Result<usize> {
         let mut rest = text;
         let mut number = line;
@@ -135,7 +139,16 @@ fn bare_line(location: Location, line: &str, c: &mut Collector<'_>) -> Result<()
 /// The first whitespace-separated field of `s` and the rest, both trimmed.
 pub(super) fn split_field(s: &str) -> (&str, &str) {
     let s = s.trim();
-    match s.split_once(char::is_whitespace) {
+    // ASCII text, as list lines are, is split by its bytes; the first
+    // byte of another character sends the line to the slower split, which
+    // knows every Unicode space.
+    let stop = s.bytes().position(|b| b.is_ascii_whitespace() || !b.is_ascii());
+    let split = match stop {
+        Some(i) if s.as_bytes().get(i).is_some_and(u8::is_ascii_whitespace) => s.split_at_checked(i),
+        Some(_) => s.split_once(char::is_whitespace),
+        None => None,
+    };
+    match split {
         Some((first, rest)) => (first, rest.trim()),
         None => (s, ""),
     }

@@ -395,10 +395,71 @@ trait Reader {
     /// rest, a record the window cuts, comes again at the start of the next
     /// window. `eof`: nothing follows `text`, and all of it must be read.
     fn feed(&mut self, text: &str, line: usize, eof: bool, c: &mut Collector<'_>) -> Result<usize>;
+
+    /// A reader for text that starts at the start of a line after what
+    /// this one has read, as this one would read it there; `None` when
+    /// that cannot be known before this one gets there (a JSON array's
+    /// nesting, a CSV header not yet read). The Wasm module reads on one
+    /// thread and never forks.
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
+    fn fork(&self) -> Option<Box<dyn Reader + Send>> {
+        None
+    }
+}
+
+/// Smallest window read on two threads: below it a thread costs more than
+/// it saves.
+#[cfg(not(target_arch = "wasm32"))]
+const PARALLEL_BYTES: usize = 1 << 20;
+
+/// Reads `text` as [`Reader::feed`] does, on two threads when it is large
+/// and the format allows: the first half (to a line break) here, the rest
+/// on a second thread with [`Reader::fork`] and a collector of its own,
+/// merged after. When the first half does not end where the second began
+/// (a CSV record whose quotes span the line break), the second half's work
+/// is dropped and that text comes again in the next window. A strict
+/// import reads on one thread: which refusal comes first needs every
+/// entry before it.
+fn feed(
+    reader: &mut Box<dyn Reader + Send>,
+    text: &str,
+    line: usize,
+    eof: bool,
+    c: &mut Collector<'_>,
+) -> Result<usize> {
+    #[cfg(not(target_arch = "wasm32"))]
+    if !c.options.strict
+        && text.len() >= PARALLEL_BYTES
+        && let Some(mut other) = reader.fork()
+        && let Some(split) = text.get(text.len() / 2..).and_then(|h| h.find('\n')).map(|i| text.len() / 2 + i + 1)
+        && split < text.len()
+    {
+        let (a, b) = text.split_at(split);
+        let b_line = line + a.bytes().filter(|&b| b == b'\n').count();
+        let mut c2 = Collector::new(c.options, &ImportLimits { max_records: c.max_records });
+        let (used_a, second) = std::thread::scope(|scope| {
+            let second = scope.spawn(|| {
+                let used = other.feed(b, b_line, eof, &mut c2);
+                (used, other, c2)
+            });
+            (reader.feed(a, line, false, c), second.join())
+        });
+        let used_a = used_a?;
+        if used_a < a.len() {
+            return Ok(used_a);
+        }
+        let (used_b, other, c2) =
+            second.map_err(|_| Error::Read("the second thread reading the input stopped".to_owned()))?;
+        let used_b = used_b?;
+        c.absorb(c2)?;
+        *reader = other;
+        return Ok(a.len() + used_b);
+    }
+    reader.feed(text, line, eof, c)
 }
 
 /// The reader of `format`, for an input that starts with `start`.
-fn reader_for(format: InputFormat, start: &str) -> Box<dyn Reader> {
+fn reader_for(format: InputFormat, start: &str) -> Box<dyn Reader + Send> {
     match format {
         InputFormat::Lines => Box::new(lines::LineFormat::new(lines::LineKind::Lines)),
         InputFormat::Bare => Box::new(lines::LineFormat::new(lines::LineKind::Bare)),
@@ -420,7 +481,7 @@ fn import_windows(
     let mut buf: Vec<u8> = Vec::new();
     let mut eof = false;
     let mut line = 1usize;
-    let mut reader: Option<Box<dyn Reader>> = None;
+    let mut reader: Option<Box<dyn Reader + Send>> = None;
     let mut first = true;
     let mut want = window;
     loop {
@@ -466,7 +527,7 @@ fn import_windows(
         let format = options.format.unwrap_or_else(|| detect(text));
         let reader = reader.get_or_insert_with(|| reader_for(format, text));
         first = false;
-        let used = reader.feed(text, line, last, &mut c)?.min(valid);
+        let used = feed(reader, text, line, last, &mut c)?.min(valid);
         line += buf.get(..used).unwrap_or_default().iter().filter(|&&b| b == b'\n').count();
         buf.drain(..used);
         if last {
@@ -536,6 +597,20 @@ impl<'a> Collector<'a> {
             return Err(Error::LimitExceeded { limit: "records", requested: self.records, max: self.max_records });
         }
         Ok(self.records)
+    }
+
+    /// Takes in what `later` read of the text after this one's.
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
+    fn absorb(&mut self, later: Collector<'_>) -> Result<()> {
+        let offset = self.records;
+        self.records += later.records;
+        if self.records > self.max_records {
+            return Err(Error::LimitExceeded { limit: "records", requested: self.records, max: self.max_records });
+        }
+        self.entries.extend(later.entries);
+        self.places.extend(later.places.into_iter().map(|(location, place)| (location, place + offset)));
+        self.rejected.extend(later.rejected.into_iter().map(|(place, location, reason)| (place + offset, location, reason)));
+        Ok(())
     }
 
     /// Refuses the entry at `location`: an error when strict, else noted.
@@ -638,20 +713,16 @@ impl<'a> Collector<'a> {
                 all.push(Rejected { location: location.to_string(), reason });
             }
         }
+        // In place: ten million entries are half a gigabyte to copy.
+        let mut entries = entries;
         let mut drop = duplicates.iter().map(|&(_, repeat)| repeat).peekable();
-        let kept: Vec<Entry> = entries
-            .into_iter()
-            .enumerate()
-            .filter_map(|(i, e)| {
-                if drop.peek() == Some(&i) {
-                    drop.next();
-                    None
-                } else {
-                    Some(e)
-                }
-            })
-            .collect();
-        Ok(Imported { entries: kept, rejected: all, duplicates: count })
+        let mut i = 0;
+        entries.retain(|_| {
+            let repeat = drop.next_if_eq(&i).is_some();
+            i += 1;
+            !repeat
+        });
+        Ok(Imported { entries, rejected: all, duplicates: count })
     }
 }
 
@@ -678,14 +749,16 @@ fn check_hash(signal: SignalType, text: &str) -> std::result::Result<Vec<u8>, St
     if signal == SignalType::Vpdq {
         return json::parse_vpdq_json(text);
     }
-    if let Some((i, ch)) = text.chars().enumerate().find(|(_, ch)| !ch.is_ascii_hexdigit()) {
-        return Err(format!("not hex: {ch:?} at character {} of {}", i + 1, show(text)));
-    }
     let expected = signal.hash_len() * 2;
-    if text.len() != expected {
+    // Decoded first: a good hash, as nearly all are, is read once. Only a
+    // bad one is looked at again, for the message.
+    let decoded = if text.len() == expected { from_hex(text) } else { None };
+    let Some(bytes) = decoded else {
+        if let Some((i, ch)) = text.chars().enumerate().find(|(_, ch)| !ch.is_ascii_hexdigit()) {
+            return Err(format!("not hex: {ch:?} at character {} of {}", i + 1, show(text)));
+        }
         return Err(format!("wrong length for {signal}: expected {expected} hex digits, got {}", text.len()));
-    }
-    let bytes = from_hex(text).ok_or_else(|| format!("not hex: {}", show(text)))?;
+    };
     if let Some(what) = placeholder(signal, &bytes) {
         return Err(format!("placeholder, not a hash: {what}"));
     }
@@ -721,6 +794,10 @@ fn placeholder(signal: SignalType, bytes: &[u8]) -> Option<&'static str> {
 fn clean_label(label: &str) -> Option<String> {
     if label.is_empty() {
         return None;
+    }
+    // Most labels are clean already: one copy, not two.
+    if !label.chars().any(char::is_control) && label.trim().len() == label.len() {
+        return Some(label.to_owned());
     }
     let cleaned: String = label.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
     let trimmed = cleaned.trim();
@@ -807,6 +884,46 @@ mod tests {
             let trickled =
                 import_windows(Trickle(text.as_bytes(), 5), &options, &ImportLimits::default(), 16).unwrap();
             assert_eq!(trickled, whole);
+        }
+    }
+
+    /// A large input of `n` records in `format`, with bad entries, labels,
+    /// duplicates far apart and (CSV) quoted fields across lines.
+    fn large(format: InputFormat, n: usize) -> String {
+        let mut out = String::new();
+        if format == InputFormat::Csv {
+            out.push_str("signal_type,signal_str,label\n");
+        }
+        for i in 0..n {
+            // Every 1000th a repeat of an entry from the first half.
+            let k = if i % 1000 == 999 { i / 7 } else { i };
+            let x = (k as u128 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c835);
+            let hash = format!("{x:032x}{:032x}", x.rotate_left(61));
+            let hash = if i % 777 == 0 { "nothex".to_owned() } else { hash };
+            out.push_str(&match format {
+                InputFormat::Csv if i % 501 == 0 => format!("pdq,{hash},\"a, \"\"multi\"\"\nline {i}\"\n"),
+                InputFormat::Csv => format!("pdq,{hash},id {i}\n"),
+                InputFormat::Json => format!("{{\"signalType\":\"PDQ\",\"hashValue\":\"{hash}\",\"id\":{i}}}\n"),
+                _ => format!("pdq {hash} label {i}\n"),
+            });
+        }
+        out
+    }
+
+    #[test]
+    fn two_threads_read_what_one_reads() {
+        for format in [InputFormat::Lines, InputFormat::Csv, InputFormat::Json] {
+            let text = large(format, 60_000);
+            assert!(text.len() > 2 * PARALLEL_BYTES);
+            let options = ImportOptions::default();
+            let one = import_windows(text.as_bytes(), &options, &ImportLimits::default(), 64 << 10).unwrap();
+            let two = import_windows(text.as_bytes(), &options, &ImportLimits::default(), 2 << 20).unwrap();
+            assert_eq!(one, two, "{format}");
+            assert!(one.duplicates > 50 && one.rejected.len() > one.duplicates + 50, "{format}");
+            // The records limit counts both threads' records.
+            let limits = ImportLimits { max_records: 59_999 };
+            let err = import_windows(text.as_bytes(), &options, &limits, 2 << 20).unwrap_err();
+            assert!(matches!(err, Error::LimitExceeded { limit: "records", .. }), "{format}: {err}");
         }
     }
 
