@@ -1,0 +1,960 @@
+//! PDQ: multi-index hashing with a pair filter ([`PdqIndex`]), and its
+//! naive twin [`pdq_linear_scan`], which gives the same answers.
+
+use super::packed::{Packed, bits_for};
+use super::store::HashStore;
+use super::{PdqMatch, PdqNeighbour, too_many};
+use crate::error::Result;
+use crate::hash::pdq::{Dihedral, PdqHash};
+use crate::pages::advise_huge_pages;
+use crate::prefetch::prefetch;
+
+/// Chunks the 256 bits are split into, one table each.
+const CHUNKS: usize = 16;
+/// Pairs of chunks: chunks `2p` and `2p + 1` form pair `p`.
+const PAIRS: usize = CHUNKS / 2;
+/// Bits per chunk.
+const CHUNK_BITS: u32 = 16;
+/// Distinct values of one chunk: buckets per table.
+const BUCKETS: usize = 1 << CHUNK_BITS;
+/// Length of one table's offset array.
+const OFFSETS_PER_TABLE: usize = BUCKETS + 1;
+/// Largest per-chunk radius probed; past it (thresholds of 48 and more) a
+/// query scans the list in order instead. At radius 2 a variant reads
+/// 16 × 137 buckets, about 3% of the list, still less work than reading all
+/// of it; at radius 3 it would be 17%.
+const MAX_PROBE_RADIUS: u32 = 2;
+/// The largest distance an indexed query answers through the tables: the
+/// last whose chunk radius is [`MAX_PROBE_RADIUS`]. Past it a query reads
+/// every hash, which an index without its hashes puts back together from
+/// the tables, slowly (see [`PdqIndex::over_keeping_hashes`]).
+pub const MAX_INDEXED_DISTANCE: u32 = (2 * MAX_PROBE_RADIUS + 2) * PAIRS as u32 - 1;
+/// Positions of an even table between two samples of its bucket
+/// directory ([`PdqIndex`]'s `samples`): a query finds the bucket that
+/// holds a position from the sample before it, a few buckets on at most.
+const SAMPLE_EVERY: usize = 64;
+/// A query that has checked one candidate for every this many entries of
+/// the list stops and scans the list instead: the bound on a list crowded
+/// into a few buckets (many entries sharing chunks), where every bucket
+/// read would hold much of the list. A random list of a million has about
+/// 300 candidates checked a dihedral query, a thousandth of the 250,000
+/// this allows; walking those costs about as much as the scan.
+const SCAN_ABOVE_ENTRIES_PER_CANDIDATE: usize = 4;
+/// An index whose largest bucket holds more entries than this keeps the
+/// list's hashes (see [`PdqIndex::over`]): its queries may end in a scan,
+/// which reads held hashes in milliseconds but takes about a second to put
+/// them back together from the tables. A random list of 32 Mi entries (the
+/// most a list may hold) has about 500 in a bucket; a list with thousands
+/// in one was built with many entries sharing chunks.
+pub const CROWDED_BUCKET: u32 = 1 << 12;
+/// Candidates a query walks together (see [`PdqIndex::probe`]): enough
+/// for their reads to overlap (a random million-entry list gives about 80
+/// a dihedral query), few enough that a query of a crowded list holds
+/// a bounded number (48 KiB of them) before it gives up for a scan.
+const WALK_BATCH: usize = 4096;
+/// Lists shorter than this are scanned, not indexed: the tables' offsets
+/// alone take 4 MiB, 256 bytes an entry at 16,384 entries, while a scan of
+/// that many (all eight variants) takes about 0.25 ms, a small part of
+/// hashing the image it matches.
+pub const SCAN_BELOW: usize = 1 << 14;
+
+/// Chunk `k` (0 to 15) of a hash: bits `16k` to `16k + 15`.
+#[inline]
+fn chunk(words: &[u64; 4], k: usize) -> usize {
+    let word = words.get(k / 4).copied().unwrap_or(0);
+    ((word >> (CHUNK_BITS as usize * (k % 4))) & 0xffff) as usize
+}
+
+/// Hamming distance of two hashes given as words.
+#[inline]
+fn distance_words(a: &[u64; 4], b: &[u64; 4]) -> u32 {
+    a.iter().zip(b).map(|(x, y)| (x ^ y).count_ones()).sum()
+}
+
+/// Every 16-bit mask with at most `radius` bits set (`radius` ≤ 2): the
+/// values within `radius` of a chunk are the chunk XOR each mask.
+fn masks(radius: u32) -> Vec<u16> {
+    let mut out = vec![0u16];
+    if radius >= 1 {
+        out.extend((0..CHUNK_BITS).map(|i| 1u16 << i));
+    }
+    if radius >= 2 {
+        for i in 0..CHUNK_BITS {
+            out.extend((i + 1..CHUNK_BITS).map(|j| (1u16 << i) | (1u16 << j)));
+        }
+    }
+    out
+}
+
+/// The radii a query at `max_distance` probes with: `(pair, chunk)`, the
+/// largest distance a pair of chunks may have in the pair that finds an
+/// entry, and the largest distance of the chunk probed in it.
+#[inline]
+fn radii(max_distance: u32) -> (u32, u32) {
+    let pair = max_distance / PAIRS as u32;
+    (pair, pair / 2)
+}
+
+/// A PDQ list indexed for near-neighbour queries, with or without the eight
+/// rotations and mirrors of the query.
+///
+/// # Method: multi-index hashing with a pair filter
+/// The 256 bits are cut into 16 disjoint chunks of 16 bits, and the chunks
+/// into 8 pairs (chunks `2p` and `2p + 1`). If an entry is within distance
+/// `d` of the query, its 8 pair distances add up to at most `d`, so
+/// (pigeonhole) some pair is within `R = ⌊d / 8⌋` of the query's: were
+/// every pair `R + 1` or more away, the total would be at least
+/// `8 (R + 1) > d`. In that pair, one of the two chunks is within
+/// `r = ⌊R / 2⌋` (else the pair would be at least `2 (r + 1) > R` away). At
+/// the usual threshold of 31, `R` is 3 and `r` is 1.
+///
+/// So a query looks, in each of the 16 tables (one per chunk), at the
+/// bucket of its chunk and of the values within `r` of it (17 buckets at
+/// `r = 1`). Beside each entry, a table keeps the entry's other chunk of the
+/// pair (its *partner*), so the pair distance is known without reading
+/// anything else: an entry whose pair is more than `R` away is skipped, and
+/// only the others (about 1% of a random list's candidates at `R = 3`) are
+/// checked whole. Every match is found (it is within `R` in some pair, and
+/// within `r` in a chunk of that pair) and nothing else is reported.
+///
+/// # Layout: the tables are the hashes
+/// Each table is an inverted index in compressed-sparse-row form: an offset
+/// array of 65,537 `u32`s (one per chunk value and one past the end) and,
+/// for each chunk value in turn, the entries with that value; bucket `v` of
+/// table `k` is positions `offsets[k][v]..offsets[k][v + 1]`. Every table
+/// keeps the partner (a `u16`) of each position. A position of an even
+/// table (chunk `2p`) therefore holds a whole pair of its entry: chunk
+/// `2p` is the bucket it is in, chunk `2p + 1` its partner. The eight even
+/// tables together hold the whole hash, and each of their positions also
+/// keeps a link: the position of the same entry in the next even table
+/// (table 14 links back to table 0). Checking a candidate found in pair `p`
+/// follows the links through the other seven pairs, adding each pair's
+/// distance, and stops as soon as the sum is over the threshold: a random
+/// candidate is usually dropped after one or two links, and a match ends
+/// its round in table 0, whose positions keep the entry's number in list
+/// order.
+///
+/// An odd table's candidate that passes the filter knows both chunks of its
+/// pair, `(a, b)`: its positions in the even table are those of bucket `a`
+/// whose partner is `b`, found by scanning that bucket. (An odd table skips
+/// the candidates whose even chunk is within `r`: the even table finds
+/// them.)
+///
+/// The bucket that holds a linked position is found from a sampled
+/// directory: the bucket of every 64th position of each even table, from
+/// which the right one is a step or two on.
+///
+/// Links and entry numbers are packed in as few bits as the list needs (20
+/// up to 1,048,576 entries, 24 up to 16,777,216). A list of a million costs
+/// 16 × 2 bytes of partners, 8 × 20 bits of links, 20 bits of entry
+/// numbers, a quarter of a byte of directory and 4 MiB of offsets: 58.9
+/// bytes per entry, *with* the hashes, which the index does not keep (1.84
+/// times the 32 bytes of the hashes alone). A list of fewer than
+/// [`SCAN_BELOW`] entries gets no tables (the offsets alone would cost more
+/// than 256 bytes an entry): its queries scan its hashes, with the same
+/// answers.
+///
+/// # What it costs, and what was measured against it
+/// A checked candidate costs a few dependent reads per pair (a link, a
+/// partner, a directory entry and a line of offsets) instead of one read
+/// of a hash array, for 32 bytes an entry less. A dihedral query at 31
+/// reads about 2,200 buckets (a line of offsets and one or two of partners
+/// each) and walks a few hundred candidates: what makes it fast is how
+/// many of those reads are in flight at once, so a query goes
+/// in rounds, asking for every line a round reads before it reads any
+/// (`crate::prefetch`). At a million random hashes on the 2-core machine a
+/// query takes about 91 µs p50 and 159 µs p99 (`cargo bench --bench
+/// index`), from 130 and 227 µs with plain reads ahead of use and each
+/// walk step read in turn. Also tried, slower: a software pipeline that
+/// asks for each bucket 16 to 256 buckets ahead of reading it (about 1.2
+/// times slower than whole rounds), and a line of 64 bytes a bucket
+/// holding its range and first 28 partners, one read a bucket instead of
+/// two (1.3 times slower: 64 MiB of lines miss the TLB, where the 4 MiB of
+/// offsets mostly do not). Keeping the hashes beside the tables, with ids
+/// in place of the links (92 bytes an entry), was about 1.2 times faster
+/// against an earlier version of the query (not measured since). A query
+/// at a distance past
+/// [`MAX_INDEXED_DISTANCE`], and [`PdqIndex::nearest_dihedral`], read
+/// every hash: an index built by [`PdqIndex::over_keeping_hashes`] reads
+/// them from the list (about 15 ms for a million), others put them back
+/// together from the tables (0.7 to 1.2 s).
+///
+/// Also measured, with a million random hashes and dihedral queries at
+/// distance 31: ids in all 16 tables and no partner filter (every
+/// candidate's hash read: about 35,000 random reads a query) was about 4
+/// times slower than the pair filter; sorting those candidates by address
+/// before reading them was no faster; 11 chunks of 23–24 bits probed at
+/// radius 2 were slower still; 8 chunks of 32 bits probed at radius 3 (697
+/// buckets of a 16-bit directory per table and variant), whose tables fit
+/// in about 32 bytes an entry beside the hashes, took 3.5 ms p50 and 5.0 ms
+/// p99 a query.
+#[derive(Debug, Clone, Default)]
+pub struct PdqIndex {
+    /// Number of entries.
+    len: usize,
+    /// The hashes in list order, when held: always when the index has no
+    /// tables, and when built by [`PdqIndex::over_keeping_hashes`].
+    hashes: Option<HashStore>,
+    /// `CHUNKS` offset arrays of `OFFSETS_PER_TABLE` each, back to back.
+    offsets: Vec<u32>,
+    /// `CHUNKS` arrays of `len` partner chunks each, back to back: the
+    /// other chunk of the pair of the entry at each position.
+    partners: Vec<u16>,
+    /// `PAIRS` arrays of `len` links: `links[p]` at a position of even table
+    /// `2p` is the position of the same entry in even table `2p + 2` (table
+    /// 0 after the last).
+    links: Vec<Packed>,
+    /// The entry (its index in list order) at each position of table 0.
+    entries: Packed,
+    /// `PAIRS` arrays, one per even table, of the bucket that holds every
+    /// [`SAMPLE_EVERY`]-th position: the start of the search for the bucket
+    /// of a position (a quarter of a byte an entry, all eight together).
+    samples: Vec<u16>,
+}
+
+impl PdqIndex {
+    /// Indexes `hashes`, given in list order, as [`PdqIndex::over`] does.
+    ///
+    /// # Errors
+    /// [`Error::ListTooLarge`] for more than `u32::MAX` hashes.
+    pub fn new(hashes: Vec<PdqHash>) -> Result<Self> {
+        let n = hashes.len();
+        u32::try_from(n).map_err(|_| too_many(n))?;
+        let bytes: Vec<u8> = hashes.iter().flat_map(PdqHash::to_bytes).collect();
+        drop(hashes);
+        PdqIndex::over(HashStore::owned(bytes)?)
+    }
+
+    /// Indexes hashes stored as in a list: 32 bytes each, most significant
+    /// byte first, back to back, as [`PdqIndex::over`] does.
+    ///
+    /// # Errors
+    /// [`Error::ListMalformed`] when the length is not a multiple of 32;
+    /// [`Error::ListTooLarge`] for more than `u32::MAX` hashes.
+    pub fn from_be_bytes(bytes: &[u8]) -> Result<Self> {
+        PdqIndex::over(HashStore::owned(bytes.to_vec())?)
+    }
+
+    /// Indexes `hashes`. A list of fewer than [`SCAN_BELOW`] entries gets no
+    /// tables and keeps `hashes` (shared, not copied) to scan them; a longer
+    /// one gets the tables, which hold the hashes in another form, and lets
+    /// `hashes` go — unless a bucket holds more than [`CROWDED_BUCKET`]
+    /// entries: a list built with many entries sharing chunks, whose
+    /// queries may end in a scan, keeps them so that the scan is quick.
+    ///
+    /// # Errors
+    /// [`Error::ListTooLarge`] for more than `u32::MAX` hashes.
+    pub fn over(hashes: HashStore) -> Result<Self> {
+        if hashes.len() < SCAN_BELOW {
+            return Ok(PdqIndex::scanned(hashes));
+        }
+        // The store is an `Arc`: the clone shares the bytes.
+        let mut index = PdqIndex::with_tables(hashes.clone())?;
+        if index.largest_bucket() > CROWDED_BUCKET {
+            index.hashes = Some(hashes);
+        }
+        Ok(index)
+    }
+
+    /// The most entries any bucket of any table holds (0 without tables).
+    pub fn largest_bucket(&self) -> u32 {
+        self.offsets
+            .chunks_exact(OFFSETS_PER_TABLE)
+            .flat_map(|table| {
+                table.windows(2).map(|w| w.last().copied().unwrap_or(0) - w.first().copied().unwrap_or(0))
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// As [`PdqIndex::over`], but an index with tables keeps `hashes` too
+    /// (32 bytes an entry, none if they are a loaded list's own) for the
+    /// queries that read every hash: [`PdqIndex::nearest_dihedral`] and
+    /// distances past [`MAX_INDEXED_DISTANCE`].
+    ///
+    /// # Errors
+    /// [`Error::ListTooLarge`] for more than `u32::MAX` hashes.
+    pub fn over_keeping_hashes(hashes: HashStore) -> Result<Self> {
+        if hashes.len() < SCAN_BELOW {
+            return Ok(PdqIndex::scanned(hashes));
+        }
+        // The store is an `Arc`: the clone shares the bytes.
+        let mut index = PdqIndex::with_tables(hashes.clone())?;
+        index.hashes = Some(hashes);
+        Ok(index)
+    }
+
+    /// Indexes `hashes` with the tables whatever their number, and lets
+    /// them go (for tests, benchmarks, and callers who prefer table speed
+    /// to memory on short lists).
+    ///
+    /// # Errors
+    /// [`Error::ListTooLarge`] for more than `u32::MAX` hashes.
+    pub fn with_tables(hashes: HashStore) -> Result<Self> {
+        let n = hashes.len();
+        u32::try_from(n).map_err(|_| too_many(n))?;
+        Ok(PdqIndex::build(&hashes))
+    }
+
+    /// No tables: every query scans `hashes` (fewer than `u32::MAX`, as
+    /// [`SCAN_BELOW`] is).
+    fn scanned(hashes: HashStore) -> Self {
+        PdqIndex { len: hashes.len(), hashes: Some(hashes), ..PdqIndex::default() }
+    }
+
+    /// Whether queries go through the tables (else they scan).
+    pub fn has_tables(&self) -> bool {
+        !self.offsets.is_empty()
+    }
+
+    /// Whether the index holds the hashes it was built from (see
+    /// [`PdqIndex::over`]).
+    pub fn holds_hashes(&self) -> bool {
+        self.hashes.is_some()
+    }
+
+    /// The tables of `hashes` (at most `u32::MAX`, checked by the caller),
+    /// without the hashes.
+    fn build(hashes: &HashStore) -> Self {
+        let n = hashes.len();
+        if n == 0 {
+            return PdqIndex::default();
+        }
+        let bits = bits_for(n);
+        // The tables are read at random places: huge pages spare those
+        // reads most of their TLB misses (see `crate::pages`).
+        let mut offsets = vec![0u32; CHUNKS * OFFSETS_PER_TABLE];
+        advise_huge_pages(&mut offsets);
+        let mut partners = vec![0u16; CHUNKS * n];
+        advise_huge_pages(&mut partners);
+        let mut links = Vec::with_capacity(PAIRS);
+        let mut entries = Packed::zeros(n, bits);
+        let mut samples = Vec::with_capacity(PAIRS * n.div_ceil(SAMPLE_EVERY));
+        advise_huge_pages(samples.spare_capacity_mut());
+        // Each entry's position in table 0, in the last even table built,
+        // and in the even table being built.
+        let mut first = vec![0u32; n];
+        let mut previous = vec![0u32; n];
+        let mut current = vec![0u32; n];
+        let tables = offsets.chunks_exact_mut(OFFSETS_PER_TABLE).zip(partners.chunks_mut(n));
+        for (k, (table_offsets, table_partners)) in tables.enumerate() {
+            let even = k % 2 == 0;
+            build_table(hashes, k, table_offsets, table_partners, even.then_some(&mut current[..]));
+            if !even {
+                continue;
+            }
+            sample_buckets(table_offsets, n, &mut samples);
+            if k == 0 {
+                for (entry, &at) in current.iter().enumerate() {
+                    entries.set(at as usize, entry);
+                }
+                first.copy_from_slice(&current);
+            } else {
+                links.push(link(&previous, &current, bits));
+            }
+            std::mem::swap(&mut previous, &mut current);
+        }
+        links.push(link(&previous, &first, bits));
+        PdqIndex { len: n, hashes: None, offsets, partners, links, entries, samples }
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the index holds no entry.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The hash of entry `i`, if there is one: read from the hashes when
+    /// the index holds them, else put back together from the tables (after
+    /// a search of table 0 for the entry: this reads every entry number).
+    pub fn get(&self, i: usize) -> Option<PdqHash> {
+        if let Some(hashes) = &self.hashes {
+            return hashes.words(i).map(PdqHash::from_words);
+        }
+        let at = (0..self.len).find(|&at| self.entries.get(at) == Some(i))?;
+        self.hash_at(at).map(PdqHash::from_words)
+    }
+
+    /// Heap bytes of the index's own structures: the offsets, the partners,
+    /// the links and the entry numbers, by the capacity of their vectors.
+    /// The hashes it holds are not counted: see [`PdqIndex::hash_bytes`].
+    pub fn memory_bytes(&self) -> usize {
+        self.offsets.capacity() * std::mem::size_of::<u32>()
+            + self.partners.capacity() * std::mem::size_of::<u16>()
+            + self.links.iter().map(Packed::memory_bytes).sum::<usize>()
+            + self.entries.memory_bytes()
+            + self.samples.capacity() * std::mem::size_of::<u16>()
+    }
+
+    /// Bytes of the hashes the index holds (32 per entry, 0 when it lets
+    /// them go), whether they are its own or a loaded list's.
+    pub fn hash_bytes(&self) -> usize {
+        self.hashes.as_ref().map_or(0, |h| h.as_bytes().len())
+    }
+
+    /// The entries within `max_distance` of `q`, sorted by distance, then
+    /// entry. A `max_distance` of 256 or more returns every entry.
+    pub fn query(&self, q: &PdqHash, max_distance: u32) -> Vec<PdqNeighbour> {
+        let mut out: Vec<PdqNeighbour> = self
+            .hits(&[q.words()], max_distance)
+            .into_iter()
+            .map(|(entry, distance, _)| PdqNeighbour { entry, distance })
+            .collect();
+        // The tables may find an entry more than once.
+        crate::sort::unstable_by_key(&mut out, |n| (n.entry, n.distance));
+        out.dedup_by_key(|n| n.entry);
+        crate::sort::unstable_by_key(&mut out, |n| (n.distance, n.entry));
+        out
+    }
+
+    /// The entries within `max_distance` of any of `variants` (the hashes of
+    /// the eight rotations and mirrors in [`Dihedral::ALL`] order, as
+    /// [`crate::hash::pdq::PdqDihedral::hashes`] holds them): one match per
+    /// entry, with its smallest distance and the first variant at it, sorted
+    /// by distance, then entry. The same as [`pdq_linear_scan`], faster.
+    pub fn query_dihedral(&self, variants: &[PdqHash; 8], max_distance: u32) -> Vec<PdqMatch> {
+        let words: [[u64; 4]; 8] = std::array::from_fn(|v| variants.get(v).map(PdqHash::words).unwrap_or_default());
+        // (entry, distance, variant index): sorting puts each entry's best
+        // hit first.
+        let mut hits = self.hits(&words, max_distance);
+        crate::sort::unstable(&mut hits);
+        hits.dedup_by_key(|h| h.0);
+        let mut out: Vec<PdqMatch> = hits
+            .into_iter()
+            .map(|(entry, distance, v)| PdqMatch {
+                entry,
+                distance,
+                variant: Dihedral::ALL.get(usize::from(v)).copied().unwrap_or(Dihedral::Original),
+            })
+            .collect();
+        crate::sort::unstable_by_key(&mut out, |m| (m.distance, m.entry));
+        out
+    }
+
+    /// The entry nearest to any of `variants`, at any distance: the
+    /// smallest distance, the lowest entry among those at it, the first
+    /// variant at it; `None` for an empty index.
+    ///
+    /// This reads every hash (about 15 ms for a million held hashes, about
+    /// a second when put back together from the tables): it serves reports
+    /// of how far an image is from the list when nothing matched, not
+    /// matching.
+    pub fn nearest_dihedral(&self, variants: &[PdqHash; 8]) -> Option<PdqMatch> {
+        let words: Vec<[u64; 4]> = variants.iter().map(PdqHash::words).collect();
+        let mut nearest: Option<PdqMatch> = None;
+        self.each_hash(|entry, h| {
+            if let Some(m) = best_variant(entry, &h, &words)
+                && nearest.is_none_or(|n| (m.distance, m.entry) < (n.distance, n.entry))
+            {
+                nearest = Some(m);
+            }
+        });
+        nearest
+    }
+
+    /// Calls `each(entry, hash)` for every entry: in list order from the
+    /// hashes when the index holds them, else in table 0's order, each hash
+    /// put back together from the tables.
+    fn each_hash(&self, mut each: impl FnMut(u32, [u64; 4])) {
+        if let Some(hashes) = &self.hashes {
+            for (entry, h) in (0u32..).zip(hashes.iter()) {
+                each(entry, h);
+            }
+            return;
+        }
+        for at in 0..self.len {
+            if let (Some(entry), Some(h)) = (self.entries.get(at), self.hash_at(at)) {
+                each(entry as u32, h);
+            }
+        }
+    }
+
+    /// The hash of the entry at position `at` of table 0, from its pairs in
+    /// the eight even tables.
+    fn hash_at(&self, mut at: usize) -> Option<[u64; 4]> {
+        let mut words = [0u64; 4];
+        for (p, links) in self.links.iter().enumerate() {
+            let (even, odd) = self.pair_at(p, at)?;
+            for (k, value) in [(2 * p, even), (2 * p + 1, odd)] {
+                let word = words.get_mut(k / 4)?;
+                *word |= (value as u64) << (CHUNK_BITS as usize * (k % 4));
+            }
+            at = links.get(at)?;
+        }
+        Some(words)
+    }
+
+    /// Where in `samples` the bucket of position `at` of even table `2p`
+    /// starts its search (see [`PdqIndex::pair_at`]).
+    #[inline]
+    fn sample_at(&self, p: usize, at: usize) -> usize {
+        p * self.len.div_ceil(SAMPLE_EVERY) + at / SAMPLE_EVERY
+    }
+
+    /// Pair `p` of the entry at position `at` of even table `2p`: its chunk
+    /// `2p` (the bucket that holds the position) and its chunk `2p + 1`
+    /// (the partner kept there).
+    #[inline]
+    fn pair_at(&self, p: usize, at: usize) -> Option<(usize, usize)> {
+        let (offsets, partners) = self.table(2 * p);
+        let partner = *partners.get(at)?;
+        // The last bucket starting at or before `at` holds it (the empty
+        // buckets before it start there too, but come first). The sampled
+        // bucket starts at or before `at`; usually one of the next few
+        // starts is past it, else a binary search finds it.
+        let sampled = usize::from(*self.samples.get(self.sample_at(p, at))?);
+        let later = offsets.get(sampled + 1..)?;
+        let more = match later.iter().take(8).position(|&start| start as usize > at) {
+            Some(more) => more,
+            None => later.partition_point(|&start| start as usize <= at),
+        };
+        Some((sampled + more, usize::from(partner)))
+    }
+
+    /// The candidates `(p, at, pair_distance, v)` (the entry at position
+    /// `at` of even table `2p`, whose pair `p` is `pair_distance` from
+    /// `queries[v]`) that are within `max_distance` of their query, as
+    /// `(entry, distance, v)`: follows each entry's links through the other
+    /// seven pairs, adding their distances, and drops it as soon as the sum
+    /// is over `max_distance`.
+    ///
+    /// In lock-step: one pair of every candidate still in, then the next.
+    /// A walk is a chain of reads that each wait on the one before (the
+    /// link gives the next position); the chains of different candidates
+    /// do not wait on each other, so taking one step of all of them at a
+    /// time overlaps their memory latencies. (Walking them here, after the
+    /// buckets are filtered, rather than each as the filter finds it, took
+    /// a dihedral query at a million entries from about 235 to 190 µs.)
+    fn walk(&self, pending: &[(u8, u32, u32, u8)], queries: &[[u64; 4]], max_distance: u32) -> Vec<(u32, u32, u8)> {
+        struct Walk {
+            p: usize,
+            at: usize,
+            distance: u32,
+            v: u8,
+            in_table_0: Option<usize>,
+            /// This step's link: the position in the next even table.
+            next: Option<usize>,
+        }
+        let mut walks: Vec<Walk> = pending
+            .iter()
+            .filter(|c| c.2 <= max_distance)
+            .map(|&(p, at, distance, v)| {
+                let (p, at) = (usize::from(p), at as usize);
+                Walk { p, at, distance, v, in_table_0: (p == 0).then_some(at), next: None }
+            })
+            .collect();
+        for step in 1..PAIRS {
+            // A step reads, for each walk in turn: its link (its position in
+            // the next even table), then the partner and directory sample
+            // there, then the offsets past the sampled bucket. Each is
+            // asked for for every walk (`crate::prefetch`) before it is
+            // read for any, so the walks' chains overlap.
+            let links = |w: &Walk| self.links.get((w.p + step - 1) % PAIRS);
+            let t_of = |w: &Walk| (w.p + step) % PAIRS;
+            for w in &walks {
+                if let Some(links) = links(w) {
+                    links.prefetch(w.at);
+                }
+            }
+            for w in &mut walks {
+                w.next = links(w).and_then(|links| links.get(w.at));
+                if let Some(at) = w.next {
+                    let (_, partners) = self.table(2 * t_of(w));
+                    prefetch(partners, at);
+                    prefetch(&self.samples, self.sample_at(t_of(w), at));
+                }
+            }
+            for w in &walks {
+                if let Some(at) = w.next
+                    && let Some(&sampled) = self.samples.get(self.sample_at(t_of(w), at))
+                {
+                    let (offsets, _) = self.table(2 * t_of(w));
+                    prefetch(offsets, usize::from(sampled) + 1);
+                }
+            }
+            walks.retain_mut(|w| {
+                let (Some(at), Some(q)) = (w.next, queries.get(usize::from(w.v))) else {
+                    return false;
+                };
+                let t = t_of(w);
+                let Some((even, odd)) = self.pair_at(t, at) else { return false };
+                w.at = at;
+                w.distance += (even ^ chunk(q, 2 * t)).count_ones() + (odd ^ chunk(q, 2 * t + 1)).count_ones();
+                if t == 0 {
+                    w.in_table_0 = Some(at);
+                }
+                w.distance <= max_distance
+            });
+        }
+        walks.into_iter().filter_map(|w| Some((self.entries.get(w.in_table_0?)? as u32, w.distance, w.v))).collect()
+    }
+
+    /// Table `k`: its offsets and its partners.
+    #[inline]
+    fn table(&self, k: usize) -> (&[u32], &[u16]) {
+        let n = self.len;
+        let offsets = self.offsets.get(k * OFFSETS_PER_TABLE..(k + 1) * OFFSETS_PER_TABLE).unwrap_or(&[]);
+        let partners = self.partners.get(k * n..(k + 1) * n).unwrap_or(&[]);
+        (offsets, partners)
+    }
+
+    /// `(entry, distance, v)` for every entry within `max_distance` of
+    /// `queries[v]` (some more than once): through the tables when the
+    /// index has them and the distance is at most [`MAX_INDEXED_DISTANCE`],
+    /// else by a scan.
+    fn hits(&self, queries: &[[u64; 4]], max_distance: u32) -> Vec<(u32, u32, u8)> {
+        if max_distance > MAX_INDEXED_DISTANCE || !self.has_tables() {
+            return self.scan(queries, max_distance);
+        }
+        self.probe(queries, max_distance)
+    }
+
+    /// `(entry, distance, v)` for every entry within `max_distance` (at most
+    /// [`MAX_INDEXED_DISTANCE`]) of `queries[v]` (some more than once);
+    /// `queries` has at most 256 hashes. Past one candidate for every
+    /// [`SCAN_ABOVE_ENTRIES_PER_CANDIDATE`] entries, the same by a scan.
+    ///
+    /// In passes over all variants, tables and masks: the lines of offsets
+    /// asked for; the range of every bucket read and its partners asked
+    /// for; the buckets filtered; the odd tables' candidates looked up in
+    /// their even tables; the walks of the candidates (in batches of
+    /// [`WALK_BATCH`]). The reads of a pass do not wait on each other, and
+    /// each was asked for a pass before: their memory latencies overlap.
+    fn probe(&self, queries: &[[u64; 4]], max_distance: u32) -> Vec<(u32, u32, u8)> {
+        let (pair_radius, radius) = radii(max_distance);
+        let masks = masks(radius);
+        let mut probes = Vec::with_capacity(queries.len() * CHUNKS * masks.len());
+        // Every line of offsets the query reads, asked for before any is
+        // read (see `crate::prefetch`): the reads of the next loop then
+        // overlap instead of queueing.
+        for q in queries {
+            for k in 0..CHUNKS {
+                let (offsets, _) = self.table(k);
+                let qk = chunk(q, k);
+                for &mask in &masks {
+                    prefetch(offsets, qk ^ usize::from(mask));
+                }
+            }
+        }
+        // The range of every bucket; and its first and last partner asked
+        // for, so that the second pass finds the buckets in cache (a bucket
+        // of a million-entry list, about 15 partners, may straddle two
+        // lines).
+        for (v, q) in (0u8..).zip(queries) {
+            for k in 0..CHUNKS {
+                let (offsets, partners) = self.table(k);
+                let qk = chunk(q, k);
+                for &mask in &masks {
+                    let (start, bucket) = bucket_of(offsets, partners, qk ^ usize::from(mask));
+                    if !bucket.is_empty() {
+                        prefetch(bucket, 0);
+                        prefetch(bucket, bucket.len() - 1);
+                        let (start, end) = (start as u32, (start + bucket.len()) as u32);
+                        probes.push(Probe { start, end, table: k as u8, variant: v, mask });
+                    }
+                }
+            }
+        }
+        let mut found = Candidates {
+            index: self,
+            queries,
+            max_distance,
+            pending: Vec::new(),
+            hits: Vec::new(),
+            budget: (self.len / SCAN_ABOVE_ENTRIES_PER_CANDIDATE).max(1),
+        };
+        // The odd tables' candidates, looked up in their even tables in
+        // batches (see `find_odd`).
+        let mut odd: Vec<OddCandidate> = Vec::new();
+        for probe in &probes {
+            if found.budget == 0 {
+                return self.scan(queries, max_distance);
+            }
+            let Some(q) = queries.get(usize::from(probe.variant)) else { continue };
+            let k = usize::from(probe.table);
+            let (partner_k, even_k) = (k ^ 1, k & !1);
+            let pair = (even_k / 2) as u8;
+            let (_, partners) = self.table(k);
+            let (even_offsets, _) = self.table(even_k);
+            let q_partner = chunk(q, partner_k) as u16;
+            let value = chunk(q, k) ^ usize::from(probe.mask);
+            let chunk_distance = probe.mask.count_ones();
+            let limit = pair_radius.saturating_sub(chunk_distance);
+            let start = probe.start as usize;
+            let bucket = partners.get(start..probe.end as usize).unwrap_or(&[]);
+            filter(bucket, q_partner, limit, |i, partner_distance, partner| {
+                let distance = chunk_distance + partner_distance;
+                if k == even_k {
+                    found.push((pair, (start + i) as u32, distance, probe.variant));
+                } else if partner_distance > radius {
+                    // An odd table's candidate: its even chunk is `partner`
+                    // (within the chunk radius, the even table has found
+                    // it), its odd chunk `value`. Its positions in the even
+                    // table are those of bucket `partner` with partner
+                    // `value`: found later, the bucket's range asked for now.
+                    prefetch(even_offsets, usize::from(partner));
+                    odd.push(OddCandidate { pair, even: partner, odd: value as u16, distance, variant: probe.variant });
+                }
+            });
+            if odd.len() >= WALK_BATCH {
+                self.find_odd(&odd, &mut found);
+                odd.clear();
+            }
+        }
+        self.find_odd(&odd, &mut found);
+        if found.budget == 0 {
+            return self.scan(queries, max_distance);
+        }
+        let Candidates { pending, mut hits, .. } = found;
+        hits.extend(self.walk(&pending, queries, max_distance));
+        hits
+    }
+
+    /// Adds to `found` the positions of the odd tables' candidates `odd` in
+    /// their even tables: those of bucket `even` whose partner is `odd`.
+    /// Each bucket's range is read (its offsets were asked for when the
+    /// candidate was found) and its partners asked for, then the buckets
+    /// are read: the reads of each round overlap.
+    fn find_odd(&self, odd: &[OddCandidate], found: &mut Candidates<'_>) {
+        let buckets: Vec<(usize, &[u16])> = odd
+            .iter()
+            .map(|c| {
+                let (offsets, partners) = self.table(2 * usize::from(c.pair));
+                let (start, bucket) = bucket_of(offsets, partners, usize::from(c.even));
+                prefetch(bucket, 0);
+                prefetch(bucket, bucket.len().saturating_sub(1));
+                (start, bucket)
+            })
+            .collect();
+        for (c, (start, bucket)) in odd.iter().zip(buckets) {
+            for (j, &partner) in bucket.iter().enumerate() {
+                if partner == c.odd {
+                    found.push((c.pair, (start + j) as u32, c.distance, c.variant));
+                }
+            }
+        }
+    }
+
+    /// What [`PdqIndex::probe`] finds, by reading every hash (each entry
+    /// once).
+    fn scan(&self, queries: &[[u64; 4]], max_distance: u32) -> Vec<(u32, u32, u8)> {
+        let mut hits = Vec::new();
+        self.each_hash(|entry, h| {
+            for (v, q) in (0u8..).zip(queries) {
+                let distance = distance_words(&h, q);
+                if distance <= max_distance {
+                    hits.push((entry, distance, v));
+                }
+            }
+        });
+        hits
+    }
+}
+
+/// Appends to `samples` the bucket that holds every [`SAMPLE_EVERY`]-th
+/// position of a table of `n` entries with these `offsets`.
+fn sample_buckets(offsets: &[u32], n: usize, samples: &mut Vec<u16>) {
+    let mut bucket = 0;
+    for at in (0..n).step_by(SAMPLE_EVERY) {
+        while offsets.get(bucket + 1).is_some_and(|&start| start as usize <= at) {
+            bucket += 1;
+        }
+        samples.push(bucket as u16);
+    }
+}
+
+/// The links of one even table to the next: `from[e]` and `to[e]` are
+/// entry `e`'s positions in the two tables.
+fn link(from: &[u32], to: &[u32], bits: u32) -> Packed {
+    let mut out = Packed::zeros(from.len(), bits);
+    for (&a, &b) in from.iter().zip(to) {
+        out.set(a as usize, b as usize);
+    }
+    out
+}
+
+/// One bucket a query reads: positions `start..end` of table `table`, for
+/// query `variant`, whose chunk differs from the bucket's value by `mask`.
+#[derive(Debug, Clone, Copy)]
+struct Probe {
+    start: u32,
+    end: u32,
+    table: u8,
+    variant: u8,
+    mask: u16,
+}
+
+/// An odd table's candidate of pair `pair` (chunks `2 pair` and
+/// `2 pair + 1`): chunk values `even` and `odd`, `distance` from query
+/// `variant` in that pair; its position in the even table is yet to be
+/// found (see [`PdqIndex::find_odd`]).
+#[derive(Debug, Clone, Copy)]
+struct OddCandidate {
+    pair: u8,
+    even: u16,
+    odd: u16,
+    distance: u32,
+    variant: u8,
+}
+
+/// A query's candidates as [`PdqIndex::probe`] finds them: `(pair, position
+/// in its even table, pair distance, variant)`, walked (see
+/// [`PdqIndex::walk`]) each time [`WALK_BATCH`] have gathered; the hits of
+/// those walks; and how many more may be taken before the query gives up
+/// for a scan. `index`, `queries` and `max_distance` are the query's.
+struct Candidates<'a> {
+    index: &'a PdqIndex,
+    queries: &'a [[u64; 4]],
+    max_distance: u32,
+    pending: Vec<(u8, u32, u32, u8)>,
+    hits: Vec<(u32, u32, u8)>,
+    budget: usize,
+}
+
+impl Candidates<'_> {
+    /// Takes candidate `c`, unless the budget is spent (the query then
+    /// ends in a scan: the rest of its buckets are only filtered, cheaply).
+    fn push(&mut self, c: (u8, u32, u32, u8)) {
+        if self.budget == 0 {
+            return;
+        }
+        self.budget -= 1;
+        self.pending.push(c);
+        if self.pending.len() >= WALK_BATCH {
+            self.hits.extend(self.index.walk(&self.pending, self.queries, self.max_distance));
+            self.pending.clear();
+        }
+    }
+}
+
+/// The first position of bucket `value` of a table and its partners.
+#[inline]
+fn bucket_of<'a>(offsets: &[u32], partners: &'a [u16], value: usize) -> (usize, &'a [u16]) {
+    match (offsets.get(value), offsets.get(value + 1)) {
+        (Some(&start), Some(&end)) => (start as usize, partners.get(start as usize..end as usize).unwrap_or(&[])),
+        _ => (0, &[]),
+    }
+}
+
+/// Calls `pass(i, distance, partner)` for every `partner = bucket[i]`
+/// within `limit` of `q` (`distance` being its distance).
+///
+/// Four partners at a time in a `u64`: a bit-parallel popcount of the four
+/// 16-bit lanes, then one comparison of all four with `limit` (the lanes'
+/// counts are at most 16, so adding `0x8000 - (limit + 1)` sets a lane's
+/// top bit exactly when its count is over `limit`, and carries into no
+/// other lane). On targets without a popcount instruction (x86-64's
+/// baseline) this counts four lanes for about the price of one; most
+/// groups have no partner within `limit` and cost one test.
+#[inline]
+fn filter(bucket: &[u16], q: u16, limit: u32, mut pass: impl FnMut(usize, u32, u16)) {
+    const LANES: u64 = 0x0001_0001_0001_0001;
+    if limit >= 16 {
+        for (i, &p) in bucket.iter().enumerate() {
+            pass(i, (p ^ q).count_ones(), p);
+        }
+        return;
+    }
+    let q4 = u64::from(q) * LANES;
+    let over = (0x8000 - (u64::from(limit) + 1)) * LANES;
+    let mut groups = bucket.chunks_exact(4);
+    let mut base = 0;
+    for group in &mut groups {
+        let &[a, b, c, d] = group else { continue };
+        let word = u64::from(a) | u64::from(b) << 16 | u64::from(c) << 32 | u64::from(d) << 48;
+        let mut x = word ^ q4;
+        x -= (x >> 1) & 0x5555_5555_5555_5555;
+        x = (x & 0x3333_3333_3333_3333) + ((x >> 2) & 0x3333_3333_3333_3333);
+        x = (x + (x >> 4)) & 0x0f0f_0f0f_0f0f_0f0f;
+        x = (x + (x >> 8)) & 0x00ff_00ff_00ff_00ff;
+        let mut within = !(x + over) & (0x8000 * LANES);
+        while within != 0 {
+            let lane = within.trailing_zeros() / 16;
+            within &= within - 1;
+            let shift = 16 * lane;
+            pass(base + lane as usize, ((x >> shift) & 0xff) as u32, (word >> shift) as u16);
+        }
+        base += 4;
+    }
+    for (i, &p) in groups.remainder().iter().enumerate() {
+        let distance = (p ^ q).count_ones();
+        if distance <= limit {
+            pass(base + i, distance, p);
+        }
+    }
+}
+
+/// Fills table `k` by counting sort: `offsets` (65,537 long) from the counts
+/// of chunk `k`'s values, then `partners` (one per entry) in ascending
+/// entry order within each bucket; and `positions`, when given, with each
+/// entry's position in the table.
+fn build_table(
+    hashes: &HashStore,
+    k: usize,
+    offsets: &mut [u32],
+    partners: &mut [u16],
+    mut positions: Option<&mut [u32]>,
+) {
+    let partner_of = k ^ 1;
+    for (value, _) in hashes.chunk_pairs(k, partner_of) {
+        if let Some(c) = offsets.get_mut(value + 1) {
+            *c += 1;
+        }
+    }
+    let mut sum = 0u32;
+    for c in offsets.iter_mut() {
+        sum += *c;
+        *c = sum;
+    }
+    // offsets[v] is now the start of bucket v; use it as a cursor and shift
+    // back afterwards (cursor v ends at the start of v + 1).
+    for (entry, (value, partner)) in hashes.chunk_pairs(k, partner_of).enumerate() {
+        if let Some(cursor) = offsets.get_mut(value) {
+            let at = *cursor;
+            if let Some(slot) = partners.get_mut(at as usize) {
+                *slot = partner as u16;
+            }
+            if let Some(position) = positions.as_deref_mut().and_then(|p| p.get_mut(entry)) {
+                *position = at;
+            }
+            *cursor += 1;
+        }
+    }
+    offsets.copy_within(0..BUCKETS, 1);
+    if let Some(first) = offsets.first_mut() {
+        *first = 0;
+    }
+}
+
+/// The matches of `variants` among `hashes` within `max_distance`, by
+/// reading every hash: the same results as [`PdqIndex::query_dihedral`].
+///
+/// Only the first `u32::MAX` hashes are searched (an index refuses more).
+pub fn pdq_linear_scan(hashes: &[PdqHash], variants: &[PdqHash; 8], max_distance: u32) -> Vec<PdqMatch> {
+    let words: Vec<[u64; 4]> = variants.iter().map(PdqHash::words).collect();
+    let mut out: Vec<PdqMatch> = (0u32..)
+        .zip(hashes)
+        .filter_map(|(entry, h)| best_variant(entry, &h.words(), &words))
+        .filter(|m| m.distance <= max_distance)
+        .collect();
+    crate::sort::unstable_by_key(&mut out, |m| (m.distance, m.entry));
+    out
+}
+
+/// Entry `entry` (hash `h`) at its smallest distance to `variants`, with
+/// the first variant at it; `None` without variants.
+#[inline]
+fn best_variant(entry: u32, h: &[u64; 4], variants: &[[u64; 4]]) -> Option<PdqMatch> {
+    let mut best: Option<PdqMatch> = None;
+    for (v, variant) in variants.iter().zip(Dihedral::ALL) {
+        let distance = distance_words(h, v);
+        if best.is_none_or(|b| distance < b.distance) {
+            best = Some(PdqMatch { entry, distance, variant });
+        }
+    }
+    best
+}
