@@ -10,8 +10,7 @@
 //! processor's reorder window until its line arrives, so only a few dozen
 //! are in flight. A prefetch instruction leaves the window at once: with
 //! every line of a round asked for before any is read, a dihedral query
-//! at a million entries went from about 130 to 91 µs p50 (`cargo bench
-//! --bench index`; see `docs/server.md`).
+//! takes about two thirds of the time (the figures: `benches/index.rs`).
 //!
 //! Rust has no stable safe prefetch: `_mm_prefetch` is a `#[target_feature]`
 //! intrinsic, which safe code may call only from functions compiled with

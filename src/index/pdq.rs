@@ -154,40 +154,20 @@ fn radii(max_distance: u32) -> (u32, u32) {
 /// than 256 bytes an entry): its queries scan its hashes, with the same
 /// answers.
 ///
-/// # What it costs, and what was measured against it
+/// # What it costs
 /// A checked candidate costs a few dependent reads per pair (a link, a
 /// partner, a directory entry and a line of offsets) instead of one read
 /// of a hash array, for 32 bytes an entry less. A dihedral query at 31
 /// reads about 2,200 buckets (a line of offsets and one or two of partners
 /// each) and walks a few hundred candidates: what makes it fast is how
-/// many of those reads are in flight at once, so a query goes
-/// in rounds, asking for every line a round reads before it reads any
-/// (`crate::prefetch`). At a million random hashes on the 2-core machine a
-/// query takes about 91 µs p50 and 159 µs p99 (`cargo bench --bench
-/// index`), from 130 and 227 µs with plain reads ahead of use and each
-/// walk step read in turn. Also tried, slower: a software pipeline that
-/// asks for each bucket 16 to 256 buckets ahead of reading it (about 1.2
-/// times slower than whole rounds), and a line of 64 bytes a bucket
-/// holding its range and first 28 partners, one read a bucket instead of
-/// two (1.3 times slower: 64 MiB of lines miss the TLB, where the 4 MiB of
-/// offsets mostly do not). Keeping the hashes beside the tables, with ids
-/// in place of the links (92 bytes an entry), was about 1.2 times faster
-/// against an earlier version of the query (not measured since). A query
-/// at a distance past
+/// many of those reads are in flight at once, so a query goes in rounds,
+/// asking for every line a round reads before it reads any
+/// (`crate::prefetch`). A query at a distance past
 /// [`MAX_INDEXED_DISTANCE`], and [`PdqIndex::nearest_dihedral`], read
 /// every hash: an index built by [`PdqIndex::over_keeping_hashes`] reads
-/// them from the list (about 15 ms for a million), others put them back
-/// together from the tables (0.7 to 1.2 s).
-///
-/// Also measured, with a million random hashes and dihedral queries at
-/// distance 31: ids in all 16 tables and no partner filter (every
-/// candidate's hash read: about 35,000 random reads a query) was about 4
-/// times slower than the pair filter; sorting those candidates by address
-/// before reading them was no faster; 11 chunks of 23–24 bits probed at
-/// radius 2 were slower still; 8 chunks of 32 bits probed at radius 3 (697
-/// buckets of a 16-bit directory per table and variant), whose tables fit
-/// in about 32 bytes an entry beside the hashes, took 3.5 ms p50 and 5.0 ms
-/// p99 a query.
+/// them from the list, others put them back together from the tables.
+/// What a query takes, and the layouts measured against this one and
+/// dropped, are in the docs of `benches/index.rs`, which measures them.
 #[derive(Debug, Clone, Default)]
 pub struct PdqIndex {
     /// Number of entries.
@@ -526,9 +506,9 @@ impl PdqIndex {
     /// A walk is a chain of reads that each wait on the one before (the
     /// link gives the next position); the chains of different candidates
     /// do not wait on each other, so taking one step of all of them at a
-    /// time overlaps their memory latencies. (Walking them here, after the
-    /// buckets are filtered, rather than each as the filter finds it, took
-    /// a dihedral query at a million entries from about 235 to 190 µs.)
+    /// time overlaps their memory latencies; so they are walked here, after
+    /// the buckets are filtered, rather than each as the filter finds it
+    /// (`benches/index.rs` has the figures).
     fn walk(&self, pending: &[(u8, u32, u32, u8)], queries: &[[u64; 4]], max_distance: u32) -> Vec<(u32, u32, u8)> {
         struct Walk {
             p: usize,
