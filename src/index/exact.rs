@@ -23,8 +23,8 @@ impl ExactSet {
     /// back to back, in list order.
     ///
     /// # Errors
-    /// [`Error::ListMalformed`] when `hash_len` is 0 or `keys` is not a whole
-    /// number of keys; [`Error::ListTooLarge`] for more than `u32::MAX`.
+    /// [`Error::ListMalformed`](crate::Error::ListMalformed) when `hash_len` is 0 or `keys` is not a whole
+    /// number of keys; [`Error::ListTooLarge`](crate::Error::ListTooLarge) for more than `u32::MAX`.
     pub fn from_entries(hash_len: usize, keys: &[u8]) -> Result<Self> {
         let count = check_keys("digest", hash_len, keys)?;
         let key = |i: u32| keys.get(i as usize * hash_len..(i as usize + 1) * hash_len).unwrap_or(&[]);

@@ -27,8 +27,8 @@ impl HammingSet {
     /// back to back, in list order.
     ///
     /// # Errors
-    /// [`Error::ListMalformed`] when `hash_len` is 0 or `keys` is not a whole
-    /// number of keys; [`Error::ListTooLarge`] for more than `u32::MAX`.
+    /// [`Error::ListMalformed`](crate::Error::ListMalformed) when `hash_len` is 0 or `keys` is not a whole
+    /// number of keys; [`Error::ListTooLarge`](crate::Error::ListTooLarge) for more than `u32::MAX`.
     pub fn from_entries(hash_len: usize, keys: &[u8]) -> Result<Self> {
         let count = check_keys("perceptual", hash_len, keys)?;
         let words_per_key = hash_len.div_ceil(8);

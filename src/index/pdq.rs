@@ -25,7 +25,7 @@ const OFFSETS_PER_TABLE: usize = BUCKETS + 1;
 /// of it; at radius 3 it would be 17%.
 const MAX_PROBE_RADIUS: u32 = 2;
 /// The largest distance an indexed query answers through the tables: the
-/// last whose chunk radius is [`MAX_PROBE_RADIUS`]. Past it a query reads
+/// last whose chunk radius is `MAX_PROBE_RADIUS`. Past it a query reads
 /// every hash, which an index without its hashes puts back together from
 /// the tables, slowly (see [`PdqIndex::over_keeping_hashes`]).
 pub const MAX_INDEXED_DISTANCE: u32 = (2 * MAX_PROBE_RADIUS + 2) * PAIRS as u32 - 1;
@@ -196,7 +196,7 @@ impl PdqIndex {
     /// Indexes `hashes`, given in list order, as [`PdqIndex::over`] does.
     ///
     /// # Errors
-    /// [`Error::ListTooLarge`] for more than `u32::MAX` hashes.
+    /// [`Error::ListTooLarge`](crate::Error::ListTooLarge) for more than `u32::MAX` hashes.
     pub fn new(hashes: Vec<PdqHash>) -> Result<Self> {
         let n = hashes.len();
         u32::try_from(n).map_err(|_| too_many(n))?;
@@ -209,8 +209,8 @@ impl PdqIndex {
     /// byte first, back to back, as [`PdqIndex::over`] does.
     ///
     /// # Errors
-    /// [`Error::ListMalformed`] when the length is not a multiple of 32;
-    /// [`Error::ListTooLarge`] for more than `u32::MAX` hashes.
+    /// [`Error::ListMalformed`](crate::Error::ListMalformed) when the length is not a multiple of 32;
+    /// [`Error::ListTooLarge`](crate::Error::ListTooLarge) for more than `u32::MAX` hashes.
     pub fn from_be_bytes(bytes: &[u8]) -> Result<Self> {
         PdqIndex::over(HashStore::owned(bytes.to_vec())?)
     }
@@ -223,7 +223,7 @@ impl PdqIndex {
     /// queries may end in a scan, keeps them so that the scan is quick.
     ///
     /// # Errors
-    /// [`Error::ListTooLarge`] for more than `u32::MAX` hashes.
+    /// [`Error::ListTooLarge`](crate::Error::ListTooLarge) for more than `u32::MAX` hashes.
     pub fn over(hashes: HashStore) -> Result<Self> {
         if hashes.len() < SCAN_BELOW {
             return Ok(PdqIndex::scanned(hashes));
@@ -253,7 +253,7 @@ impl PdqIndex {
     /// distances past [`MAX_INDEXED_DISTANCE`].
     ///
     /// # Errors
-    /// [`Error::ListTooLarge`] for more than `u32::MAX` hashes.
+    /// [`Error::ListTooLarge`](crate::Error::ListTooLarge) for more than `u32::MAX` hashes.
     pub fn over_keeping_hashes(hashes: HashStore) -> Result<Self> {
         if hashes.len() < SCAN_BELOW {
             return Ok(PdqIndex::scanned(hashes));
@@ -269,7 +269,7 @@ impl PdqIndex {
     /// to memory on short lists).
     ///
     /// # Errors
-    /// [`Error::ListTooLarge`] for more than `u32::MAX` hashes.
+    /// [`Error::ListTooLarge`](crate::Error::ListTooLarge) for more than `u32::MAX` hashes.
     pub fn with_tables(hashes: HashStore) -> Result<Self> {
         let n = hashes.len();
         u32::try_from(n).map_err(|_| too_many(n))?;

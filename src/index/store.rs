@@ -22,8 +22,8 @@ impl HashStore {
     /// `range` of `bytes`.
     ///
     /// # Errors
-    /// [`Error::ListMalformed`] when `range` is outside `bytes` or not a
-    /// whole number of 32-byte hashes; [`Error::ListTooLarge`] for more
+    /// [`Error::ListMalformed`](crate::Error::ListMalformed) when `range` is outside `bytes` or not a
+    /// whole number of 32-byte hashes; [`Error::ListTooLarge`](crate::Error::ListTooLarge) for more
     /// than `u32::MAX` hashes.
     pub fn shared(bytes: Arc<Vec<u8>>, range: Range<usize>) -> Result<Self> {
         let slice = bytes

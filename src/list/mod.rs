@@ -291,7 +291,7 @@ pub(crate) fn repeats<'a>(n: usize, hash: impl Fn(usize) -> &'a [u8]) -> Vec<(us
 /// `(first, repeat)` for each entry of `entries` that repeats an earlier
 /// entry's type and hash, by position, in order of the repeats: what an
 /// import refuses as duplicates, and what merging several imports drops.
-/// Found by sorting ([`repeats`]), a million entries in tens of
+/// Found by sorting (the prefix sort of `repeats`), a million entries in tens of
 /// milliseconds, not by a set of every hash.
 pub fn duplicate_entries(entries: &[Entry]) -> Vec<(usize, usize)> {
     let mut by_signal: Vec<Vec<usize>> = vec![Vec::new(); SignalType::ALL.len()];
