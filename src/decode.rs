@@ -33,7 +33,7 @@ use image::error::LimitErrorKind;
 use image::metadata::Orientation;
 use image::{ColorType, ImageDecoder, ImageError, ImageReader};
 
-use crate::error::{Error, Result};
+use crate::error::{Cause, Error, Limit, Result};
 use crate::pixels::{PixelLayout, Pixels};
 
 /// Default longest accepted side: 32 768 pixels, just above the largest
@@ -287,7 +287,7 @@ impl DecodedImage {
 pub fn decode(bytes: &[u8], limits: &Limits) -> Result<DecodedImage> {
     let file_bytes = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
     if file_bytes > limits.max_file_bytes {
-        return Err(Error::LimitExceeded { limit: "file_bytes", requested: file_bytes, max: limits.max_file_bytes });
+        return Err(Error::LimitExceeded { limit: Limit::FileBytes, requested: file_bytes, max: limits.max_file_bytes });
     }
     let format = sniff(bytes).ok_or(Error::UnsupportedFormat)?;
     if format == ImageFormat::Jpeg && jpeg_is_truncated(bytes) {
@@ -320,7 +320,7 @@ pub fn decode(bytes: &[u8], limits: &Limits) -> Result<DecodedImage> {
     };
     let peak = peak.saturating_add(working);
     if peak > limits.max_alloc {
-        return Err(Error::LimitExceeded { limit: "allocation", requested: peak, max: limits.max_alloc });
+        return Err(Error::LimitExceeded { limit: Limit::Allocation, requested: peak, max: limits.max_alloc });
     }
 
     let orientation = orientation(&mut decoder);
@@ -338,7 +338,7 @@ pub fn decode(bytes: &[u8], limits: &Limits) -> Result<DecodedImage> {
         fill_around_gif_frame(bytes, &mut rgb, width);
     }
     if rgb.len() as u64 != rgb_len {
-        return Err(Error::Decode(format!("decoder produced {} bytes of RGB for {width}×{height} pixels", rgb.len())));
+        return Err(Error::Decode(format!("decoder produced {} bytes of RGB for {width}×{height} pixels", rgb.len()).into()));
     }
     Ok(DecodedImage { width, height, rgb, format, orientation })
 }
@@ -445,14 +445,14 @@ fn webp_working_bytes(bytes: &[u8], pixels: u64) -> u64 {
 fn check_dimensions(width: u32, height: u32, limits: &Limits) -> Result<()> {
     let exceeded = |limit, requested, max| Err(Error::LimitExceeded { limit, requested, max });
     if width > limits.max_width {
-        return exceeded("width", u64::from(width), u64::from(limits.max_width));
+        return exceeded(Limit::Width, u64::from(width), u64::from(limits.max_width));
     }
     if height > limits.max_height {
-        return exceeded("height", u64::from(height), u64::from(limits.max_height));
+        return exceeded(Limit::Height, u64::from(height), u64::from(limits.max_height));
     }
     let pixels = u64::from(width) * u64::from(height);
     if pixels > limits.max_pixels {
-        return exceeded("pixels", pixels, limits.max_pixels);
+        return exceeded(Limit::Pixels, pixels, limits.max_pixels);
     }
     if pixels == 0 {
         return Err(Error::EmptyImage);
@@ -464,18 +464,17 @@ fn check_dimensions(width: u32, height: u32, limits: &Limits) -> Result<()> {
 /// everything else a decode failure.
 fn decode_error(error: ImageError, limits: &Limits) -> Error {
     match error {
-        ImageError::Limits(e) if e.kind() == LimitErrorKind::InsufficientMemory => Error::LimitExceeded {
-            limit: "allocation",
+        ImageError::Limits(e) if e.kind() == LimitErrorKind::InsufficientMemory => Error::LimitExceeded { limit: Limit::Allocation,
             requested: limits.max_alloc.saturating_add(1),
             max: limits.max_alloc,
         },
-        other => Error::Decode(other.to_string()),
+        other => Error::Decode(Cause::from_error(other)),
     }
 }
 
 /// A buffer larger than this machine's address space.
 fn too_big(requested: u64) -> Error {
-    Error::LimitExceeded { limit: "allocation", requested, max: usize::MAX as u64 }
+    Error::LimitExceeded { limit: Limit::Allocation, requested, max: usize::MAX as u64 }
 }
 
 /// A zeroed buffer of `len` bytes, or an error if it cannot be had.
@@ -483,7 +482,7 @@ fn zeroed(len: u64) -> Result<Vec<u8>> {
     let len_usize = usize::try_from(len).map_err(|_| too_big(len))?;
     let mut buf = Vec::new();
     buf.try_reserve_exact(len_usize)
-        .map_err(|_| Error::Decode(format!("cannot allocate {len} bytes for the pixels")))?;
+        .map_err(|_| Error::Decode(format!("cannot allocate {len} bytes for the pixels").into()))?;
     buf.resize(len_usize, 0);
     Ok(buf)
 }
@@ -695,7 +694,7 @@ fn to_rgb(color: ColorType, output: Vec<u8>, pixels: usize, png_grey: bool) -> R
         ColorType::La8 => grey_to_rgb(output.as_chunks::<2>().0.iter().map(|&[l, _]| l), pixels),
         ColorType::L16 => grey_to_rgb(output.as_chunks::<2>().0.iter().map(|&l| grey16(l)), pixels),
         ColorType::La16 => grey_to_rgb(output.as_chunks::<4>().0.iter().map(|&[a, b, _, _]| grey16([a, b])), pixels),
-        other => Err(Error::Decode(format!("unsupported pixel type {other:?}"))),
+        other => Err(Error::Decode(format!("unsupported pixel type {other:?}").into())),
     }
 }
 
@@ -716,7 +715,7 @@ fn keep(mut buf: Vec<u8>, stride: usize, wanted: impl Fn(usize) -> bool) -> Vec<
 fn grey_to_rgb(grey: impl Iterator<Item = u8>, pixels: usize) -> Result<Vec<u8>> {
     let len = pixels.checked_mul(3).ok_or(too_big(u64::MAX))?;
     let mut rgb = Vec::new();
-    rgb.try_reserve_exact(len).map_err(|_| Error::Decode(format!("cannot allocate {len} bytes for the pixels")))?;
+    rgb.try_reserve_exact(len).map_err(|_| Error::Decode(format!("cannot allocate {len} bytes for the pixels").into()))?;
     for v in grey {
         rgb.extend_from_slice(&[v, v, v]);
     }
@@ -837,7 +836,7 @@ mod tests {
     fn huge_declared_png_is_refused_before_allocating() {
         let start = std::time::Instant::now();
         let result = decode_default(&png_declaring(100_000, 100_000));
-        assert_eq!(result, Err(Error::LimitExceeded { limit: "width", requested: 100_000, max: 32_768 }));
+        assert_eq!(result, Err(Error::LimitExceeded { limit: Limit::Width, requested: 100_000, max: 32_768 }));
         // Allocating 30 GB, or even zeroing 30 MB, would take far longer.
         assert!(start.elapsed().as_millis() < 500, "{:?}", start.elapsed());
     }
@@ -847,12 +846,12 @@ mod tests {
         let tall = png_declaring(100, 40_000);
         assert_eq!(
             decode_default(&tall),
-            Err(Error::LimitExceeded { limit: "height", requested: 40_000, max: 32_768 })
+            Err(Error::LimitExceeded { limit: Limit::Height, requested: 40_000, max: 32_768 })
         );
         let square = png_declaring(30_000, 30_000);
         assert_eq!(
             decode_default(&square),
-            Err(Error::LimitExceeded { limit: "pixels", requested: 900_000_000, max: DEFAULT_MAX_PIXELS })
+            Err(Error::LimitExceeded { limit: Limit::Pixels, requested: 900_000_000, max: DEFAULT_MAX_PIXELS })
         );
 
         let png = encode(DynamicImage::ImageRgb8(card()), image::ImageFormat::Png);
@@ -861,10 +860,10 @@ mod tests {
         let refused = |limits, limit, requested, max| {
             assert_eq!(decode(&png, &limits), Err(Error::LimitExceeded { limit, requested, max }));
         };
-        refused(Limits { max_width: 6, ..loose }, "width", 7, 6);
-        refused(Limits { max_height: 4, ..loose }, "height", 5, 4);
-        refused(Limits { max_pixels: 34, ..loose }, "pixels", 35, 34);
-        refused(Limits { max_alloc: 104, ..loose }, "allocation", 105, 104);
+        refused(Limits { max_width: 6, ..loose }, Limit::Width, 7, 6);
+        refused(Limits { max_height: 4, ..loose }, Limit::Height, 5, 4);
+        refused(Limits { max_pixels: 34, ..loose }, Limit::Pixels, 35, 34);
+        refused(Limits { max_alloc: 104, ..loose }, Limit::Allocation, 105, 104);
     }
 
     #[test]
@@ -875,7 +874,7 @@ mod tests {
         assert!(decode(&png, &limits).is_ok());
         assert_eq!(
             decode(&png, &Limits { max_alloc: 63, ..limits }),
-            Err(Error::LimitExceeded { limit: "allocation", requested: 64, max: 63 })
+            Err(Error::LimitExceeded { limit: Limit::Allocation, requested: 64, max: 63 })
         );
     }
 

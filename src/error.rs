@@ -5,6 +5,167 @@
 //! message (CLI) or a JS `Error` whose `code` is [`Error::code`] (Wasm).
 
 use std::fmt;
+use std::sync::Arc;
+
+use crate::time::utc;
+
+/// Which configured limit an input went over ([`Error::LimitExceeded`]).
+/// Each counts in its own unit ([`Limit::unit`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Limit {
+    /// An image's width, in pixels.
+    Width,
+    /// An image's height, in pixels.
+    Height,
+    /// An image's area, in pixels.
+    Pixels,
+    /// Memory a decoder would allocate, in bytes.
+    Allocation,
+    /// A file's size, in bytes.
+    FileBytes,
+    /// Files in one check request (the server's `POST /v1/check`).
+    Files,
+    /// vPDQ frames of one video.
+    VpdqFrames,
+    /// Records of one list import, entries and refused lines together.
+    ImportRecords,
+    /// Bytes of one import record held while looking for its end.
+    RecordBytes,
+}
+
+impl Limit {
+    /// The stable name: `width`, `height`, `pixels`, `allocation`,
+    /// `file_bytes`, `files`, `vpdq_frames`, `import_records`,
+    /// `record_bytes`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Limit::Width => "width",
+            Limit::Height => "height",
+            Limit::Pixels => "pixels",
+            Limit::Allocation => "allocation",
+            Limit::FileBytes => "file_bytes",
+            Limit::Files => "files",
+            Limit::VpdqFrames => "vpdq_frames",
+            Limit::ImportRecords => "import_records",
+            Limit::RecordBytes => "record_bytes",
+        }
+    }
+
+    /// What the figures count: `pixels`, `bytes`, `files`, `frames` or
+    /// `records`.
+    pub const fn unit(self) -> &'static str {
+        match self {
+            Limit::Width | Limit::Height | Limit::Pixels => "pixels",
+            Limit::Allocation | Limit::FileBytes | Limit::RecordBytes => "bytes",
+            Limit::Files => "files",
+            Limit::VpdqFrames => "frames",
+            Limit::ImportRecords => "records",
+        }
+    }
+
+    /// What is limited, for messages.
+    const fn what(self) -> &'static str {
+        match self {
+            Limit::Width => "image width",
+            Limit::Height => "image height",
+            Limit::Pixels => "image area",
+            Limit::Allocation => "decoding memory",
+            Limit::FileBytes => "file",
+            Limit::Files => "request",
+            Limit::VpdqFrames => "video",
+            Limit::ImportRecords => "import",
+            Limit::RecordBytes => "import record",
+        }
+    }
+}
+
+/// Which limit of [`crate::list::format::ListLimits`] a list went over
+/// ([`Error::ListTooLarge`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ListLimit {
+    /// The list's size, in bytes.
+    Bytes,
+    /// Its entries, all sections together.
+    Entries,
+}
+
+impl ListLimit {
+    /// What the figures count: `bytes` or `entries`.
+    pub const fn unit(self) -> &'static str {
+        match self {
+            ListLimit::Bytes => "bytes",
+            ListLimit::Entries => "entries",
+        }
+    }
+}
+
+/// Why a decoder or a key parser refused its input: the message, and the
+/// error it came from when there is one ([`std::error::Error::source`] of
+/// the [`Error`] that carries it). Two causes are equal when their
+/// messages are.
+#[derive(Clone)]
+pub struct Cause {
+    message: String,
+    source: Option<Arc<dyn std::error::Error + Send + Sync>>,
+}
+
+impl Cause {
+    /// A cause with a message alone.
+    pub fn new(message: impl Into<String>) -> Self {
+        Cause { message: message.into(), source: None }
+    }
+
+    /// A cause that keeps the error it came from; its message is that
+    /// error's.
+    pub fn from_error(source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Cause { message: source.to_string(), source: Some(Arc::new(source)) }
+    }
+
+    /// This cause, keeping `source` as the error it came from.
+    #[must_use]
+    pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.source = Some(Arc::new(source));
+        self
+    }
+
+    /// The message.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Debug for Cause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.message, f)
+    }
+}
+
+impl fmt::Display for Cause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl PartialEq for Cause {
+    fn eq(&self, other: &Self) -> bool {
+        self.message == other.message
+    }
+}
+
+impl Eq for Cause {}
+
+impl From<String> for Cause {
+    fn from(message: String) -> Self {
+        Cause::new(message)
+    }
+}
+
+impl From<&str> for Cause {
+    fn from(message: &str) -> Self {
+        Cause::new(message)
+    }
+}
 
 /// Everything that can go wrong in prescan.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,12 +173,12 @@ use std::fmt;
 pub enum Error {
     /// The bytes are not in any image format prescan decodes.
     UnsupportedFormat,
-    /// The image (or its decoding) would exceed a configured limit; nothing
-    /// of that size was allocated.
+    /// An input would exceed a configured limit: an image (or its
+    /// decoding), a file, a check request, a video's frames, an import.
+    /// Nothing of that size was allocated.
     LimitExceeded {
-        /// Which limit: `"width"`, `"height"`, `"pixels"`, `"allocation"` or
-        /// `"file_bytes"`.
-        limit: &'static str,
+        /// Which limit.
+        limit: Limit,
         /// The value the input asked for.
         requested: u64,
         /// The configured maximum.
@@ -27,8 +188,9 @@ pub enum Error {
     /// decode or hash.
     EmptyImage,
     /// The decoder refused the bytes: truncated, corrupt or unsupported
-    /// within a known format.
-    Decode(String),
+    /// within a known format. The decoder's own error, when there is one,
+    /// is the [`source`](std::error::Error::source).
+    Decode(Cause),
     /// A pixel buffer whose length does not match its width, height and
     /// layout.
     PixelBuffer {
@@ -63,8 +225,8 @@ pub enum Error {
     ListMalformed(String),
     /// The list is larger than the caller's limits; it was not parsed.
     ListTooLarge {
-        /// Which limit: `"bytes"` or `"entries"`.
-        limit: &'static str,
+        /// Which limit.
+        limit: ListLimit,
         /// What the list asked for.
         requested: u64,
         /// The configured maximum.
@@ -92,8 +254,10 @@ pub enum Error {
         /// The lowest sequence number the caller accepts.
         minimum: u64,
     },
-    /// A signing or verifying key that cannot be used.
-    Key(String),
+    /// A signing or verifying key that cannot be used; the key parser's
+    /// own error, when there is one, is the
+    /// [`source`](std::error::Error::source).
+    Key(Cause),
     /// An option given to the library (by a face: a JS options object, a
     /// command-line flag) of the wrong type, out of its range, or unknown.
     BadOption {
@@ -204,17 +368,18 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::UnsupportedFormat => f.write_str("not an image in a supported format (JPEG, PNG, GIF, WebP, BMP)"),
-            Error::LimitExceeded { limit: "file_bytes", requested, max } => {
+            Error::LimitExceeded { limit: Limit::FileBytes, requested, max } => {
                 write!(f, "file of {requested} bytes exceeds the limit of {max} bytes")
             }
-            Error::LimitExceeded { limit: "records", requested, max } => {
+            Error::LimitExceeded { limit: Limit::ImportRecords, requested, max } => {
                 write!(f, "input of over {max} records (entries and refused lines): {requested} read")
             }
-            Error::LimitExceeded { limit: "line_bytes", requested, max } => {
+            Error::LimitExceeded { limit: Limit::RecordBytes, requested, max } => {
                 write!(f, "a record of over {requested} bytes without its end (at most {max} bytes are held)")
             }
             Error::LimitExceeded { limit, requested, max } => {
-                write!(f, "image {limit} {requested} exceeds the limit of {max}")
+                let unit = limit.unit();
+                write!(f, "{} of {requested} {unit} exceeds the limit of {max} {unit}", limit.what())
             }
             Error::EmptyImage => f.write_str("image has no pixels (zero width or height)"),
             Error::Decode(reason) => write!(f, "cannot decode image: {reason}"),
@@ -228,11 +393,14 @@ impl fmt::Display for Error {
             Error::ListTruncated => f.write_str("hash list is truncated"),
             Error::ListMalformed(why) => write!(f, "hash list is malformed: {why}"),
             Error::ListTooLarge { limit, requested, max } => {
-                write!(f, "hash list {limit} {requested} exceeds the limit of {max}")
+                let unit = limit.unit();
+                write!(f, "hash list of {requested} {unit} exceeds the limit of {max} {unit}")
             }
             Error::UnknownKey { key_id } => write!(f, "hash list is signed by key {key_id}, which is not trusted"),
             Error::BadSignature => f.write_str("hash list signature does not verify: the list was altered"),
-            Error::Expired { expires, now } => write!(f, "hash list expired at {expires} (now {now}, Unix seconds)"),
+            Error::Expired { expires, now } => {
+                write!(f, "hash list expired at {} (now {})", utc(*expires), utc(*now))
+            }
             Error::Rollback { sequence, minimum } => {
                 write!(f, "hash list sequence {sequence} is below the minimum {minimum}: an older list (rollback)")
             }
@@ -247,7 +415,16 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Decode(cause) | Error::Key(cause) => {
+                cause.source.as_deref().map(|e| e as &(dyn std::error::Error + 'static))
+            }
+            _ => None,
+        }
+    }
+}
 
 /// The library's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

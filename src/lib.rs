@@ -47,8 +47,9 @@ mod prefetch;
 mod sort;
 mod pixels;
 pub mod schema;
+pub mod time;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
 
-pub use error::{ERROR_CODES, Error, Result};
+pub use error::{Cause, ERROR_CODES, Error, Limit, ListLimit, Result};
 pub use pixels::{PixelLayout, Pixels};

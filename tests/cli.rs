@@ -63,8 +63,15 @@ fn json_with_dihedral_and_directory_walk() {
     assert_eq!(paths.len(), 4, "every file once, errors included: {paths:?}");
     // Sorted walk: a/b/broken.png, a/b/two.png, notes.txt, one.png
     assert!(paths[0].ends_with("a/b/broken.png") && paths[1].ends_with("a/b/two.png"), "{paths:?}");
-    assert!(rows[0]["error"].as_str().unwrap().contains("decode"), "{}", rows[0]);
-    assert!(rows[2]["error"].as_str().is_some(), "{}", rows[2]);
+    // Errors as the verdict gives decodeError: a code from the one table,
+    // and the message.
+    assert_eq!(rows[0]["error"]["code"], "decode_failed", "{}", rows[0]);
+    assert!(rows[0]["error"]["message"].as_str().unwrap().contains("decode"), "{}", rows[0]);
+    assert_eq!(rows[2]["error"]["code"], "unsupported_format", "{}", rows[2]);
+    for row in [&rows[0], &rows[2]] {
+        let code = row["error"]["code"].as_str().unwrap();
+        assert!(prescan::ERROR_CODES.iter().any(|(c, _)| *c == code), "{code}");
+    }
     for (row, golden) in [(&rows[1], &common::GOLDEN_PDQ[1]), (&rows[3], &common::GOLDEN_PDQ[0])] {
         assert_eq!(row["pdq"], golden.0);
         assert_eq!(row["pdq_quality"], golden.1);

@@ -12,7 +12,7 @@ use std::time::Instant;
 use image::ImageEncoder;
 use prescan::decode::{self, ImageFormat, Limits};
 use prescan::hash::{HashOptions, hash_file};
-use prescan::{Error, PixelLayout};
+use prescan::{Error, Limit, PixelLayout};
 
 /// A 37×23 scene encoded in `format`.
 fn encoded(format: ImageFormat) -> Vec<u8> {
@@ -102,10 +102,10 @@ fn decompression_bomb_is_refused_before_allocation() {
 
     // Within the side limits but over the pixel count.
     let wide = common::png_header(30_000, 30_000);
-    assert!(matches!(decode::decode(&wide, &Limits::default()), Err(Error::LimitExceeded { limit: "pixels", .. })));
+    assert!(matches!(decode::decode(&wide, &Limits::default()), Err(Error::LimitExceeded { limit: Limit::Pixels, .. })));
 
     // Caller-set limits apply too.
     let small = Limits { max_width: 36, ..Limits::default() };
     let err = decode::decode(&encoded(ImageFormat::Png), &small).unwrap_err();
-    assert!(matches!(err, Error::LimitExceeded { limit: "width", requested: 37, max: 36 }), "{err:?}");
+    assert!(matches!(err, Error::LimitExceeded { limit: Limit::Width, requested: 37, max: 36 }), "{err:?}");
 }

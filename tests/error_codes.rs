@@ -6,7 +6,7 @@
 
 use std::collections::BTreeSet;
 
-use prescan::{ERROR_CODES, Error};
+use prescan::{Cause, ERROR_CODES, Error, Limit, ListLimit};
 
 fn table() -> BTreeSet<&'static str> {
     let codes: BTreeSet<&str> = ERROR_CODES.iter().map(|(c, _)| *c).collect();
@@ -22,9 +22,9 @@ fn repo_file(path: &str) -> String {
 fn every_library_error_has_a_code_in_the_table() {
     let one_of_each = [
         Error::UnsupportedFormat,
-        Error::LimitExceeded { limit: "width", requested: 2, max: 1 },
+        Error::LimitExceeded { limit: Limit::Width, requested: 2, max: 1 },
         Error::EmptyImage,
-        Error::Decode(String::new()),
+        Error::Decode(Cause::new("")),
         Error::PixelBuffer { expected: 1, actual: 0 },
         Error::InvalidHash { kind: "pdq", reason: String::new() },
         Error::BadEntry { location: String::new(), reason: String::new() },
@@ -32,12 +32,12 @@ fn every_library_error_has_a_code_in_the_table() {
         Error::ListVersion(9),
         Error::ListTruncated,
         Error::ListMalformed(String::new()),
-        Error::ListTooLarge { limit: "bytes", requested: 2, max: 1 },
+        Error::ListTooLarge { limit: ListLimit::Bytes, requested: 2, max: 1 },
         Error::UnknownKey { key_id: String::new() },
         Error::BadSignature,
         Error::Expired { expires: 1, now: 2 },
         Error::Rollback { sequence: 1, minimum: 2 },
-        Error::Key(String::new()),
+        Error::Key(Cause::new("")),
         Error::BadOption { option: String::new(), reason: String::new() },
         Error::BadRequest(String::new()),
         Error::DuplicateEntry { signal: "pdq", first: 0, duplicate: 1 },
@@ -65,4 +65,34 @@ fn the_documented_table_lists_the_table() {
     let documented: BTreeSet<&str> =
         section.lines().filter_map(|l| l.strip_prefix("| `")).filter_map(|l| l.split('`').next()).collect();
     assert_eq!(documented, table());
+}
+
+#[test]
+fn messages_name_units_and_dates() {
+    let e = Error::LimitExceeded { limit: Limit::Width, requested: 40_000, max: 32_768 };
+    assert_eq!(e.to_string(), "image width of 40000 pixels exceeds the limit of 32768 pixels");
+    let e = Error::LimitExceeded { limit: Limit::Allocation, requested: 2048, max: 1024 };
+    assert_eq!(e.to_string(), "decoding memory of 2048 bytes exceeds the limit of 1024 bytes");
+    let e = Error::ListTooLarge { limit: ListLimit::Entries, requested: 9, max: 8 };
+    assert_eq!(e.to_string(), "hash list of 9 entries exceeds the limit of 8 entries");
+    let e = Error::Expired { expires: 1_801_396_800, now: 1_801_483_200 };
+    assert_eq!(e.to_string(), "hash list expired at 2027-01-31T12:00:00Z (now 2027-02-01T12:00:00Z)");
+}
+
+#[test]
+fn decode_and_key_errors_keep_their_source() {
+    use std::error::Error as _;
+    // A PNG whose header chunk is cut: the decoder's own error is kept.
+    let png = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0\0\x10\0\0\0\x10\x08\x02\0\0\0";
+    let err = prescan::decode::decode(png, &prescan::decode::Limits::default()).unwrap_err();
+    assert!(matches!(err, Error::Decode(_)), "{err:?}");
+    assert!(err.source().is_some(), "{err:?} has no source");
+    // A public key that is no curve point (about half of all y values are
+    // none): ed25519's error is kept.
+    let err = (2..=255u8)
+        .find_map(|y| prescan::list::keys::PublicKey::from_bytes(std::array::from_fn(|i| if i == 0 { y } else { 0 })).err())
+        .expect("some small y is no curve point");
+    assert!(matches!(err, Error::Key(_)) && err.source().is_some(), "{err:?}");
+    // A message alone has none.
+    assert!(Error::Decode(Cause::new("cut")).source().is_none());
 }

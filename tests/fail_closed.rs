@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use common::lists::resign;
 use common::{Rng, TempDir};
 use image::ImageEncoder;
-use prescan::Error;
+use prescan::{Error, Limit};
 use prescan::check::{CheckOptions, Checker, MAX_MATCHES};
 use prescan::decode::{self, Limits};
 use prescan::hash::digest::FileDigests;
@@ -416,12 +416,12 @@ fn jpeg_header(marker: u8, w: u16, h: u16) -> Vec<u8> {
 fn item11_progressive_jpeg_coefficients_count_against_the_budget() {
     // 32768 × 2048, 4:4:4: 201 MB of RGB and 402 MB of coefficients.
     let err = decode::decode(&jpeg_header(0xc2, 32_768, 2_048), &Limits::default()).unwrap_err();
-    assert_eq!(err, Error::LimitExceeded { limit: "allocation", requested: 603_979_776, max: 512 << 20 });
+    assert_eq!(err, Error::LimitExceeded { limit: Limit::Allocation, requested: 603_979_776, max: 512 << 20 });
     // A budget between the two: the progressive file is refused before
     // decoding, the baseline one (decoded a block row at a time) is not.
     let limits = Limits { max_alloc: 8 << 20, ..Limits::default() };
     let progressive = decode::decode(&jpeg_header(0xc2, 1024, 1024), &limits).unwrap_err();
-    assert!(matches!(progressive, Error::LimitExceeded { limit: "allocation", .. }), "{progressive:?}");
+    assert!(matches!(progressive, Error::LimitExceeded { limit: Limit::Allocation, .. }), "{progressive:?}");
     let baseline = decode::decode(&jpeg_header(0xc0, 1024, 1024), &limits);
     assert!(!matches!(baseline, Err(Error::LimitExceeded { .. })), "{baseline:?}");
 }
@@ -438,7 +438,7 @@ fn item11_webp_working_memory_counts_against_the_budget() {
     // The RGB output fits; with the decoder's RGBA frame it does not.
     let tight = Limits { max_alloc: pixels * 5, ..Limits::default() };
     let err = decode::decode(&webp, &tight).unwrap_err();
-    assert!(matches!(err, Error::LimitExceeded { limit: "allocation", .. }), "{err:?}");
+    assert!(matches!(err, Error::LimitExceeded { limit: Limit::Allocation, .. }), "{err:?}");
     let room = Limits { max_alloc: pixels * 7, ..Limits::default() };
     assert_eq!(decode::decode(&webp, &room).unwrap().rgb(), f.data.as_slice());
 }
@@ -455,7 +455,7 @@ fn item12_header_dimensions_are_read_without_decoding() {
     let jpeg = decode::header_info(&jpeg_header(0xc2, 32_768, 2_048)).unwrap();
     assert_eq!((jpeg.format, jpeg.width, jpeg.height), ("jpeg", 32_768, 2_048));
     let err = Limits::default().check_dimensions(info.width, info.height).unwrap_err();
-    assert!(matches!(err, Error::LimitExceeded { limit: "width", .. }));
+    assert!(matches!(err, Error::LimitExceeded { limit: Limit::Width, .. }));
     // AVIF: the largest `ispe` property (a grid's whole size, not a tile's).
     let b = |kind: &[u8; 4], body: &[u8]| [&(body.len() as u32 + 8).to_be_bytes()[..], kind, body].concat();
     let ispe = |w: u32, h: u32| b(b"ispe", &[&[0u8; 4][..], &w.to_be_bytes(), &h.to_be_bytes()].concat());
@@ -468,7 +468,7 @@ fn item12_header_dimensions_are_read_without_decoding() {
     // A file over the byte limit is not decoded.
     let small = Limits { max_file_bytes: 100, ..Limits::default() };
     let err = decode::decode(&common::png(&common::golden_set()[0]), &small).unwrap_err();
-    assert!(matches!(err, Error::LimitExceeded { limit: "file_bytes", max: 100, .. }), "{err:?}");
+    assert!(matches!(err, Error::LimitExceeded { limit: Limit::FileBytes, max: 100, .. }), "{err:?}");
 }
 
 // --- Item 14 -----------------------------------------------------------------

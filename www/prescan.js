@@ -349,12 +349,18 @@ function remoteListInfo(info) {
  * server's answer is not signed: this catches a server configured with
  * another list than the page expects, not a server that lies.
  */
+/** Unix seconds as the library's messages give a time: `2027-01-31T12:00:00Z`. */
+function utc(seconds) {
+  const date = new Date(seconds * 1000);
+  return Number.isNaN(date.getTime()) ? String(seconds) : date.toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
 function checkRemoteList(info, keyIds, { now, minSequence }) {
   if (!keyIds.includes(info.keyId.toLowerCase())) {
     throw prescanError("list_unknown_key", `the matcher's list "${info.id}" is signed by key ${info.keyId}, which is not trusted`);
   }
   if (info.expires !== null && now >= info.expires) {
-    throw prescanError("list_expired", `the matcher's list "${info.id}" expired at ${info.expires} (now ${now}, Unix seconds)`);
+    throw prescanError("list_expired", `the matcher's list "${info.id}" expired at ${utc(info.expires)} (now ${utc(now)})`);
   }
   if (info.sequence < minSequence) {
     throw prescanError("list_rollback", `the matcher's list "${info.id}" has sequence ${info.sequence}, below the minimum ${minSequence}`);

@@ -9,7 +9,7 @@ use prescan::check::{CheckOptions, Checker, Verdict};
 use prescan::hash::vpdq::{DEFAULT_SECONDS_PER_HASH, VpdqThresholds};
 use serde_json::json;
 
-use super::files::{self, path_text};
+use super::files::{self, Failure, path_text};
 use super::{Outcome, load_list, printable, printable_path, video, walk};
 
 #[derive(Debug, Args)]
@@ -81,7 +81,8 @@ pub fn run(args: &CheckArgs) -> Result<Outcome, String> {
             )?,
             video::Run::Video(path) => {
                 let result = video::hash_with_progress(path, args.seconds_per_hash)
-                    .map(|h| checker.check_video(h.features, Some(&h.digests)));
+                    .map(|h| checker.check_video(h.features, Some(&h.digests)))
+                    .map_err(Failure::video);
                 let text = tally.report(args, path, result, &|line: &str| eprintln!("{line}"));
                 files::emit(&mut out, &text)?;
             }
@@ -103,7 +104,7 @@ struct Tally {
 
 impl Tally {
     /// The output for one file's result, counted.
-    fn report(&mut self, args: &CheckArgs, path: &Path, result: Result<Verdict, String>, warn: &dyn Fn(&str)) -> String {
+    fn report(&mut self, args: &CheckArgs, path: &Path, result: Result<Verdict, Failure>, warn: &dyn Fn(&str)) -> String {
         match result {
             Ok(v) => {
                 self.matched |= v.matched;
@@ -118,9 +119,9 @@ impl Tally {
             Err(e) => {
                 self.failed = true;
                 if args.json {
-                    format!("{}\n", json!({ "path": path_text(path), "error": e }))
+                    format!("{}\n", json!({ "path": path_text(path), "error": e.json() }))
                 } else {
-                    warn(&format!("prescan: {}: {}", printable_path(path), printable(&e)));
+                    warn(&format!("prescan: {}: {}", printable_path(path), printable(&e.message)));
                     String::new()
                 }
             }

@@ -15,6 +15,40 @@ const MAX_FILE_BYTES: u64 = 512 * 1024 * 1024;
 /// Files processed in parallel before their results are emitted, in order.
 const BATCH: usize = 64;
 
+/// Why a file has no result, with a code from the one table
+/// (`prescan::ERROR_CODES`): `read_failed` for a file that could not be
+/// read (or was refused: a FIFO, a device), `video_decode_failed` for a
+/// video FFmpeg could not hash, a library error's own code otherwise.
+/// `--json` prints it as the verdict prints `decodeError`.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl Failure {
+    /// A file that could not be read.
+    pub fn read(message: impl Into<String>) -> Self {
+        Failure { code: "read_failed", message: message.into() }
+    }
+
+    /// A video that could not be hashed.
+    pub fn video(message: impl Into<String>) -> Self {
+        Failure { code: "video_decode_failed", message: message.into() }
+    }
+
+    /// `{"code", "message"}`.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::json!({ "code": self.code, "message": self.message })
+    }
+}
+
+impl From<prescan::Error> for Failure {
+    fn from(e: prescan::Error) -> Self {
+        Failure { code: e.code(), message: e.to_string() }
+    }
+}
+
 /// Reads each file and runs `work` on its bytes on all cores, then calls
 /// `emit` for each file in order, with the result or the reason the file
 /// could not be read. A progress bar shows on stderr when it is a terminal;
@@ -22,17 +56,17 @@ const BATCH: usize = 64;
 pub fn for_each<T: Send>(
     files: &[Input],
     work: impl Fn(&[u8]) -> T + Sync,
-    mut emit: impl FnMut(&Path, Result<T, String>, &dyn Fn(&str)) -> Result<(), String>,
+    mut emit: impl FnMut(&Path, Result<T, Failure>, &dyn Fn(&str)) -> Result<(), String>,
 ) -> Result<(), String> {
     let progress = progress_bar(files.len());
     let warn = |line: &str| progress.suspend(|| eprintln!("{line}"));
     for batch in files.chunks(BATCH) {
-        let results: Vec<Result<T, String>> = batch
+        let results: Vec<Result<T, Failure>> = batch
             .par_iter()
             .map(|input| {
                 let r = match &input.refused {
-                    Some(reason) => Err(reason.clone()),
-                    None => read(&input.path).map(|bytes| work(&bytes)),
+                    Some(reason) => Err(Failure::read(reason.clone())),
+                    None => read(&input.path).map(|bytes| work(&bytes)).map_err(Failure::read),
                 };
                 progress.inc(1);
                 r

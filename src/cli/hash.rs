@@ -11,7 +11,7 @@ use prescan::hash::vpdq::DEFAULT_SECONDS_PER_HASH;
 use prescan::hash::{FileHashes, HashOptions, hash_file};
 use serde_json::{Map, Value, json};
 
-use super::files::{self, path_text};
+use super::files::{self, Failure, path_text};
 use super::video::{self, VideoHashes};
 use super::{Outcome, printable, printable_path, walk};
 
@@ -74,7 +74,7 @@ fn hash_one_video(args: &HashArgs, path: &Path) -> Result<bool, String> {
     let (text, failed) = match (video::hash_with_progress(path, args.seconds_per_hash), args.json) {
         (Ok(h), false) => (plain_video(path, &h), false),
         (Ok(h), true) => (json_video(path, &h), false),
-        (Err(e), true) => (format!("{}\n", json!({ "path": path_text(path), "error": e })), true),
+        (Err(e), true) => (format!("{}\n", json!({ "path": path_text(path), "error": Failure::video(e).json() })), true),
         (Err(e), false) => {
             eprintln!("prescan: {}: {}", printable_path(path), printable(&e));
             (String::new(), true)
@@ -123,18 +123,18 @@ fn hash_images(args: &HashArgs, files: &[walk::Input]) -> Result<bool, String> {
     let mut out = std::io::stdout().lock();
     files::for_each(
         files,
-        |bytes| hash_file(bytes, &options).map_err(|e| e.to_string()),
+        |bytes| hash_file(bytes, &options).map_err(Failure::from),
         |path, result, warn| {
             let text = match (result.and_then(|r| r), args.json) {
                 (Ok(h), false) => plain(path, &h),
                 (Ok(h), true) => json_line(path, &h),
                 (Err(e), true) => {
                     failed = true;
-                    format!("{}\n", json!({ "path": path_text(path), "error": e }))
+                    format!("{}\n", json!({ "path": path_text(path), "error": e.json() }))
                 }
                 (Err(e), false) => {
                     failed = true;
-                    warn(&format!("prescan: {}: {}", printable_path(path), printable(&e)));
+                    warn(&format!("prescan: {}: {}", printable_path(path), printable(&e.message)));
                     String::new()
                 }
             };

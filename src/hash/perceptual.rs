@@ -29,7 +29,7 @@ use rustdct::algorithm::type2and3_butterflies::Type2And3Butterfly16;
 
 use super::blockhash::blockhash_bits;
 use super::resize::Shrinker;
-use crate::error::{Error, Result};
+use crate::error::{Error, Limit, Result};
 use crate::hex;
 use crate::pixels::{PixelLayout, Pixels};
 
@@ -312,8 +312,8 @@ fn check_size(pixels: Pixels<'_>) -> Result<()> {
         Ok(v) if v <= MAX_SIDE => Ok(v),
         _ => Err(Error::LimitExceeded { limit, requested: value as u64, max: u64::from(MAX_SIDE) }),
     };
-    let width = side("width", pixels.width())?;
-    let height = side("height", pixels.height())?;
+    let width = side(Limit::Width, pixels.width())?;
+    let height = side(Limit::Height, pixels.height())?;
     if width == 0 || height == 0 {
         return Err(Error::EmptyImage);
     }
@@ -444,7 +444,7 @@ mod tests {
         let tall = Pixels::new(&strip, 1, MAX_SIDE + 1, PixelLayout::Luma).unwrap();
         assert_eq!(
             hash(PerceptualAlgorithm::Blockhash, tall),
-            Err(Error::LimitExceeded { limit: "height", requested: u64::from(MAX_SIDE) + 1, max: u64::from(MAX_SIDE) })
+            Err(Error::LimitExceeded { limit: Limit::Height, requested: u64::from(MAX_SIDE) + 1, max: u64::from(MAX_SIDE) })
         );
     }
 

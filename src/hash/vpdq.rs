@@ -41,7 +41,7 @@
 
 use serde::Serialize;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Limit, Result};
 use crate::hash::pdq::{self, Luma, PdqHash};
 use crate::pixels::Pixels;
 
@@ -195,7 +195,7 @@ pub fn parse_features(text: &str, max_frames: usize) -> Result<Vec<VpdqFeature>>
             return Err(bad(format!("a line of {} bytes, over {MAX_LINE_LEN}", line.len())));
         }
         if out.len() >= max_frames {
-            return Err(Error::LimitExceeded { limit: "frames", requested: out.len() as u64 + 1, max: max_frames as u64 });
+            return Err(Error::LimitExceeded { limit: Limit::VpdqFrames, requested: out.len() as u64 + 1, max: max_frames as u64 });
         }
         let mut fields = line.split(',').map(str::trim);
         let (Some(frame), Some(quality), Some(hash), Some(time)) = (fields.next(), fields.next(), fields.next(), fields.next())
@@ -373,7 +373,7 @@ mod tests {
                 other => panic!("{bad}: {other:?}"),
             }
         }
-        assert!(matches!(parse_features(&text, 1), Err(Error::LimitExceeded { limit: "frames", .. })));
+        assert!(matches!(parse_features(&text, 1), Err(Error::LimitExceeded { limit: Limit::VpdqFrames, .. })));
     }
 
     #[test]

@@ -25,7 +25,7 @@
 //! (the packed integers its tables are made of), `exact`, `hamming` and
 //! `vpdq`.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ListLimit, Result};
 use crate::hash::pdq::Dihedral;
 
 mod exact;
@@ -73,7 +73,7 @@ pub struct Neighbour {
 
 /// The refusal for a list of more entries than a `u32` can name.
 fn too_many(count: usize) -> Error {
-    Error::ListTooLarge { limit: "entries", requested: count as u64, max: u64::from(u32::MAX) }
+    Error::ListTooLarge { limit: ListLimit::Entries, requested: count as u64, max: u64::from(u32::MAX) }
 }
 
 /// Splits `bytes` into keys of `hash_len` bytes, refusing a length of 0, a

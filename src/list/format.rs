@@ -19,7 +19,7 @@
 use std::ops::Range;
 use std::sync::Arc;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ListLimit, Result};
 use crate::list::keys::{KeyId, PublicKey, SIGNATURE_LEN, SecretKey};
 use crate::list::{Entry, SignalType, Thresholds, repeats};
 
@@ -214,7 +214,7 @@ impl SignedList {
     pub fn load(bytes: Vec<u8>, options: &LoadOptions) -> Result<Self> {
         let limits = &options.limits;
         if bytes.len() as u64 > limits.max_bytes {
-            return Err(Error::ListTooLarge { limit: "bytes", requested: bytes.len() as u64, max: limits.max_bytes });
+            return Err(Error::ListTooLarge { limit: ListLimit::Bytes, requested: bytes.len() as u64, max: limits.max_bytes });
         }
         let header = read_header(&bytes)?;
         let key = options
@@ -346,7 +346,7 @@ pub struct ListInfo {
 /// Structural errors as [`SignedList::load`] gives them. Never panics.
 pub fn inspect(bytes: &[u8], limits: &ListLimits) -> Result<ListInfo> {
     if bytes.len() as u64 > limits.max_bytes {
-        return Err(Error::ListTooLarge { limit: "bytes", requested: bytes.len() as u64, max: limits.max_bytes });
+        return Err(Error::ListTooLarge { limit: ListLimit::Bytes, requested: bytes.len() as u64, max: limits.max_bytes });
     }
     let (meta, infos) = parse(bytes, limits)?;
     let duplicates = infos.iter().map(|s| section_duplicates(&section_view(bytes, s))).sum();
@@ -482,6 +482,12 @@ impl ListBuilder {
 // ---------------------------------------------------------------------------
 // Reading
 
+/// The refusal of a list whose `what` is too large to compute with: an
+/// overflow, not a truncation (no list of that size could be held).
+fn overflow(what: &str) -> Error {
+    Error::ListMalformed(format!("{what} too large to compute with (it overflows)"))
+}
+
 /// A bounds-checked reader over untrusted bytes.
 struct Cursor<'a> {
     bytes: &'a [u8],
@@ -490,7 +496,7 @@ struct Cursor<'a> {
 
 impl<'a> Cursor<'a> {
     fn take(&mut self, n: usize) -> Result<&'a [u8]> {
-        let end = self.at.checked_add(n).ok_or(Error::ListTruncated)?;
+        let end = self.at.checked_add(n).ok_or_else(|| overflow("a length"))?;
         let out = self.bytes.get(self.at..end).ok_or(Error::ListTruncated)?;
         self.at = end;
         Ok(out)
@@ -607,7 +613,7 @@ fn parse(bytes: &[u8], limits: &ListLimits) -> Result<(ListMeta, Vec<SectionInfo
         let label_len = c.u32()? as usize;
         total += count as u64;
         if total > limits.max_entries {
-            return Err(Error::ListTooLarge { limit: "entries", requested: total, max: limits.max_entries });
+            return Err(Error::ListTooLarge { limit: ListLimit::Entries, requested: total, max: limits.max_entries });
         }
         // A vPDQ section's entries are videos: their frames' count, then
         // the offsets that divide the frames into videos.
@@ -615,9 +621,9 @@ fn parse(bytes: &[u8], limits: &ListLimits) -> Result<(ListMeta, Vec<SectionInfo
             let frames = c.u32()? as usize;
             total += frames as u64;
             if total > limits.max_entries {
-                return Err(Error::ListTooLarge { limit: "entries", requested: total, max: limits.max_entries });
+                return Err(Error::ListTooLarge { limit: ListLimit::Entries, requested: total, max: limits.max_entries });
             }
-            let offsets_len = count.checked_add(1).and_then(|n| n.checked_mul(4)).ok_or(Error::ListTruncated)?;
+            let offsets_len = count.checked_add(1).and_then(|n| n.checked_mul(4)).ok_or_else(|| overflow("a count"))?;
             let o_start = c.at;
             check_video_offsets(c.take(offsets_len)?, frames)?;
             (frames, Some(o_start..c.at))
@@ -626,14 +632,14 @@ fn parse(bytes: &[u8], limits: &ListLimits) -> Result<(ListMeta, Vec<SectionInfo
         };
         // The count is bounded by the bytes present before anything is
         // allocated for it: `take` fails on a count the list cannot hold.
-        let hash_bytes = hash_count.checked_mul(signal.hash_len()).ok_or(Error::ListTruncated)?;
+        let hash_bytes = hash_count.checked_mul(signal.hash_len()).ok_or_else(|| overflow("a count"))?;
         let start = c.at;
         c.take(hash_bytes)?;
         let hashes = start..c.at;
         let labels = if label_len == 0 {
             None
         } else {
-            let offsets_len = count.checked_add(1).and_then(|n| n.checked_mul(4)).ok_or(Error::ListTruncated)?;
+            let offsets_len = count.checked_add(1).and_then(|n| n.checked_mul(4)).ok_or_else(|| overflow("a count"))?;
             let blob_len = label_len
                 .checked_sub(offsets_len)
                 .ok_or_else(|| Error::ListMalformed("label table shorter than its offsets".into()))?;
@@ -864,12 +870,12 @@ mod tests {
         let small = ListLimits { max_bytes: 100, ..ListLimits::default() };
         assert!(matches!(
             load(&bytes, &LoadOptions { limits: small, ..o.clone() }),
-            Error::ListTooLarge { limit: "bytes", .. }
+            Error::ListTooLarge { limit: ListLimit::Bytes, .. }
         ));
         let few = ListLimits { max_entries: 2, ..ListLimits::default() };
         assert!(matches!(
             load(&bytes, &LoadOptions { limits: few, ..o.clone() }),
-            Error::ListTooLarge { limit: "entries", .. }
+            Error::ListTooLarge { limit: ListLimit::Entries, .. }
         ));
         assert_eq!(load(&bytes[..bytes.len() - 1], &o), Error::BadSignature);
         assert_eq!(load(&bytes[..20], &o), Error::ListTruncated);

@@ -17,7 +17,7 @@ use std::fmt;
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use sha2::{Digest, Sha256};
 
-use crate::error::{Error, Result};
+use crate::error::{Cause, Error, Result};
 use crate::hex;
 
 /// The prefix of a secret key file's line.
@@ -54,7 +54,8 @@ impl PublicKey {
     /// # Errors
     /// [`Error::Key`] when the bytes are not a valid, non-weak Ed25519 key.
     pub fn from_bytes(bytes: [u8; 32]) -> Result<Self> {
-        let key = VerifyingKey::from_bytes(&bytes).map_err(|_| Error::Key("not an Ed25519 public key".into()))?;
+        let key = VerifyingKey::from_bytes(&bytes)
+            .map_err(|e| Error::Key(Cause::new("not an Ed25519 public key").with_source(e)))?;
         if key.is_weak() {
             return Err(Error::Key("weak (small-order) Ed25519 public key".into()));
         }
@@ -123,7 +124,7 @@ impl SecretKey {
     /// # Errors
     /// [`Error::Key`] when the text is not in that form.
     pub fn from_text(text: &str) -> Result<Self> {
-        let bad = || Error::Key(format!("a secret key file holds one line: {SECRET_PREFIX} <64 hex digits>"));
+        let bad = || Error::Key(format!("a secret key file holds one line: {SECRET_PREFIX} <64 hex digits>").into());
         let rest = text.trim().strip_prefix(SECRET_PREFIX).ok_or_else(bad)?;
         let seed: [u8; 32] = hex::from_hex(rest.trim()).ok_or_else(bad)?.try_into().map_err(|_| bad())?;
         Ok(SecretKey::from_seed(seed))

@@ -20,7 +20,7 @@ use wasm_bindgen_futures::JsFuture;
 
 use crate::check::{self, CheckOptions, Verdict};
 use crate::decode::{self, Limits};
-use crate::error::Error;
+use crate::error::{Error, Limit};
 use crate::hash::{self, FileHashes, HashOptions, ImageHashes};
 use crate::list::SignalType;
 use crate::list::format::{ListLimits, LoadOptions, SignedList};
@@ -395,8 +395,7 @@ impl Checker {
 fn image_info(limits: &Limits, bytes: &[u8]) -> Result<JsValue, JsValue> {
     let len = bytes.len() as u64;
     if len > limits.max_file_bytes {
-        return Err(js_error(&Error::LimitExceeded {
-            limit: "file_bytes",
+        return Err(js_error(&Error::LimitExceeded { limit: Limit::FileBytes,
             requested: len,
             max: limits.max_file_bytes,
         }));
@@ -410,7 +409,7 @@ fn image_info(limits: &Limits, bytes: &[u8]) -> Result<JsValue, JsValue> {
     // within the decode budget, or refused before the browser decodes.
     let rgba = u64::from(info.width) * u64::from(info.height) * 4;
     if rgba > limits.max_alloc {
-        return Err(js_error(&Error::LimitExceeded { limit: "allocation", requested: rgba, max: limits.max_alloc }));
+        return Err(js_error(&Error::LimitExceeded { limit: Limit::Allocation, requested: rgba, max: limits.max_alloc }));
     }
     let obj = Object::new();
     set(&obj, "format", info.format);
@@ -481,7 +480,7 @@ fn vpdq_frames_of_js(value: &JsValue) -> Result<Vec<crate::schema::VpdqFrameJson
     let len = array.length() as usize;
     if len > crate::schema::MAX_VPDQ_FRAMES_PER_FILE {
         let max = crate::schema::MAX_VPDQ_FRAMES_PER_FILE as u64;
-        return Err(Error::LimitExceeded { limit: "vpdq_frames", requested: len as u64, max });
+        return Err(Error::LimitExceeded { limit: Limit::VpdqFrames, requested: len as u64, max });
     }
     let mut frames = Vec::with_capacity(len);
     for (i, item) in array.iter().enumerate() {

@@ -52,7 +52,7 @@ use std::io::Read;
 
 use super::{Entry, SignalType, duplicate_entries};
 use crate::bits::bits_from_constant;
-use crate::error::{Error, Result};
+use crate::error::{Error, Limit, Result};
 use crate::hash::vpdq::{self, VpdqFeature};
 use crate::hex::from_hex;
 
@@ -536,8 +536,7 @@ fn import_windows(
         // A reader that could use nothing waits for a larger window.
         want = if used == 0 { buf.len().max(window) * 2 } else { window };
         if want > MAX_WINDOW_BYTES.max(window * 2) {
-            return Err(Error::LimitExceeded {
-                limit: "line_bytes",
+            return Err(Error::LimitExceeded { limit: Limit::RecordBytes,
                 requested: u64::try_from(buf.len()).unwrap_or(u64::MAX),
                 max: MAX_WINDOW_BYTES as u64,
             });
@@ -594,7 +593,7 @@ impl<'a> Collector<'a> {
     fn place(&mut self) -> Result<u64> {
         self.records += 1;
         if self.records > self.max_records {
-            return Err(Error::LimitExceeded { limit: "records", requested: self.records, max: self.max_records });
+            return Err(Error::LimitExceeded { limit: Limit::ImportRecords, requested: self.records, max: self.max_records });
         }
         Ok(self.records)
     }
@@ -605,7 +604,7 @@ impl<'a> Collector<'a> {
         let offset = self.records;
         self.records += later.records;
         if self.records > self.max_records {
-            return Err(Error::LimitExceeded { limit: "records", requested: self.records, max: self.max_records });
+            return Err(Error::LimitExceeded { limit: Limit::ImportRecords, requested: self.records, max: self.max_records });
         }
         self.entries.extend(later.entries);
         self.places.extend(later.places.into_iter().map(|(location, place)| (location, place + offset)));
@@ -923,7 +922,7 @@ mod tests {
             // The records limit counts both threads' records.
             let limits = ImportLimits { max_records: 59_999 };
             let err = import_windows(text.as_bytes(), &options, &limits, 2 << 20).unwrap_err();
-            assert!(matches!(err, Error::LimitExceeded { limit: "records", .. }), "{format}: {err}");
+            assert!(matches!(err, Error::LimitExceeded { limit: Limit::ImportRecords, .. }), "{format}: {err}");
         }
     }
 
@@ -951,7 +950,7 @@ mod tests {
         let text = format!("pdq {PDQ}\nmd5 00\npdq 11\n");
         let limits = ImportLimits { max_records: 2 };
         let err = import_reader(text.as_bytes(), &ImportOptions::default(), &limits).unwrap_err();
-        assert_eq!(err, Error::LimitExceeded { limit: "records", requested: 3, max: 2 });
+        assert_eq!(err, Error::LimitExceeded { limit: Limit::ImportRecords, requested: 3, max: 2 });
         assert!(import_reader(text.as_bytes(), &ImportOptions::default(), &ImportLimits { max_records: 3 }).is_ok());
     }
 
