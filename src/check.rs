@@ -20,14 +20,14 @@
 
 use crate::decode::Limits;
 use crate::error::{Error, Result};
-use crate::hash::{self, bits_from_constant};
 use crate::hash::digest::FileDigests;
 use crate::hash::pdq::{self, Dihedral, PdqDihedral, PdqHash, PdqResult};
 use crate::hash::perceptual::{PerceptualAlgorithm, PerceptualHash};
 use crate::hash::vpdq::{VideoComparison, VpdqFeature, VpdqThresholds};
+use crate::hash::{self, bits_from_constant};
 use crate::index::{ExactSet, HammingSet, HashStore, MAX_INDEXED_DISTANCE, PdqIndex, VpdqIndex};
-use crate::list::{SignalType, Thresholds};
 use crate::list::format::{Label, SignedList};
+use crate::list::{SignalType, Thresholds};
 use crate::pixels::Pixels;
 
 /// The most matches a verdict carries: the nearest ones, in verdict order.

@@ -287,7 +287,11 @@ impl DecodedImage {
 pub fn decode(bytes: &[u8], limits: &Limits) -> Result<DecodedImage> {
     let file_bytes = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
     if file_bytes > limits.max_file_bytes {
-        return Err(Error::LimitExceeded { limit: Limit::FileBytes, requested: file_bytes, max: limits.max_file_bytes });
+        return Err(Error::LimitExceeded {
+            limit: Limit::FileBytes,
+            requested: file_bytes,
+            max: limits.max_file_bytes,
+        });
     }
     let format = sniff(bytes).ok_or(Error::UnsupportedFormat)?;
     if format == ImageFormat::Jpeg && jpeg_is_truncated(bytes) {
@@ -338,7 +342,9 @@ pub fn decode(bytes: &[u8], limits: &Limits) -> Result<DecodedImage> {
         fill_around_gif_frame(bytes, &mut rgb, width);
     }
     if rgb.len() as u64 != rgb_len {
-        return Err(Error::Decode(format!("decoder produced {} bytes of RGB for {width}×{height} pixels", rgb.len()).into()));
+        return Err(Error::Decode(
+            format!("decoder produced {} bytes of RGB for {width}×{height} pixels", rgb.len()).into(),
+        ));
     }
     Ok(DecodedImage { width, height, rgb, format, orientation })
 }
@@ -464,7 +470,8 @@ fn check_dimensions(width: u32, height: u32, limits: &Limits) -> Result<()> {
 /// everything else a decode failure.
 fn decode_error(error: ImageError, limits: &Limits) -> Error {
     match error {
-        ImageError::Limits(e) if e.kind() == LimitErrorKind::InsufficientMemory => Error::LimitExceeded { limit: Limit::Allocation,
+        ImageError::Limits(e) if e.kind() == LimitErrorKind::InsufficientMemory => Error::LimitExceeded {
+            limit: Limit::Allocation,
             requested: limits.max_alloc.saturating_add(1),
             max: limits.max_alloc,
         },
@@ -715,7 +722,8 @@ fn keep(mut buf: Vec<u8>, stride: usize, wanted: impl Fn(usize) -> bool) -> Vec<
 fn grey_to_rgb(grey: impl Iterator<Item = u8>, pixels: usize) -> Result<Vec<u8>> {
     let len = pixels.checked_mul(3).ok_or(too_big(u64::MAX))?;
     let mut rgb = Vec::new();
-    rgb.try_reserve_exact(len).map_err(|_| Error::Decode(format!("cannot allocate {len} bytes for the pixels").into()))?;
+    rgb.try_reserve_exact(len)
+        .map_err(|_| Error::Decode(format!("cannot allocate {len} bytes for the pixels").into()))?;
     for v in grey {
         rgb.extend_from_slice(&[v, v, v]);
     }

@@ -329,7 +329,10 @@ pub const ERROR_CODES: [(&str, &str); 41] = [
     ("wasm_trapped", "the Wasm module trapped during the check (out of memory, or a bug): the worker was replaced"),
     ("matcher_unavailable", "the remote matcher could not be reached, or did not answer in time"),
     ("matcher_refused", "the remote matcher answered with an error (its code is in the message)"),
-    ("video_unsupported", "a video this browser cannot decode here: no WebCodecs, or a container or codec it does not read (its digests are still checked)"),
+    (
+        "video_unsupported",
+        "a video this browser cannot decode here: no WebCodecs, or a container or codec it does not read (its digests are still checked)",
+    ),
     ("video_malformed", "a video whose container is broken or cut short (its digests are still checked)"),
     ("video_decode_failed", "the browser's video decoder failed on the video's frames (its digests are still checked)"),
 ];

@@ -43,10 +43,10 @@ pub(crate) mod hex;
 pub mod index;
 pub mod list;
 mod pages;
-mod prefetch;
-mod sort;
 mod pixels;
+mod prefetch;
 pub mod schema;
+mod sort;
 pub mod time;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

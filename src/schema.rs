@@ -323,7 +323,8 @@ impl FileHashesJson {
         }
         if let Some(frames) = &self.vpdq {
             if frames.len() > MAX_VPDQ_FRAMES_PER_FILE {
-                return Err(Error::LimitExceeded { limit: Limit::VpdqFrames,
+                return Err(Error::LimitExceeded {
+                    limit: Limit::VpdqFrames,
                     requested: frames.len() as u64,
                     max: MAX_VPDQ_FRAMES_PER_FILE as u64,
                 });
@@ -371,7 +372,8 @@ struct CheckRequest {
 pub fn parse_check_request(body: &[u8]) -> Result<Vec<ComputedHashes>> {
     let request: CheckRequest = serde_json::from_slice(body).map_err(|e| Error::BadRequest(e.to_string()))?;
     if request.files.len() > MAX_FILES_PER_REQUEST {
-        return Err(Error::LimitExceeded { limit: Limit::Files,
+        return Err(Error::LimitExceeded {
+            limit: Limit::Files,
             requested: request.files.len() as u64,
             max: MAX_FILES_PER_REQUEST as u64,
         });

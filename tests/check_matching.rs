@@ -96,9 +96,10 @@ fn checker_padded(listed: &[RgbImage], padding: usize, check_options: CheckOptio
         }
     }
     let key = SecretKey::from_seed([5; 32]);
-    let bytes = ListBuilder { id: "generated".into(), sequence: 1, created: 0, expires: None, thresholds: Default::default() }
-        .build(&entries, &key)
-        .unwrap();
+    let bytes =
+        ListBuilder { id: "generated".into(), sequence: 1, created: 0, expires: None, thresholds: Default::default() }
+            .build(&entries, &key)
+            .unwrap();
     let options =
         LoadOptions { trusted_keys: vec![key.public()], now: 1, min_sequence: 0, limits: ListLimits::default() };
     Checker::new(SignedList::load(bytes, &options).unwrap(), check_options).unwrap()

@@ -102,7 +102,10 @@ fn decompression_bomb_is_refused_before_allocation() {
 
     // Within the side limits but over the pixel count.
     let wide = common::png_header(30_000, 30_000);
-    assert!(matches!(decode::decode(&wide, &Limits::default()), Err(Error::LimitExceeded { limit: Limit::Pixels, .. })));
+    assert!(matches!(
+        decode::decode(&wide, &Limits::default()),
+        Err(Error::LimitExceeded { limit: Limit::Pixels, .. })
+    ));
 
     // Caller-set limits apply too.
     let small = Limits { max_width: 36, ..Limits::default() };

@@ -90,7 +90,9 @@ fn decode_and_key_errors_keep_their_source() {
     // A public key that is no curve point (about half of all y values are
     // none): ed25519's error is kept.
     let err = (2..=255u8)
-        .find_map(|y| prescan::list::keys::PublicKey::from_bytes(std::array::from_fn(|i| if i == 0 { y } else { 0 })).err())
+        .find_map(|y| {
+            prescan::list::keys::PublicKey::from_bytes(std::array::from_fn(|i| if i == 0 { y } else { 0 })).err()
+        })
         .expect("some small y is no curve point");
     assert!(matches!(err, Error::Key(_)) && err.source().is_some(), "{err:?}");
     // A message alone has none.

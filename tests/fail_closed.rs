@@ -14,7 +14,6 @@ use std::time::{Duration, Instant};
 use common::lists::resign;
 use common::{Rng, TempDir};
 use image::ImageEncoder;
-use prescan::{Error, Limit};
 use prescan::check::{CheckOptions, Checker, MAX_MATCHES};
 use prescan::decode::{self, Limits};
 use prescan::hash::digest::FileDigests;
@@ -24,6 +23,7 @@ use prescan::list::format::{self, ListBuilder, ListLimits, SignedList};
 use prescan::list::import::{self, ImportOptions, InputFormat};
 use prescan::list::keys::SecretKey;
 use prescan::list::{Entry, SignalType};
+use prescan::{Error, Limit};
 
 const NOW: u64 = 1_790_000_000;
 
@@ -248,7 +248,10 @@ fn item06_flat_images_do_not_match_perceptual_entries() {
         Entry { signal: SignalType::Blockhash, hash: vec![0; 32], label: None },
     ];
     for p in &hashes.image.perceptual {
-        let signal = SignalType::ALL.into_iter().find(|s| prescan::check::perceptual_algorithm(*s) == Some(p.algorithm())).unwrap();
+        let signal = SignalType::ALL
+            .into_iter()
+            .find(|s| prescan::check::perceptual_algorithm(*s) == Some(p.algorithm()))
+            .unwrap();
         entries.push(Entry { signal, hash: p.as_bytes().to_vec(), label: Some("textured".into()) });
     }
     let key = SecretKey::from_seed([6; 32]);

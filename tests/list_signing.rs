@@ -3,10 +3,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-use prescan::{Error, ListLimit};
 use prescan::list::format::{ListBuilder, ListLimits, LoadOptions, SignedList, inspect};
 use prescan::list::keys::SecretKey;
 use prescan::list::{Entry, SignalType};
+use prescan::{Error, ListLimit};
 
 const NOW: u64 = 1_790_000_000;
 
@@ -123,9 +123,15 @@ fn size_limits_apply_before_parsing() {
     let bytes = signed(&key, 5, None);
     let tight =
         LoadOptions { limits: ListLimits { max_bytes: bytes.len() as u64 - 1, max_entries: 100 }, ..options(&key) };
-    assert!(matches!(SignedList::load(bytes.clone(), &tight), Err(Error::ListTooLarge { limit: ListLimit::Bytes, .. })));
+    assert!(matches!(
+        SignedList::load(bytes.clone(), &tight),
+        Err(Error::ListTooLarge { limit: ListLimit::Bytes, .. })
+    ));
     let few = LoadOptions { limits: ListLimits { max_bytes: 1 << 20, max_entries: 7 }, ..options(&key) };
-    assert!(matches!(SignedList::load(bytes.clone(), &few), Err(Error::ListTooLarge { limit: ListLimit::Entries, .. })));
+    assert!(matches!(
+        SignedList::load(bytes.clone(), &few),
+        Err(Error::ListTooLarge { limit: ListLimit::Entries, .. })
+    ));
     let info = inspect(&bytes, &ListLimits::default()).unwrap();
     assert_eq!(info.sections.iter().map(|s| s.2).sum::<usize>(), 8);
 }

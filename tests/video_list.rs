@@ -35,7 +35,11 @@ fn features(hashes: &[PdqHash], quality: u8) -> Vec<VpdqFeature> {
 }
 
 fn video_entry(hashes: &[PdqHash], label: &str) -> Entry {
-    Entry { signal: SignalType::Vpdq, hash: hashes.iter().flat_map(|h| h.to_bytes()).collect(), label: Some(label.into()) }
+    Entry {
+        signal: SignalType::Vpdq,
+        hash: hashes.iter().flat_map(|h| h.to_bytes()).collect(),
+        label: Some(label.into()),
+    }
 }
 
 #[test]
@@ -134,8 +138,7 @@ fn video_matches_are_the_rule_over_every_listed_video() {
     let mut rng = Rng(3);
     // 800 videos of 5 to 40 frames: past the 16,384 frames at which the
     // frames are indexed, not scanned.
-    let videos: Vec<Vec<PdqHash>> =
-        (0..800).map(|_| (0..5 + rng.below(36)).map(|_| rng.hash()).collect()).collect();
+    let videos: Vec<Vec<PdqHash>> = (0..800).map(|_| (0..5 + rng.below(36)).map(|_| rng.hash()).collect()).collect();
     let entries: Vec<Entry> = videos.iter().map(|v| video_entry(v, "v")).collect();
     let list = load(builder().build(&entries, &key).unwrap(), &key).unwrap();
     for t in [
@@ -155,7 +158,12 @@ fn video_matches_are_the_rule_over_every_listed_video() {
                 }
                 let bits = rng.below(41) as u32;
                 let quality = if rng.below(10) == 0 { 30 } else { 90 };
-                query.push(VpdqFeature { frame: i as u64, quality, hash: common::flip(&mut rng, h, bits), timestamp: 0.0 });
+                query.push(VpdqFeature {
+                    frame: i as u64,
+                    quality,
+                    hash: common::flip(&mut rng, h, bits),
+                    timestamp: 0.0,
+                });
             }
             for _ in 0..rng.below(round % 7 + 1) {
                 query.push(VpdqFeature { frame: 999, quality: 90, hash: rng.hash(), timestamp: 0.0 });
@@ -178,8 +186,8 @@ fn video_md5_matches_the_bytes_of_the_file() {
     let bytes = b"\0\0\0\x18ftypisom a video, as far as its digest goes".to_vec();
     let d = FileDigests::of(&bytes);
     let entries = vec![Entry { signal: SignalType::VideoMd5, hash: d.md5.to_vec(), label: Some("listed".into()) }];
-    let checker = Checker::new(load(builder().build(&entries, &key).unwrap(), &key).unwrap(), CheckOptions::default())
-        .unwrap();
+    let checker =
+        Checker::new(load(builder().build(&entries, &key).unwrap(), &key).unwrap(), CheckOptions::default()).unwrap();
     let v = checker.check_video(Vec::new(), Some(&d));
     assert!(v.matched);
     assert_eq!((v.matches[0].signal, v.matches[0].label.as_deref()), (SignalType::VideoMd5, Some("listed")));
@@ -233,7 +241,12 @@ fn a_check_request_carries_a_video_and_gets_the_verdict_check_video_gives() {
     let query = features(&video, 90);
     let frames: Vec<String> = query
         .iter()
-        .map(|f| format!(r#"{{"frame":{},"quality":{},"hash":"{}","timestamp":{:.3}}}"#, f.frame, f.quality, f.hash, f.timestamp))
+        .map(|f| {
+            format!(
+                r#"{{"frame":{},"quality":{},"hash":"{}","timestamp":{:.3}}}"#,
+                f.frame, f.quality, f.hash, f.timestamp
+            )
+        })
         .collect();
     let body = format!(r#"{{"files":[{{"vpdq":[{}],"md5":"{}"}}]}}"#, frames.join(","), "0".repeat(32));
     let hashes = prescan::schema::parse_check_request(body.as_bytes()).unwrap();
@@ -254,6 +267,7 @@ fn a_check_request_carries_a_video_and_gets_the_verdict_check_video_gives() {
         assert_eq!(e.code(), code, "{frame}: {e}");
     }
     let many = vec![frames[0].as_str(); prescan::schema::MAX_VPDQ_FRAMES_PER_FILE + 1].join(",");
-    let e = prescan::schema::parse_check_request(format!(r#"{{"files":[{{"vpdq":[{many}]}}]}}"#).as_bytes()).unwrap_err();
+    let e =
+        prescan::schema::parse_check_request(format!(r#"{{"files":[{{"vpdq":[{many}]}}]}}"#).as_bytes()).unwrap_err();
     assert_eq!(e.code(), "limit_exceeded");
 }

@@ -45,9 +45,12 @@ fn available() -> bool {
         .status()
         .is_ok_and(|s| s.success());
     if !(ffmpeg && py) {
-        let missing = if ffmpeg { format!("{} cannot import vpdq and threatexchange", python()) } else { "ffmpeg".to_owned() };
+        let missing =
+            if ffmpeg { format!("{} cannot import vpdq and threatexchange", python()) } else { "ffmpeg".to_owned() };
         if std::env::var("PRESCAN_SKIP_ORACLE").as_deref() != Ok("1") {
-            panic!("the vPDQ oracle is missing: {missing} (scripts/setup installs them; PRESCAN_SKIP_ORACLE=1 skips this test)");
+            panic!(
+                "the vPDQ oracle is missing: {missing} (scripts/setup installs them; PRESCAN_SKIP_ORACLE=1 skips this test)"
+            );
         }
         eprintln!("SKIPPED vpdq_oracle (PRESCAN_SKIP_ORACLE=1): {missing}");
     }
@@ -69,12 +72,102 @@ fn clips() -> &'static (PathBuf, Vec<Clip>) {
         let dir = std::env::temp_dir().join(format!("prescan-vpdq-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let clips = vec![
-            Clip { name: "base.mp4", args: &["-f", LAVFI, "-i", "testsrc2=size=640x360:rate=25", "-t", "8", "-c:v", "libx264", "-pix_fmt", "yuv420p"] },
-            Clip { name: "ntsc.webm", args: &["-f", LAVFI, "-i", "testsrc2=size=320x240:rate=30000/1001", "-t", "3", "-c:v", "libvpx-vp9", "-b:v", "300k"] },
-            Clip { name: "hd709.mp4", args: &["-f", LAVFI, "-i", "testsrc2=size=1280x720:rate=30", "-t", "2", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709"] },
-            Clip { name: "odd.mov", args: &["-f", LAVFI, "-i", "testsrc2=size=333x251:rate=24", "-t", "2", "-c:v", "mjpeg", "-pix_fmt", "yuvj420p"] },
-            Clip { name: "noisy444.mkv", args: &["-f", LAVFI, "-i", "testsrc2=size=400x300:rate=50,noise=alls=40:allf=t", "-t", "1", "-c:v", "libx264", "-pix_fmt", "yuv444p"] },
-            Clip { name: "unrelated.mp4", args: &["-f", LAVFI, "-i", "mandelbrot=size=640x360:rate=25", "-t", "6", "-c:v", "libx264", "-pix_fmt", "yuv420p"] },
+            Clip {
+                name: "base.mp4",
+                args: &[
+                    "-f",
+                    LAVFI,
+                    "-i",
+                    "testsrc2=size=640x360:rate=25",
+                    "-t",
+                    "8",
+                    "-c:v",
+                    "libx264",
+                    "-pix_fmt",
+                    "yuv420p",
+                ],
+            },
+            Clip {
+                name: "ntsc.webm",
+                args: &[
+                    "-f",
+                    LAVFI,
+                    "-i",
+                    "testsrc2=size=320x240:rate=30000/1001",
+                    "-t",
+                    "3",
+                    "-c:v",
+                    "libvpx-vp9",
+                    "-b:v",
+                    "300k",
+                ],
+            },
+            Clip {
+                name: "hd709.mp4",
+                args: &[
+                    "-f",
+                    LAVFI,
+                    "-i",
+                    "testsrc2=size=1280x720:rate=30",
+                    "-t",
+                    "2",
+                    "-c:v",
+                    "libx264",
+                    "-pix_fmt",
+                    "yuv420p",
+                    "-colorspace",
+                    "bt709",
+                    "-color_primaries",
+                    "bt709",
+                    "-color_trc",
+                    "bt709",
+                ],
+            },
+            Clip {
+                name: "odd.mov",
+                args: &[
+                    "-f",
+                    LAVFI,
+                    "-i",
+                    "testsrc2=size=333x251:rate=24",
+                    "-t",
+                    "2",
+                    "-c:v",
+                    "mjpeg",
+                    "-pix_fmt",
+                    "yuvj420p",
+                ],
+            },
+            Clip {
+                name: "noisy444.mkv",
+                args: &[
+                    "-f",
+                    LAVFI,
+                    "-i",
+                    "testsrc2=size=400x300:rate=50,noise=alls=40:allf=t",
+                    "-t",
+                    "1",
+                    "-c:v",
+                    "libx264",
+                    "-pix_fmt",
+                    "yuv444p",
+                ],
+            },
+            Clip {
+                name: "unrelated.mp4",
+                args: &[
+                    "-f",
+                    LAVFI,
+                    "-i",
+                    "mandelbrot=size=640x360:rate=25",
+                    "-t",
+                    "6",
+                    "-c:v",
+                    "libx264",
+                    "-pix_fmt",
+                    "yuv420p",
+                ],
+            },
             // Copies of base.mp4, made from it below.
             Clip { name: "reencoded.mp4", args: &["-c:v", "libx264", "-crf", "38", "-pix_fmt", "yuv420p"] },
             Clip { name: "resized.webm", args: &["-vf", "scale=320:180", "-c:v", "libvpx-vp9", "-b:v", "200k"] },
@@ -130,7 +223,8 @@ fn frame_hashes_match_vpdq_compute_hash() {
         let video = path(name);
         let (a, b) = (features(&ours(&video, sph)), features(&reference(&["hash", video.to_str().unwrap(), sph])));
         assert!(!b.is_empty(), "{name}: the reference hashed no frame");
-        let frames = |f: &[VpdqFeature]| f.iter().map(|x| (x.frame, x.quality, x.timestamp.to_bits())).collect::<Vec<_>>();
+        let frames =
+            |f: &[VpdqFeature]| f.iter().map(|x| (x.frame, x.quality, x.timestamp.to_bits())).collect::<Vec<_>>();
         assert_eq!(frames(&a), frames(&b), "{name} at {sph} s a hash: frame numbers, qualities or timestamps differ");
         let mut d: Vec<u32> = a.iter().zip(&b).map(|(x, y)| x.hash.distance(&y.hash)).collect();
         d.sort_unstable();

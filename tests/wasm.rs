@@ -84,9 +84,10 @@ fn js_checker_verifies_lists_and_matches_images() {
     let pdq = pdq::PdqHash::from_hex(common::GOLDEN_PDQ[0].0).unwrap();
     let entries = vec![Entry { signal: SignalType::Pdq, hash: pdq.to_bytes().to_vec(), label: Some("case 7".into()) }];
     let key = SecretKey::from_seed([8; 32]);
-    let list = ListBuilder { id: "wasm".into(), sequence: 3, created: 0, expires: None, thresholds: Default::default() }
-        .build(&entries, &key)
-        .unwrap();
+    let list =
+        ListBuilder { id: "wasm".into(), sequence: 3, created: 0, expires: None, thresholds: Default::default() }
+            .build(&entries, &key)
+            .unwrap();
     let keys = vec![key.public().to_hex()];
 
     let checker = prescan::wasm::Checker::new(list.clone(), keys.clone(), wasm_bindgen::JsValue::UNDEFINED).unwrap();

@@ -53,7 +53,9 @@ pub struct CheckArgs {
 
 pub fn run(args: &CheckArgs) -> Result<Outcome, String> {
     let list = load_list(&args.list, &args.public, args.min_sequence, args.sequence_file.as_deref())?;
-    for (name, p) in [("--vpdq-query-percent", args.vpdq_query_percent), ("--vpdq-compared-percent", args.vpdq_compared_percent)] {
+    for (name, p) in
+        [("--vpdq-query-percent", args.vpdq_query_percent), ("--vpdq-compared-percent", args.vpdq_compared_percent)]
+    {
         if !(0.0..=100.0).contains(&p) {
             return Err(format!("{name} {p}: a percentage from 0 to 100"));
         }
@@ -104,7 +106,13 @@ struct Tally {
 
 impl Tally {
     /// The output for one file's result, counted.
-    fn report(&mut self, args: &CheckArgs, path: &Path, result: Result<Verdict, Failure>, warn: &dyn Fn(&str)) -> String {
+    fn report(
+        &mut self,
+        args: &CheckArgs,
+        path: &Path,
+        result: Result<Verdict, Failure>,
+        warn: &dyn Fn(&str),
+    ) -> String {
         match result {
             Ok(v) => {
                 self.matched |= v.matched;

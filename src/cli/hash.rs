@@ -60,7 +60,8 @@ fn vpdq_text(args: &HashArgs, files: &[walk::Input]) -> Result<Outcome, String> 
     if let Some(reason) = &file.refused {
         return Err(format!("{}: {}", printable_path(&file.path), printable(reason)));
     }
-    let h = video::hash_with_progress(&file.path, args.seconds_per_hash).map_err(|e| format!("{}: {}", printable_path(&file.path), printable(&e)))?;
+    let h = video::hash_with_progress(&file.path, args.seconds_per_hash)
+        .map_err(|e| format!("{}: {}", printable_path(&file.path), printable(&e)))?;
     let mut out = std::io::stdout().lock();
     for f in &h.features {
         writeln!(out, "{}", f.to_line()).map_err(|e| format!("writing output: {e}"))?;
@@ -74,7 +75,9 @@ fn hash_one_video(args: &HashArgs, path: &Path) -> Result<bool, String> {
     let (text, failed) = match (video::hash_with_progress(path, args.seconds_per_hash), args.json) {
         (Ok(h), false) => (plain_video(path, &h), false),
         (Ok(h), true) => (json_video(path, &h), false),
-        (Err(e), true) => (format!("{}\n", json!({ "path": path_text(path), "error": Failure::video(e).json() })), true),
+        (Err(e), true) => {
+            (format!("{}\n", json!({ "path": path_text(path), "error": Failure::video(e).json() })), true)
+        }
         (Err(e), false) => {
             eprintln!("prescan: {}: {}", printable_path(path), printable(&e));
             (String::new(), true)
@@ -89,7 +92,12 @@ fn hash_one_video(args: &HashArgs, path: &Path) -> Result<bool, String> {
 fn plain_video(path: &Path, h: &VideoHashes) -> String {
     let p = printable_path(path);
     let mut out = format!("video_md5 {} {p}\n", h.digests.md5_hex());
-    out.push_str(&format!("md5 {} {p}\nsha1 {} {p}\nsha256 {} {p}\n", h.digests.md5_hex(), h.digests.sha1_hex(), h.digests.sha256_hex()));
+    out.push_str(&format!(
+        "md5 {} {p}\nsha1 {} {p}\nsha256 {} {p}\n",
+        h.digests.md5_hex(),
+        h.digests.sha1_hex(),
+        h.digests.sha256_hex()
+    ));
     for f in &h.features {
         out.push_str(&format!("vpdq {} {p}\n", f.to_line()));
     }

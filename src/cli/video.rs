@@ -215,8 +215,11 @@ pub fn probe(path: &Path, limits: &VideoLimits) -> Result<VideoInfo, String> {
     let (Some(width), Some(height)) = (side("width"), side("height")) else {
         return Err("the video stream has no frame size".to_owned());
     };
-    let fps = rate(text("avg_frame_rate")).or_else(|| rate(text("r_frame_rate"))).ok_or("the video stream has no frame rate")?;
-    let duration = number(stream.get("duration")).or_else(|| number(json.get("format").and_then(|f| f.get("duration"))));
+    let fps = rate(text("avg_frame_rate"))
+        .or_else(|| rate(text("r_frame_rate")))
+        .ok_or("the video stream has no frame rate")?;
+    let duration =
+        number(stream.get("duration")).or_else(|| number(json.get("format").and_then(|f| f.get("duration"))));
     let frames = text("nb_frames").parse::<u64>().ok();
     let info = VideoInfo {
         container,
@@ -235,7 +238,10 @@ pub fn probe(path: &Path, limits: &VideoLimits) -> Result<VideoInfo, String> {
 fn check_limits(info: &VideoInfo, limits: &VideoLimits) -> Result<(), String> {
     let pixels = u64::from(info.width) * u64::from(info.height);
     if info.width.max(info.height) > limits.max_side {
-        return Err(format!("frames of {}×{} exceed the limit of {} pixels a side", info.width, info.height, limits.max_side));
+        return Err(format!(
+            "frames of {}×{} exceed the limit of {} pixels a side",
+            info.width, info.height, limits.max_side
+        ));
     }
     if pixels > limits.max_pixels {
         return Err(format!("frames of {pixels} pixels exceed the limit of {}", limits.max_pixels));
@@ -303,7 +309,8 @@ pub fn hash(
     let mut hasher = VideoHasher::new(info.fps, seconds_per_hash).map_err(|e| e.to_string())?;
     let step = hasher.step();
     let range = if info.pix_fmt.starts_with("yuvj") { "pc" } else { "tv" };
-    let filter = format!("select=not(mod(n\\,{step})),scale=flags=area:in_color_matrix=bt601:in_range={range},format=rgb24");
+    let filter =
+        format!("select=not(mod(n\\,{step})),scale=flags=area:in_color_matrix=bt601:in_range={range},format=rgb24");
     let mut child = Command::new("ffmpeg")
         .args(["-nostdin", "-hide_banner", "-v", "error", "-noautorotate", "-i"])
         .arg(path)

@@ -13,8 +13,8 @@ mod blockhash;
 pub mod digest;
 pub mod pdq;
 pub mod perceptual;
-pub mod vpdq;
 mod resize;
+pub mod vpdq;
 
 pub use crate::bits::bits_from_constant;
 use crate::decode::{self, ImageFormat, Limits};
@@ -138,7 +138,6 @@ pub(crate) fn hash_bytes(
     });
     FilePass { digests, image }
 }
-
 
 /// Digests of `bytes`, then decode them under `options.limits` and hash
 /// the pixels: every hash prescan computes of one file.

@@ -444,7 +444,11 @@ mod tests {
         let tall = Pixels::new(&strip, 1, MAX_SIDE + 1, PixelLayout::Luma).unwrap();
         assert_eq!(
             hash(PerceptualAlgorithm::Blockhash, tall),
-            Err(Error::LimitExceeded { limit: Limit::Height, requested: u64::from(MAX_SIDE) + 1, max: u64::from(MAX_SIDE) })
+            Err(Error::LimitExceeded {
+                limit: Limit::Height,
+                requested: u64::from(MAX_SIDE) + 1,
+                max: u64::from(MAX_SIDE)
+            })
         );
     }
 

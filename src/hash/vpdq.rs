@@ -153,7 +153,8 @@ impl VideoHasher {
             return None;
         }
         let pdq = pdq::hash_with(pixels, Luma::Float32);
-        let feature = VpdqFeature { frame, quality: pdq.quality, hash: pdq.hash, timestamp: timestamp(frame, self.fps) };
+        let feature =
+            VpdqFeature { frame, quality: pdq.quality, hash: pdq.hash, timestamp: timestamp(frame, self.fps) };
         self.features.push(feature);
         Some(feature)
     }
@@ -195,10 +196,15 @@ pub fn parse_features(text: &str, max_frames: usize) -> Result<Vec<VpdqFeature>>
             return Err(bad(format!("a line of {} bytes, over {MAX_LINE_LEN}", line.len())));
         }
         if out.len() >= max_frames {
-            return Err(Error::LimitExceeded { limit: Limit::VpdqFrames, requested: out.len() as u64 + 1, max: max_frames as u64 });
+            return Err(Error::LimitExceeded {
+                limit: Limit::VpdqFrames,
+                requested: out.len() as u64 + 1,
+                max: max_frames as u64,
+            });
         }
         let mut fields = line.split(',').map(str::trim);
-        let (Some(frame), Some(quality), Some(hash), Some(time)) = (fields.next(), fields.next(), fields.next(), fields.next())
+        let (Some(frame), Some(quality), Some(hash), Some(time)) =
+            (fields.next(), fields.next(), fields.next(), fields.next())
         else {
             return Err(bad("expected frameNumber,quality,hash,timestamp".to_owned()));
         };
@@ -353,8 +359,10 @@ mod tests {
         assert_eq!(timestamp(29, fps), 0.968);
         assert_eq!(timestamp(0, fps), 0.0);
         assert_eq!(timestamp(50, 25.0), 2.0);
-        assert_eq!(VpdqFeature { frame: 29, quality: 7, hash: PdqHash::default(), timestamp: 0.968 }.to_line(),
-            format!("29,7,{},0.968", "0".repeat(64)));
+        assert_eq!(
+            VpdqFeature { frame: 29, quality: 7, hash: PdqHash::default(), timestamp: 0.968 }.to_line(),
+            format!("29,7,{},0.968", "0".repeat(64))
+        );
     }
 
     #[test]
@@ -362,12 +370,24 @@ mod tests {
         let h = PdqHash::from_words([1, 2, 3, 4]);
         let text = format!("0,100,{h},0.000\n\n25,49,{h},1.000,extra\n");
         let got = parse_features(&text, 10).unwrap();
-        assert_eq!(got, vec![
-            VpdqFeature { frame: 0, quality: 100, hash: h, timestamp: 0.0 },
-            VpdqFeature { frame: 25, quality: 49, hash: h, timestamp: 1.0 }
-        ]);
-        assert_eq!(got.iter().map(|f| f.to_line() + "\n").collect::<String>(), text.replace("\n\n", "\n").replace(",extra", ""));
-        for (bad, line) in [(format!("0,101,{h},0"), 1), (format!("0,9,{h}"), 1), (format!("\nx,9,{h},0"), 2), ("0,9,abc,0".to_owned(), 1), (format!("0,9,{h},-1"), 1)] {
+        assert_eq!(
+            got,
+            vec![
+                VpdqFeature { frame: 0, quality: 100, hash: h, timestamp: 0.0 },
+                VpdqFeature { frame: 25, quality: 49, hash: h, timestamp: 1.0 }
+            ]
+        );
+        assert_eq!(
+            got.iter().map(|f| f.to_line() + "\n").collect::<String>(),
+            text.replace("\n\n", "\n").replace(",extra", "")
+        );
+        for (bad, line) in [
+            (format!("0,101,{h},0"), 1),
+            (format!("0,9,{h}"), 1),
+            (format!("\nx,9,{h},0"), 2),
+            ("0,9,abc,0".to_owned(), 1),
+            (format!("0,9,{h},-1"), 1),
+        ] {
             match parse_features(&bad, 10) {
                 Err(Error::BadEntry { location, .. }) => assert_eq!(location, format!("line {line}"), "{bad}"),
                 other => panic!("{bad}: {other:?}"),

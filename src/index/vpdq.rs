@@ -109,7 +109,8 @@ impl VpdqIndex {
         let mut hits = hit_per_video.into_iter().peekable();
         for group in near.chunk_by(|a, b| a.0 == b.0) {
             let Some(&(v, _, _)) = group.first() else { continue };
-            let distinct_queries = 1 + group.windows(2).filter(|w| w.first().map(|x| x.1) != w.get(1).map(|x| x.1)).count();
+            let distinct_queries =
+                1 + group.windows(2).filter(|w| w.first().map(|x| x.1) != w.get(1).map(|x| x.1)).count();
             let distance = group.iter().map(|x| x.2).min().unwrap_or(u32::MAX);
             while hits.peek().is_some_and(|(hv, _)| *hv < v) {
                 hits.next();

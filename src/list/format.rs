@@ -214,7 +214,11 @@ impl SignedList {
     pub fn load(bytes: Vec<u8>, options: &LoadOptions) -> Result<Self> {
         let limits = &options.limits;
         if bytes.len() as u64 > limits.max_bytes {
-            return Err(Error::ListTooLarge { limit: ListLimit::Bytes, requested: bytes.len() as u64, max: limits.max_bytes });
+            return Err(Error::ListTooLarge {
+                limit: ListLimit::Bytes,
+                requested: bytes.len() as u64,
+                max: limits.max_bytes,
+            });
         }
         let header = read_header(&bytes)?;
         let key = options
@@ -346,7 +350,11 @@ pub struct ListInfo {
 /// Structural errors as [`SignedList::load`] gives them. Never panics.
 pub fn inspect(bytes: &[u8], limits: &ListLimits) -> Result<ListInfo> {
     if bytes.len() as u64 > limits.max_bytes {
-        return Err(Error::ListTooLarge { limit: ListLimit::Bytes, requested: bytes.len() as u64, max: limits.max_bytes });
+        return Err(Error::ListTooLarge {
+            limit: ListLimit::Bytes,
+            requested: bytes.len() as u64,
+            max: limits.max_bytes,
+        });
     }
     let (meta, infos) = parse(bytes, limits)?;
     let duplicates = infos.iter().map(|s| section_duplicates(&section_view(bytes, s))).sum();
@@ -464,7 +472,8 @@ impl ListBuilder {
             }
             for e in &section {
                 let len = signal.hash_len();
-                let whole = if signal.is_video() { !e.hash.is_empty() && e.hash.len() % len == 0 } else { e.hash.len() == len };
+                let whole =
+                    if signal.is_video() { !e.hash.is_empty() && e.hash.len() % len == 0 } else { e.hash.len() == len };
                 if !whole {
                     return Err(malformed(format!("{signal} hash of {} bytes", e.hash.len())));
                 }
@@ -600,7 +609,9 @@ fn parse(bytes: &[u8], limits: &ListLimits) -> Result<(ListMeta, Vec<SectionInfo
         let code = c.u8()?;
         let signal = SignalType::from_code(code)
             .filter(|s| header.version >= VERSION || !is_version_2(*s))
-            .ok_or_else(|| Error::ListMalformed(format!("unknown signal type code {code} in a version {} list", header.version)))?;
+            .ok_or_else(|| {
+                Error::ListMalformed(format!("unknown signal type code {code} in a version {} list", header.version))
+            })?;
         if sections.iter().any(|s| s.signal == signal) {
             return Err(Error::ListMalformed(format!("two {signal} sections")));
         }
@@ -621,7 +632,11 @@ fn parse(bytes: &[u8], limits: &ListLimits) -> Result<(ListMeta, Vec<SectionInfo
             let frames = c.u32()? as usize;
             total += frames as u64;
             if total > limits.max_entries {
-                return Err(Error::ListTooLarge { limit: ListLimit::Entries, requested: total, max: limits.max_entries });
+                return Err(Error::ListTooLarge {
+                    limit: ListLimit::Entries,
+                    requested: total,
+                    max: limits.max_entries,
+                });
             }
             let offsets_len = count.checked_add(1).and_then(|n| n.checked_mul(4)).ok_or_else(|| overflow("a count"))?;
             let o_start = c.at;
@@ -741,7 +756,9 @@ fn is_version_2(signal: SignalType) -> bool {
 fn check_video_offsets(offsets: &[u8], frames: usize) -> Result<()> {
     let values: Vec<usize> = (0..offsets.len() / 4).filter_map(|k| u32_at(offsets, k)).collect();
     if values.first() != Some(&0) || values.last() != Some(&frames) {
-        return Err(Error::ListMalformed(format!("vpdq section: frame offsets do not run from 0 to its {frames} frames")));
+        return Err(Error::ListMalformed(format!(
+            "vpdq section: frame offsets do not run from 0 to its {frames} frames"
+        )));
     }
     if let Some(k) = values.windows(2).position(|w| w.first() >= w.get(1)) {
         return Err(Error::ListMalformed(format!("vpdq section: video {k} has no frames")));

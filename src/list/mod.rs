@@ -14,7 +14,6 @@ pub mod keys;
 
 use std::fmt;
 
-
 /// A kind of hash a list can hold; the name is ThreatExchange's signal type
 /// where one exists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

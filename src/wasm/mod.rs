@@ -395,7 +395,8 @@ impl Checker {
 fn image_info(limits: &Limits, bytes: &[u8]) -> Result<JsValue, JsValue> {
     let len = bytes.len() as u64;
     if len > limits.max_file_bytes {
-        return Err(js_error(&Error::LimitExceeded { limit: Limit::FileBytes,
+        return Err(js_error(&Error::LimitExceeded {
+            limit: Limit::FileBytes,
             requested: len,
             max: limits.max_file_bytes,
         }));
@@ -409,7 +410,11 @@ fn image_info(limits: &Limits, bytes: &[u8]) -> Result<JsValue, JsValue> {
     // within the decode budget, or refused before the browser decodes.
     let rgba = u64::from(info.width) * u64::from(info.height) * 4;
     if rgba > limits.max_alloc {
-        return Err(js_error(&Error::LimitExceeded { limit: Limit::Allocation, requested: rgba, max: limits.max_alloc }));
+        return Err(js_error(&Error::LimitExceeded {
+            limit: Limit::Allocation,
+            requested: rgba,
+            max: limits.max_alloc,
+        }));
     }
     let obj = Object::new();
     set(&obj, "format", info.format);
@@ -501,8 +506,7 @@ fn vpdq_frames_of_js(value: &JsValue) -> Result<Vec<crate::schema::VpdqFrameJson
                 .ok()
                 .and_then(|v| v.as_string())
                 .ok_or_else(|| bad(format!("vpdq frame {i}: hash must be a string")))?,
-            timestamp: number("timestamp")
-                .ok_or_else(|| bad(format!("vpdq frame {i}: timestamp must be a number")))?,
+            timestamp: number("timestamp").ok_or_else(|| bad(format!("vpdq frame {i}: timestamp must be a number")))?,
         });
     }
     Ok(frames)
@@ -638,7 +642,9 @@ impl JsVideoHasher {
     /// Hashes frame `frame` (from 0, in presentation order) from its RGBA
     /// pixels: `{ frame, quality, hash, timestamp }`, or `null` when it is
     /// not a frame to hash.
-    #[wasm_bindgen(unchecked_return_type = "{ frame: number; quality: number; hash: string; timestamp: number } | null")]
+    #[wasm_bindgen(
+        unchecked_return_type = "{ frame: number; quality: number; hash: string; timestamp: number } | null"
+    )]
     pub fn push(&mut self, frame: f64, rgba: &[u8], width: u32, height: u32) -> Result<JsValue, JsValue> {
         if !(frame >= 0.0 && frame.fract() == 0.0 && frame <= MAX_SAFE_INTEGER as f64) {
             return Err(js_error(&Error::BadRequest("the frame number is not a whole number of 0 or more".to_owned())));

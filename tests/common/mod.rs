@@ -401,7 +401,8 @@ pub mod lists {
     /// `bytes` loaded under `key` at time `now`, from any sequence, with
     /// the default limits.
     pub fn load(bytes: Vec<u8>, key: &SecretKey, now: u64) -> prescan::Result<SignedList> {
-        let options = LoadOptions { trusted_keys: vec![key.public()], now, min_sequence: 0, limits: ListLimits::default() };
+        let options =
+            LoadOptions { trusted_keys: vec![key.public()], now, min_sequence: 0, limits: ListLimits::default() };
         SignedList::load(bytes, &options)
     }
 

@@ -100,8 +100,7 @@ fn header_columns(header: CsvRecord<'_>, c: &Collector<'_>) -> Result<Columns> {
     if signal.is_none() && c.options.signal_type.is_none() {
         return Err(Error::BadOption {
             option: "signal_type".to_owned(),
-            reason: "the CSV has no signal_type or type column: give the signal type in the import options"
-                .to_owned(),
+            reason: "the CSV has no signal_type or type column: give the signal type in the import options".to_owned(),
         });
     }
     Ok(Columns { hash, signal, label: column(&LABEL_COLUMNS) })
@@ -210,7 +209,13 @@ impl<'a> CsvReader<'a> {
     /// not closed `where_`: refuses it, and goes on at the line after its
     /// first, so that one stray quote costs one record, not the rest of
     /// the input. `None` when the window does not yet hold that first line.
-    fn unterminated(&mut self, rest: &str, start_line: usize, opened: (usize, usize), where_: &str) -> Option<CsvRecord<'a>> {
+    fn unterminated(
+        &mut self,
+        rest: &str,
+        start_line: usize,
+        opened: (usize, usize),
+        where_: &str,
+    ) -> Option<CsvRecord<'a>> {
         let first_line = match rest.find('\n') {
             Some(i) => i + 1,
             None if self.eof => rest.len(),
@@ -425,7 +430,13 @@ mod tests {
             let mut reader = CsvReader { text: window, pos: 0, line: 1, eof: false };
             let got: Vec<usize> = reader.by_ref().map(|r| r.line).collect();
             // Only records whose line break is inside the window are read.
-            let whole = if cut >= 14 { vec![1, 3] } else if cut >= 10 { vec![1] } else { vec![] };
+            let whole = if cut >= 14 {
+                vec![1, 3]
+            } else if cut >= 10 {
+                vec![1]
+            } else {
+                vec![]
+            };
             assert_eq!(got, whole, "cut at {cut}");
             assert_eq!(reader.pos, [0, 10, 14][whole.len()], "cut at {cut}");
         }

@@ -511,10 +511,7 @@ fn import_windows(
                 let at = e.valid_up_to();
                 let before = buf.get(..at).unwrap_or_default();
                 let line = line + before.iter().filter(|&&b| b == b'\n').count();
-                return Err(Error::BadEntry {
-                    location: format!("line {line}"),
-                    reason: "not UTF-8 text".to_owned(),
-                });
+                return Err(Error::BadEntry { location: format!("line {line}"), reason: "not UTF-8 text".to_owned() });
             }
         };
         let text = std::str::from_utf8(buf.get(..valid).unwrap_or_default()).unwrap_or_default();
@@ -536,7 +533,8 @@ fn import_windows(
         // A reader that could use nothing waits for a larger window.
         want = if used == 0 { buf.len().max(window) * 2 } else { window };
         if want > MAX_WINDOW_BYTES.max(window * 2) {
-            return Err(Error::LimitExceeded { limit: Limit::RecordBytes,
+            return Err(Error::LimitExceeded {
+                limit: Limit::RecordBytes,
                 requested: u64::try_from(buf.len()).unwrap_or(u64::MAX),
                 max: MAX_WINDOW_BYTES as u64,
             });
@@ -593,7 +591,11 @@ impl<'a> Collector<'a> {
     fn place(&mut self) -> Result<u64> {
         self.records += 1;
         if self.records > self.max_records {
-            return Err(Error::LimitExceeded { limit: Limit::ImportRecords, requested: self.records, max: self.max_records });
+            return Err(Error::LimitExceeded {
+                limit: Limit::ImportRecords,
+                requested: self.records,
+                max: self.max_records,
+            });
         }
         Ok(self.records)
     }
@@ -604,11 +606,16 @@ impl<'a> Collector<'a> {
         let offset = self.records;
         self.records += later.records;
         if self.records > self.max_records {
-            return Err(Error::LimitExceeded { limit: Limit::ImportRecords, requested: self.records, max: self.max_records });
+            return Err(Error::LimitExceeded {
+                limit: Limit::ImportRecords,
+                requested: self.records,
+                max: self.max_records,
+            });
         }
         self.entries.extend(later.entries);
         self.places.extend(later.places.into_iter().map(|(location, place)| (location, place + offset)));
-        self.rejected.extend(later.rejected.into_iter().map(|(place, location, reason)| (place + offset, location, reason)));
+        self.rejected
+            .extend(later.rejected.into_iter().map(|(place, location, reason)| (place + offset, location, reason)));
         Ok(())
     }
 
@@ -782,7 +789,8 @@ fn placeholder(signal: SignalType, bytes: &[u8]) -> Option<&'static str> {
              it would match every flat or blank image",
         );
     }
-    EMPTY_FILE_DIGESTS.iter().find(|(s, h)| *s == signal && from_hex(h).as_deref() == Some(bytes)).map(|(s, _)| match s {
+    EMPTY_FILE_DIGESTS.iter().find(|(s, h)| *s == signal && from_hex(h).as_deref() == Some(bytes)).map(|(s, _)| match s
+    {
         SignalType::Md5 => "the MD5 of the empty file, which would match every empty upload",
         SignalType::Sha1 => "the SHA-1 of the empty file, which would match every empty upload",
         _ => "the SHA-256 of the empty file, which would match every empty upload",
@@ -866,10 +874,18 @@ mod tests {
         let inputs = [
             format!("# list\npdq {PDQ} a b\r\n\npdq {pdq2}\npdq {PDQ}\nmd5 zz\n{overlong}\npdq {pdq2} c"),
             format!("\u{feff}{PDQ}\n{pdq2} label\n\n{PDQ}\nnothex\n{overlong}\n"),
-            format!("signal_type,signal_str,label\npdq,{PDQ},\"a, \"\"b\"\"\nc\"\n\"open,{pdq2}\npdq,{pdq2},x\n\"x\"y,1\n"),
-            format!("[{{\"signalType\":\"PDQ\",\"hashValue\":\"{PDQ}\",\"label\":\"[,]\"}} , 3,,\n {{\"hash\":\"{pdq2}\"}}\n] x"),
-            format!("[\n{{\"signalType\":\"PDQ\",\"hashValue\":\"{PDQ}\"}}, {{\"hash\": \"{overlong}\"}}, {{\"hash\":\"{pdq2}\""),
-            format!("{{\"signalType\":\"PDQ\",\"hashValue\":\"{PDQ}\"}}\nnot json\n{{\"pdq\":\"{pdq2}\",\"path\":\"p\"}}\n"),
+            format!(
+                "signal_type,signal_str,label\npdq,{PDQ},\"a, \"\"b\"\"\nc\"\n\"open,{pdq2}\npdq,{pdq2},x\n\"x\"y,1\n"
+            ),
+            format!(
+                "[{{\"signalType\":\"PDQ\",\"hashValue\":\"{PDQ}\",\"label\":\"[,]\"}} , 3,,\n {{\"hash\":\"{pdq2}\"}}\n] x"
+            ),
+            format!(
+                "[\n{{\"signalType\":\"PDQ\",\"hashValue\":\"{PDQ}\"}}, {{\"hash\": \"{overlong}\"}}, {{\"hash\":\"{pdq2}\""
+            ),
+            format!(
+                "{{\"signalType\":\"PDQ\",\"hashValue\":\"{PDQ}\"}}\nnot json\n{{\"pdq\":\"{pdq2}\",\"path\":\"p\"}}\n"
+            ),
             "[ ]".to_owned(),
             "[".to_owned(),
             String::new(),
@@ -880,8 +896,7 @@ mod tests {
                 assert_eq!(with_window(text, window).unwrap(), whole, "window {window} of input {n}");
             }
             let options = ImportOptions { signal_type: Some(SignalType::Pdq), ..ImportOptions::default() };
-            let trickled =
-                import_windows(Trickle(text.as_bytes(), 5), &options, &ImportLimits::default(), 16).unwrap();
+            let trickled = import_windows(Trickle(text.as_bytes(), 5), &options, &ImportLimits::default(), 16).unwrap();
             assert_eq!(trickled, whole);
         }
     }
