@@ -485,20 +485,14 @@ fn import_windows(
     let mut first = true;
     let mut want = window;
     loop {
-        // Fill the window: `want` bytes, or what is left of the input.
-        while !eof && buf.len() < want {
-            let at = buf.len();
-            buf.resize(want, 0);
-            let got = match input.read(buf.get_mut(at..).unwrap_or_default()) {
-                Ok(n) => n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => 0,
-                Err(e) => {
-                    buf.truncate(at);
-                    return Err(Error::Read(e.to_string()));
-                }
-            };
-            buf.truncate(at + got);
-            eof = got == 0 && buf.len() < want;
+        // Fill the window: `want` bytes, or what is left of the input. The
+        // buffer grows as bytes come (a short input gets a short buffer,
+        // not a zeroed window), and `read_to_end` reads again when a read
+        // is interrupted.
+        if !eof && buf.len() < want {
+            let missing = (want - buf.len()) as u64;
+            let got = input.by_ref().take(missing).read_to_end(&mut buf).map_err(|e| Error::Read(e.to_string()))?;
+            eof = (got as u64) < missing;
         }
         if first && buf.starts_with("\u{feff}".as_bytes()) {
             buf.drain(..3);
