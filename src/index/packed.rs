@@ -12,7 +12,7 @@ pub(super) fn bits_for(n: usize) -> u32 {
 
 /// Unsigned integers of `bits` bits each (1 to 32), packed back to back,
 /// least significant bit first: the positions and entries of a
-/// [`PdqIndex`], 20 bits each at a million entries where a `u32` would
+/// [`PdqIndex`](super::PdqIndex), 20 bits each at a million entries where a `u32` would
 /// take 32.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Packed {

@@ -22,8 +22,8 @@ impl HashStore {
     /// `range` of `bytes`.
     ///
     /// # Errors
-    /// [`Error::ListMalformed`](crate::Error::ListMalformed) when `range` is outside `bytes` or not a
-    /// whole number of 32-byte hashes; [`Error::ListTooLarge`](crate::Error::ListTooLarge) for more
+    /// [`Error::ListMalformed`] when `range` is outside `bytes` or not a
+    /// whole number of 32-byte hashes; [`Error::ListTooLarge`] for more
     /// than `u32::MAX` hashes.
     pub fn shared(bytes: Arc<Vec<u8>>, range: Range<usize>) -> Result<Self> {
         let slice = bytes
@@ -57,7 +57,7 @@ impl HashStore {
         self.bytes.get(self.start..self.start + self.count * 32).unwrap_or(&[])
     }
 
-    /// Hash `i` as [`PdqHash::words`] gives it.
+    /// Hash `i` as [`PdqHash::words`](crate::hash::pdq::PdqHash::words) gives it.
     #[inline]
     pub(super) fn words(&self, i: usize) -> Option<[u64; 4]> {
         let at = self.start + i * 32;
@@ -70,7 +70,7 @@ impl HashStore {
         self.as_bytes().as_chunks::<32>().0.iter().map(words_of)
     }
 
-    /// Chunks `k` and `j` ([`chunk`]'s numbering) of every hash, in order,
+    /// Chunks `k` and `j` (`pdq::chunk`'s numbering) of every hash, in order,
     /// read as two-byte loads: building the tables reads only these.
     pub(super) fn chunk_pairs(&self, k: usize, j: usize) -> impl Iterator<Item = (usize, usize)> + '_ {
         // Chunk k is bits 16 (k % 4) up of word k / 4, the word stored
@@ -89,7 +89,7 @@ impl HashStore {
 }
 
 /// The words of a hash stored most significant byte first: those of
-/// [`PdqHash::from_bytes`].
+/// [`PdqHash::from_bytes`](crate::hash::pdq::PdqHash::from_bytes).
 #[inline]
 pub(super) fn words_of(bytes: &[u8; 32]) -> [u64; 4] {
     let (be, _) = bytes.as_chunks::<8>();
