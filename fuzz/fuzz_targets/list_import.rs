@@ -1,14 +1,8 @@
 //! Any text through every import format, strict and lenient.
+//! The body is `bodies::list_import`, which `tests/fuzz_regression.rs` also runs.
 #![no_main]
-use prescan::list::import::{ImportOptions, InputFormat, import};
-use prescan::list::SignalType;
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
-    for format in [None, Some(InputFormat::Lines), Some(InputFormat::Csv), Some(InputFormat::Json), Some(InputFormat::Bare)] {
-        for strict in [false, true] {
-            let options = ImportOptions { format, signal_type: Some(SignalType::Pdq), strict };
-            let _ = import(text, &options);
-        }
-    }
-});
+#[path = "bodies.rs"]
+mod bodies;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| bodies::list_import(data));

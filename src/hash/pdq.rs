@@ -850,12 +850,11 @@ mod tests {
     }
 
     fn noise(w: usize, h: usize, channels: usize, seed: u64) -> Vec<u8> {
-        let mut state = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        let mut rng = crate::test_rng::Rng(seed);
         (0..w * h * channels)
             .map(|i| {
-                state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
                 let smooth = ((i / channels) % w * 255 / w.max(1)) as u8;
-                smooth.wrapping_add((state >> 59) as u8)
+                smooth.wrapping_add((rng.next_u32() >> 27) as u8)
             })
             .collect()
     }

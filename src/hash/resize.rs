@@ -133,9 +133,9 @@ mod tests {
     use image::imageops::{self, FilterType};
 
     fn noise(w: u32, h: u32, seed: u32) -> GrayImage {
+        let mut rng = crate::test_rng::Rng(u64::from(seed));
         GrayImage::from_fn(w, h, |x, y| {
-            let v = (x.wrapping_mul(0x9e37_79b9) ^ y.wrapping_mul(0x85eb_ca6b) ^ seed).wrapping_mul(0xc2b2_ae35);
-            image::Luma([(v >> 24) as u8 / if (x / 7 + y / 5) % 3 == 0 { 1 } else { 2 }])
+            image::Luma([(rng.next_u32() >> 24) as u8 / if (x / 7 + y / 5) % 3 == 0 { 1 } else { 2 }])
         })
     }
 

@@ -6,6 +6,14 @@
 
 #![allow(dead_code)]
 
+#[path = "png.rs"]
+mod png_bytes;
+#[path = "rng.rs"]
+mod rng;
+
+#[allow(unused_imports)] // each test crate uses some of it
+pub use png_bytes::png_header;
+pub use rng::Rng;
 use prescan::PixelLayout;
 use prescan::hash::pdq::PdqHash;
 
@@ -35,17 +43,6 @@ pub enum Pattern {
     Checker,
 }
 
-struct Pcg(u64);
-
-impl Pcg {
-    fn next(&mut self) -> u32 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        let x = self.0;
-        let xorshifted = (((x >> 18) ^ x) >> 27) as u32;
-        xorshifted.rotate_right((x >> 59) as u32)
-    }
-}
-
 /// A triangle wave of `period` in `t`, from 0 up to `period` and back.
 fn tri(t: i64, period: i64) -> i64 {
     let m = t.rem_euclid(2 * period);
@@ -54,11 +51,11 @@ fn tri(t: i64, period: i64) -> i64 {
 
 /// Channel `c` of pixel `(x, y)` of `pattern`. Integer arithmetic only, so
 /// that every platform makes the same pixels.
-fn value(pattern: Pattern, x: u32, y: u32, c: usize, w: u32, h: u32, rng: &mut Pcg) -> u8 {
+fn value(pattern: Pattern, x: u32, y: u32, c: usize, w: u32, h: u32, rng: &mut Rng) -> u8 {
     let (x, y, w, h, ci) = (x as i64, y as i64, w.max(1) as i64, h.max(1) as i64, c as i64);
     match pattern {
         Pattern::Flat => [200u8, 90, 30, 255][c],
-        Pattern::Noise => rng.next() as u8,
+        Pattern::Noise => rng.next_u32() as u8,
         Pattern::Gradient => match c {
             0 => (x * 255 / w) as u8,
             1 => (y * 255 / h) as u8,
@@ -81,7 +78,7 @@ fn value(pattern: Pattern, x: u32, y: u32, c: usize, w: u32, h: u32, rng: &mut P
                     v += tone * (10 + ci) / 10;
                 }
             }
-            v += (rng.next() % 9) as i64;
+            v += (rng.next_u32() % 9) as i64;
             v.clamp(0, 255) as u8
         }
     }
@@ -90,7 +87,7 @@ fn value(pattern: Pattern, x: u32, y: u32, c: usize, w: u32, h: u32, rng: &mut P
 /// `width` × `height` pixels of `pattern` in `layout`, seeded by `seed`.
 pub fn generate(pattern: Pattern, width: u32, height: u32, layout: PixelLayout, seed: u64) -> Fixture {
     let channels = layout.channels();
-    let mut rng = Pcg(seed ^ 0x9e37_79b9_7f4a_7c15);
+    let mut rng = Rng(seed ^ 0x9e37_79b9_7f4a_7c15);
     let mut data = Vec::with_capacity(width as usize * height as usize * channels);
     for y in 0..height {
         for x in 0..width {
@@ -221,29 +218,14 @@ pub const GOLDEN_PDQ: [(&str, u8, &str); 5] = [
     ), // Scene 1201x797 Rgba seed 5
 ];
 
-/// SplitMix64: small, seedable, good enough for test data; the same lists
-/// every run.
-pub struct Rng(pub u64);
-
+#[allow(dead_code)] // each test crate uses some of it
 impl Rng {
-    pub fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    pub fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
+    /// A random PDQ hash.
     pub fn hash(&mut self) -> PdqHash {
         PdqHash::from_words([self.next(), self.next(), self.next(), self.next()])
     }
 }
 
-/// `h` with exactly `bits` distinct bits flipped.
 pub fn flip(rng: &mut Rng, h: &PdqHash, bits: u32) -> PdqHash {
     let mut w = h.words();
     flip_within(rng, &mut w, 0, 256, bits);
@@ -323,37 +305,6 @@ pub const GOLDEN_PERCEPTUAL: [[&str; 4]; 5] = [
         "00000180fbfcffff3fc07f00ff00ff00fe01fe01fe01fc0120007000f87effff",
     ], // Scene 1201x797 Rgba seed 5
 ];
-
-/// A valid PNG signature and IHDR chunk declaring `w` × `h`, with no data.
-pub fn png_header(w: u32, h: u32) -> Vec<u8> {
-    fn crc32(bytes: &[u8]) -> u32 {
-        let mut crc = !0u32;
-        for &b in bytes {
-            crc ^= u32::from(b);
-            for _ in 0..8 {
-                crc = if crc & 1 == 1 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
-            }
-        }
-        !crc
-    }
-    let mut chunk = b"IHDR".to_vec();
-    chunk.extend_from_slice(&w.to_be_bytes());
-    chunk.extend_from_slice(&h.to_be_bytes());
-    chunk.extend_from_slice(&[8, 2, 0, 0, 0]); // 8-bit RGB
-    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
-    out.extend_from_slice(&13u32.to_be_bytes());
-    out.extend_from_slice(&chunk);
-    out.extend_from_slice(&crc32(&chunk).to_be_bytes());
-    // A real bomb carries a little compressed data and a proper end.
-    for (name, data) in [(&b"IDAT"[..], &b"\x78\x9c\x03\x00\x00\x00\x00\x01"[..]), (b"IEND", b"")] {
-        let mut chunk = name.to_vec();
-        chunk.extend_from_slice(data);
-        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
-        out.extend_from_slice(&chunk);
-        out.extend_from_slice(&crc32(&chunk).to_be_bytes());
-    }
-    out
-}
 
 /// A fresh directory under the system's temporary directory, removed when
 /// dropped.
