@@ -294,7 +294,7 @@ impl FileHashesJson {
         if let Some(text) = &self.pdq {
             let hash = PdqHash::from_hex(text)?;
             let quality = self.pdq_quality.ok_or_else(|| bad("pdqQuality is required with pdq"))?;
-            if quality > 100 {
+            if quality > crate::hash::pdq::MAX_QUALITY {
                 return Err(bad("pdqQuality is from 0 to 100"));
             }
             out.pdq = Some(PdqResult { hash, quality });

@@ -51,6 +51,9 @@ pub const MIN_HASHABLE_DIM: usize = 5;
 /// reference's recommendation).
 pub const MIN_MATCHABLE_QUALITY: u8 = 50;
 
+/// The highest PDQ quality: the reference's score runs from 0 to 100.
+pub const MAX_QUALITY: u8 = 100;
+
 /// The match threshold recommended by the reference, in bits out of 256.
 pub const DEFAULT_MATCH_DISTANCE: u32 = 31;
 
@@ -756,7 +759,7 @@ fn quality(a: &Small) -> u8 {
             }
         }
     }
-    (sum / 90).clamp(0, 100) as u8
+    (sum / 90).clamp(0, i32::from(MAX_QUALITY)) as u8
 }
 
 /// One bit per coefficient: set when above the lower median (the 128th

@@ -233,7 +233,7 @@ pub fn parse_frame(frame: u64, quality: &str, hash: &str, time: &str) -> std::re
 /// # Errors
 /// Why a field is refused.
 pub fn frame_of(frame: u64, quality: u8, hash: &str, timestamp: f64) -> std::result::Result<VpdqFeature, String> {
-    if quality > 100 {
+    if quality > pdq::MAX_QUALITY {
         return Err(format!("quality {quality} is not 0 to 100"));
     }
     let hash = PdqHash::from_hex(hash).map_err(|e| e.to_string())?;

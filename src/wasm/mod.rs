@@ -21,7 +21,7 @@ use wasm_bindgen_futures::JsFuture;
 use crate::check::{self, CheckOptions, Verdict};
 use crate::decode::{self, Limits};
 use crate::error::{Error, Limit};
-use crate::hash::{self, FileHashes, HashOptions, ImageHashes};
+use crate::hash::{self, FileHashes, HashOptions, ImageHashes, pdq};
 use crate::list::SignalType;
 use crate::list::format::{ListLimits, LoadOptions, SignedList};
 use crate::list::keys::PublicKey;
@@ -274,7 +274,7 @@ impl Checker {
         let decode_limits = o.decode_limits()?;
         let mut check_options = CheckOptions { clock: Some(now_ms), limits: decode_limits, ..CheckOptions::default() };
         check_options.report_pdq_nearest = o.boolean("pdqNearest")?.unwrap_or(false);
-        if let Some(floor) = o.whole("pdqQualityFloor", 100)? {
+        if let Some(floor) = o.whole("pdqQualityFloor", u64::from(pdq::MAX_QUALITY))? {
             check_options.pdq_quality_floor = floor as u8;
         }
         let names = SignalType::ALL.map(SignalType::name);
@@ -445,7 +445,7 @@ fn hashes_of_js(value: &JsValue) -> Result<crate::schema::FileHashesJson, Error>
     let quality = match field("pdqQuality") {
         None => None,
         Some(v) => match v.as_f64() {
-            Some(q) if (0.0..=100.0).contains(&q) && q.fract() == 0.0 => Some(q as u8),
+            Some(q) if (0.0..=f64::from(pdq::MAX_QUALITY)).contains(&q) && q.fract() == 0.0 => Some(q as u8),
             _ => return Err(bad("pdqQuality is a whole number from 0 to 100".into())),
         },
     };
@@ -501,7 +501,7 @@ fn vpdq_frames_of_js(value: &JsValue) -> Result<Vec<crate::schema::VpdqFrameJson
         };
         frames.push(crate::schema::VpdqFrameJson {
             frame: whole("frame", MAX_SAFE_INTEGER)? as u64,
-            quality: whole("quality", 100)? as u8,
+            quality: whole("quality", u64::from(pdq::MAX_QUALITY))? as u8,
             hash: Reflect::get(obj, &"hash".into())
                 .ok()
                 .and_then(|v| v.as_string())
