@@ -436,7 +436,7 @@ function tooLargeVerdict(size, max) {
   return {
     matched: false, matches: [], matchesTruncated: 0, pdq: null, pdqQuality: null, pdqDihedral: null,
     pdqSkippedLowQuality: false, pdqNearest: null, perceptualSkipped: false,
-    decodeError: { code: "limit_exceeded", message: `file of ${size} bytes exceeds the limit of ${max}` },
+    decodeError: { code: "limit_exceeded", message: `file of ${size} bytes exceeds the limit of ${max} bytes` },
     elapsedMs: null, decodedBy: null, totalMs: 0,
   };
 }

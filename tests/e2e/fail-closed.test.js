@@ -132,7 +132,7 @@ describe("fail closed", { timeout: 5 * TIMEOUT }, () => {
       assert.equal(v.matched, false, name);
       assert.deepEqual(v.matches, [], name);
       assert.equal(v.decodedBy, null, name);
-      assert.deepEqual(v.decodeError, { code: "limit_exceeded", message: `file of ${size} bytes exceeds the limit of ${max}` }, name);
+      assert.deepEqual(v.decodeError, { code: "limit_exceeded", message: `file of ${size} bytes exceeds the limit of ${max} bytes` }, name);
     }
     assert.notEqual(out.under.decodeError?.code, "limit_exceeded", JSON.stringify(out.under));
   });
