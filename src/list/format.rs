@@ -449,6 +449,9 @@ impl ListBuilder {
             let mut offsets = Vec::new();
             let mut blob = Vec::new();
             if labelled {
+                // Sized once: ten million labels grow these a lot.
+                offsets.reserve((section.len() + 1) * 4);
+                blob.reserve(section.iter().map(|e| e.label.as_deref().map_or(0, str::len)).sum());
                 offsets.extend_from_slice(&0u32.to_le_bytes());
                 for e in &section {
                     let label = e.label.as_deref().unwrap_or("");
