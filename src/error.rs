@@ -119,14 +119,24 @@ impl Cause {
     /// A cause that keeps the error it came from; its message is that
     /// error's.
     pub fn from_error(source: impl std::error::Error + Send + Sync + 'static) -> Self {
-        Cause { message: source.to_string(), source: Some(Arc::new(source)) }
+        Cause::new(source.to_string()).with_source(source)
     }
 
     /// This cause, keeping `source` as the error it came from.
+    ///
+    /// Natively only: the Wasm module keeps the message alone. A kept
+    /// source brings its type's `Debug` into the module (the decoder's
+    /// errors' was 3.7 KB of the gzipped module), and JS sees an error's
+    /// code and message, never its source.
     #[must_use]
-    pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
-        self.source = Some(Arc::new(source));
-        self
+    pub fn with_source(self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        #[cfg(not(target_arch = "wasm32"))]
+        return Cause { source: Some(Arc::new(source)), ..self };
+        #[cfg(target_arch = "wasm32")]
+        {
+            drop(source);
+            self
+        }
     }
 
     /// The message.
