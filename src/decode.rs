@@ -738,9 +738,9 @@ mod test_png;
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)] // tests: a panic is a failure
 mod tests {
+    use super::test_png as png_bytes;
     use super::*;
     use image::{DynamicImage, GrayImage, ImageBuffer, Luma, Rgb, RgbImage, RgbaImage};
-    use super::test_png as png_bytes;
 
     /// A 7 × 5 RGB test card with 35 distinct colours (few enough for GIF).
     fn card() -> RgbImage {

@@ -105,17 +105,17 @@ mod pixels;
 mod prefetch;
 pub mod schema;
 mod sort;
-pub mod time;
-/// The tests' one seeded random number generator, shared with the
-/// integration tests.
-#[cfg(test)]
-#[path = "../tests/common/rng.rs"]
-mod test_rng;
 /// The tests' allocator that notes the largest allocation, so that "refused
 /// before allocating" is proven, not timed.
 #[cfg(test)]
 #[path = "../tests/common/alloc.rs"]
 mod test_alloc;
+/// The tests' one seeded random number generator, shared with the
+/// integration tests.
+#[cfg(test)]
+#[path = "../tests/common/rng.rs"]
+mod test_rng;
+pub mod time;
 #[cfg(test)]
 #[global_allocator]
 static TEST_ALLOCATOR: test_alloc::Counting = test_alloc::Counting;

@@ -46,7 +46,9 @@ pub fn list_load(data: &[u8]) {
 /// Any text through every import format, strict and lenient.
 pub fn list_import(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else { return };
-    for format in [None, Some(InputFormat::Lines), Some(InputFormat::Csv), Some(InputFormat::Json), Some(InputFormat::Bare)] {
+    for format in
+        [None, Some(InputFormat::Lines), Some(InputFormat::Csv), Some(InputFormat::Json), Some(InputFormat::Bare)]
+    {
         for strict in [false, true] {
             let options = ImportOptions { format, signal_type: Some(SignalType::Pdq), strict };
             let _ = import(text, &options);
@@ -103,8 +105,13 @@ fn checker() -> &'static Checker {
             }
         }
         let key = SecretKey::from_seed([9; 32]);
-        let builder =
-            ListBuilder { id: "fuzz".into(), sequence: 1, created: 0, expires: None, thresholds: Thresholds::default() };
+        let builder = ListBuilder {
+            id: "fuzz".into(),
+            sequence: 1,
+            created: 0,
+            expires: None,
+            thresholds: Thresholds::default(),
+        };
         let bytes = builder.build(&entries, &key).expect("the fuzz list builds");
         let options =
             LoadOptions { trusted_keys: vec![key.public()], now: 0, min_sequence: 0, limits: ListLimits::default() };

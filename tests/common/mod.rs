@@ -13,9 +13,9 @@ mod rng;
 
 #[allow(unused_imports)] // each test crate uses some of it
 pub use png_bytes::png_header;
-pub use rng::Rng;
 use prescan::PixelLayout;
 use prescan::hash::pdq::PdqHash;
+pub use rng::Rng;
 
 /// A generated image.
 pub struct Fixture {
