@@ -390,8 +390,14 @@ fn import_windows(
             let got = input.by_ref().take(missing).read_to_end(&mut buf).map_err(|e| Error::Read(e.to_string()))?;
             eof = (got as u64) < missing;
         }
-        if first && buf.starts_with("\u{feff}".as_bytes()) {
-            buf.drain(..3);
+        // A byte order mark at the start, once: decided when three bytes
+        // are in (or the input is shorter).
+        const BOM: &[u8] = "\u{feff}".as_bytes();
+        if first && (buf.len() >= BOM.len() || eof) {
+            if buf.starts_with(BOM) {
+                buf.drain(..BOM.len());
+            }
+            first = false;
         }
         // Whole UTF-8 characters: the window may cut one, which waits.
         let valid = match std::str::from_utf8(&buf) {
@@ -413,7 +419,6 @@ fn import_windows(
         }
         let format = options.format.unwrap_or_else(|| detect(text));
         let reader = reader.get_or_insert_with(|| reader_for(format, text));
-        first = false;
         let used = feed(reader, text, line, last, &mut c)?.min(valid);
         line += buf.get(..used).unwrap_or_default().iter().filter(|&&b| b == b'\n').count();
         buf.drain(..used);
@@ -628,6 +633,18 @@ mod tests {
         }
         let err = import_reader(Broken, &ImportOptions::default(), &ImportLimits::default()).unwrap_err();
         assert_eq!(err, Error::Read("disk on fire".into()));
+    }
+
+    #[test]
+    fn one_byte_order_mark_is_dropped_at_any_window() {
+        let text = format!("\u{feff}\u{feff}pdq {PDQ}\n");
+        for window in [1, 2, 3, 64] {
+            let got = with_window(&text, window).unwrap();
+            // The second mark is text: the line's type is not "pdq".
+            assert_eq!((got.entries.len(), got.rejected.len()), (0, 1), "window {window}");
+        }
+        let got = with_window(&format!("\u{feff}pdq {PDQ}\n"), 1).unwrap();
+        assert_eq!(got.entries.len(), 1);
     }
 
     #[test]
