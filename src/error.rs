@@ -5,6 +5,7 @@
 //! message (CLI) or a JS `Error` whose `code` is [`Error::code`] (Wasm).
 
 use std::fmt;
+#[cfg(not(target_arch = "wasm32"))]
 use std::sync::Arc;
 
 use crate::time::utc;
@@ -107,13 +108,19 @@ impl ListLimit {
 #[derive(Clone)]
 pub struct Cause {
     message: String,
+    /// Natively only: see [`Cause::with_source`].
+    #[cfg(not(target_arch = "wasm32"))]
     source: Option<Arc<dyn std::error::Error + Send + Sync>>,
 }
 
 impl Cause {
     /// A cause with a message alone.
     pub fn new(message: impl Into<String>) -> Self {
-        Cause { message: message.into(), source: None }
+        Cause {
+            message: message.into(),
+            #[cfg(not(target_arch = "wasm32"))]
+            source: None,
+        }
     }
 
     /// A cause that keeps the error it came from; its message is that
@@ -431,6 +438,7 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
+            #[cfg(not(target_arch = "wasm32"))]
             Error::Decode(cause) | Error::Key(cause) => {
                 cause.source.as_deref().map(|e| e as &(dyn std::error::Error + 'static))
             }
