@@ -289,8 +289,9 @@ pub enum Error {
     /// broken.
     BadRequest(String),
     /// An input (a list being imported) could not be read: the reader
-    /// failed, with the system's reason.
-    Read(String),
+    /// failed. The system's error is the
+    /// [`source`](std::error::Error::source).
+    Read(Cause),
     /// A list being built holds the same hash twice in one section.
     DuplicateEntry {
         /// The signal type of the section.
@@ -439,7 +440,7 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             #[cfg(not(target_arch = "wasm32"))]
-            Error::Decode(cause) | Error::Key(cause) => {
+            Error::Decode(cause) | Error::Key(cause) | Error::Read(cause) => {
                 cause.source.as_deref().map(|e| e as &(dyn std::error::Error + 'static))
             }
             _ => None,

@@ -41,7 +41,7 @@ fn every_library_error_has_a_code_in_the_table() {
         Error::BadOption { option: String::new(), reason: String::new() },
         Error::BadRequest(String::new()),
         Error::DuplicateEntry { signal: "pdq", first: 0, duplicate: 1 },
-        Error::Read(String::new()),
+        Error::Read(Cause::new("")),
     ];
     let codes = table();
     for e in &one_of_each {

@@ -56,7 +56,7 @@ use std::fmt;
 use std::io::Read;
 
 use super::{Entry, SignalType};
-use crate::error::{Error, Limit, Result};
+use crate::error::{Cause, Error, Limit, Result};
 
 use collect::{Collector, Location};
 use hashes::{check_hash, clean_label, vpdq_entry_bytes};
@@ -345,7 +345,7 @@ fn feed(
             return Ok(used_a);
         }
         let (used_b, other, c2) =
-            second.map_err(|_| Error::Read("the second thread reading the input stopped".to_owned()))?;
+            second.map_err(|_| Error::Read("the second thread reading the input stopped".into()))?;
         let used_b = used_b?;
         c.absorb(c2)?;
         *reader = other;
@@ -387,7 +387,7 @@ fn import_windows(
         // is interrupted.
         if !eof && buf.len() < want {
             let missing = (want - buf.len()) as u64;
-            let got = input.by_ref().take(missing).read_to_end(&mut buf).map_err(|e| Error::Read(e.to_string()))?;
+            let got = input.by_ref().take(missing).read_to_end(&mut buf).map_err(|e| Error::Read(Cause::from_error(e)))?;
             eof = (got as u64) < missing;
         }
         // A byte order mark at the start, once: decided when three bytes
@@ -633,6 +633,8 @@ mod tests {
         }
         let err = import_reader(Broken, &ImportOptions::default(), &ImportLimits::default()).unwrap_err();
         assert_eq!(err, Error::Read("disk on fire".into()));
+        // The system's error is kept.
+        assert!(std::error::Error::source(&err).is_some_and(|e| e.to_string() == "disk on fire"));
     }
 
     #[test]
