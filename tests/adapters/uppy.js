@@ -25,6 +25,8 @@ window.__make = (id, { list, bundle = false, ...policy } = {}) => {
     successful: result.successful.map((f) => f.name), failed: result.failed.map((f) => f.name),
   }));
   uppy.on("error", (e) => (log.error = e.message));
+  // The upload began (before the preprocessors, prescan's among them, run).
+  uppy.on("upload", () => (log.started = true));
   window.__uppys[id] = { uppy, log };
 };
 window.__ready = true;

@@ -39,7 +39,19 @@ const DRIVERS = {
     async add(page, id, paths) {
       await page.setInputFiles(`#${id} input.uppy-Dashboard-input[name="files[]"]`, paths);
       await page.waitForFunction(([id, n]) => window.__uppys[id].uppy.getFiles().length === n, [id, paths.length]);
-      await page.click(`#${id} .uppy-StatusBar-actionBtn--upload`);
+      // A click that lands while the Dashboard draws again can be lost (seen
+      // once in WebKit, in a CI run: the upload never began). Clicked again
+      // until Uppy says the upload began; a check that never ends still
+      // fails the test, in settled().
+      for (let tries = 1; ; tries++) {
+        await page.click(`#${id} .uppy-StatusBar-actionBtn--upload`);
+        try {
+          await page.waitForFunction((id) => window.__uppys[id].log.started, id, { timeout: 10_000 });
+          return;
+        } catch (e) {
+          if (tries === 3) throw e;
+        }
+      }
     },
     async settled(page, id) {
       await page.waitForFunction((id) => window.__uppys[id].log.complete || window.__uppys[id].log.error, id);
