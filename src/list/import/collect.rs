@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+use super::hashes::is_clean;
 use super::{ImportLimits, ImportOptions, Imported, Rejected, check_hash, clean_label, parse_signal_type, show};
 use crate::error::{Error, Limit, Result};
 use crate::list::{Entry, SignalType, duplicate_entries};
@@ -142,6 +143,27 @@ impl<'a> Collector<'a> {
 
     /// Keeps the entry of checked hash bytes at `location`; whether it
     /// repeats an earlier one is found at the end ([`Collector::finish`]).
+    /// [`Collector::add`] of a label already made for this entry (a JSON
+    /// number written out): kept as it is when clean, not copied again.
+    pub(super) fn add_owned(
+        &mut self,
+        location: Location,
+        signal: SignalType,
+        hash: &str,
+        label: Option<String>,
+    ) -> Result<()> {
+        match check_hash(signal, hash) {
+            Ok(bytes) => {
+                let place = self.place()?;
+                let label = label.and_then(|l| if is_clean(&l) { Some(l) } else { clean_label(&l) });
+                self.entries.push(Entry { signal, hash: bytes, label });
+                self.places.push((location, place));
+                Ok(())
+            }
+            Err(reason) => self.reject(location, reason),
+        }
+    }
+
     pub(super) fn add_bytes(
         &mut self,
         location: Location,

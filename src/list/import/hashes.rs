@@ -158,13 +158,16 @@ fn placeholder(signal: SignalType, bytes: &[u8]) -> Option<&'static str> {
     })
 }
 
+/// Whether `label` is as [`clean_label`] would make it: not empty, no
+/// control character, no surrounding whitespace.
+pub(super) fn is_clean(label: &str) -> bool {
+    !label.is_empty() && !label.chars().any(char::is_control) && label.trim().len() == label.len()
+}
+
 /// `label` with control characters as spaces, trimmed; `None` when empty.
 pub(super) fn clean_label(label: &str) -> Option<String> {
-    if label.is_empty() {
-        return None;
-    }
     // Most labels are clean already: one copy, not two.
-    if !label.chars().any(char::is_control) && label.trim().len() == label.len() {
+    if is_clean(label) {
         return Some(label.to_owned());
     }
     let cleaned: String = label.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();

@@ -200,7 +200,7 @@ fn read_record(location: Location, text: &str, c: &mut Collector<'_>) -> Result<
             return Ok(());
         };
         let label = plain.label.filter(|v| !v.is_null()).or(plain.id).as_ref().and_then(json_label);
-        return c.add(location, signal, hash, label.as_deref());
+        return c.add_owned(location, signal, hash, label);
     }
     match parse_record(text) {
         Ok(value) => json_record(value, location, c),
