@@ -181,3 +181,26 @@ fn a_list_without_its_pdq_hashes_keeps_the_rest() {
     let (full, pdq_range) = list.shared_hashes(SignalType::Pdq).unwrap();
     assert_eq!(bytes.len(), full.len() - pdq_range.len());
 }
+
+#[test]
+fn an_unsigned_list_signed_apart_is_the_built_list_and_only_for_its_key() {
+    let key = SecretKey::from_seed([3; 32]);
+    let other = SecretKey::from_seed([4; 32]);
+    let builder = ListBuilder {
+        id: "apart".into(),
+        sequence: 2,
+        created: NOW - 100,
+        expires: None,
+        thresholds: Default::default(),
+    };
+    let built = builder.build(&entries(), &key).unwrap();
+    let unsigned = builder.unsigned(&entries(), &key.public()).unwrap();
+    assert_eq!(unsigned.bytes(), &built[..built.len() - 64]);
+    assert_eq!(unsigned.signature(&key).unwrap()[..], built[built.len() - 64..]);
+    assert_eq!(unsigned.clone().sign(&key).unwrap(), built);
+    // The header names the key it was made for: another key's signature
+    // would make a list nobody could load, so none is given.
+    let err = unsigned.signature(&other).unwrap_err();
+    assert_eq!(err.code(), "list_unknown_key");
+    assert!(SignedList::load(built, &options(&key)).is_ok());
+}

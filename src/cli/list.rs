@@ -1,10 +1,11 @@
 //! `prescan list build | verify | inspect`: make, check and read signed
 //! hash lists.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
-use prescan::list::format::{self, ListBuilder, ListLimits};
+use prescan::list::format::{self, ListBuilder, ListLimits, UnsignedList};
 use prescan::list::import::{self, ImportLimits, ImportOptions, InputFormat};
 use prescan::list::keys::SecretKey;
 use prescan::list::{Entry, SignalType, Thresholds};
@@ -202,8 +203,8 @@ fn build(args: &BuildArgs) -> Result<Outcome, String> {
         );
     }
     let builder = ListBuilder { id: args.id.clone(), sequence: args.sequence, created: now, expires, thresholds };
-    let bytes = builder.build(&entries, &key).map_err(|e| e.to_string())?;
-    write_replacing(&args.out, &bytes)?;
+    let list = builder.unsigned(&entries, &key.public()).map_err(|e| e.to_string())?;
+    let written = write_signed(&args.out, &list, &key)?;
     let mut per_type = [0usize; SignalType::ALL.len()];
     for e in &entries {
         if let Some(n) = per_type.get_mut(e.signal as usize) {
@@ -219,7 +220,7 @@ fn build(args: &BuildArgs) -> Result<Outcome, String> {
     eprintln!(
         "wrote {} ({} bytes): {} entries ({}), {rejected} rejected, {duplicates} duplicates across inputs; signed by key {}",
         printable_path(&args.out),
-        bytes.len(),
+        written,
         entries.len(),
         counts.trim(),
         key.public().id()
@@ -228,7 +229,7 @@ fn build(args: &BuildArgs) -> Result<Outcome, String> {
     // hashes and labels) took most of a second, for memory the system
     // takes back at once.
     std::mem::forget(entries);
-    std::mem::forget(bytes);
+    std::mem::forget(list);
     Ok(Outcome::Success)
 }
 
@@ -292,13 +293,36 @@ fn refuse_overwrite(out: &Path, secret: &Path, inputs: &[PathBuf]) -> Result<(),
     Ok(())
 }
 
-/// Writes `bytes` to `path` through a temporary file beside it and a
-/// rename: a reader (a server reloading the list) never sees half a list.
-fn write_replacing(path: &Path, bytes: &[u8]) -> Result<(), String> {
+/// Writes `list` signed by `key` to `path` through [`replace_with`], and
+/// says how many bytes: its bytes are written while a second thread signs
+/// them (signing reads them twice: ten million entries take about as long
+/// to sign as to write).
+fn write_signed(path: &Path, list: &UnsignedList, key: &SecretKey) -> Result<usize, String> {
+    std::thread::scope(|scope| {
+        let signer = scope.spawn(|| list.signature(key));
+        let mut signature = None;
+        let written = replace_with(path, |file| {
+            file.write_all(list.bytes())?;
+            let signed = signer.join().map_err(|_| std::io::Error::other("the signing thread stopped"))?;
+            let bytes = signed.map_err(|e| std::io::Error::other(e.to_string()))?;
+            file.write_all(&bytes)?;
+            signature = Some(bytes.len());
+            Ok(())
+        });
+        written.map(|()| list.bytes().len() + signature.unwrap_or(0))
+    })
+}
+
+/// Writes a file at `path` by `write`, through a temporary file beside it
+/// renamed over it once whole: a reader (a server reloading the list) never
+/// sees half a list.
+fn replace_with(path: &Path, write: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>) -> Result<(), String> {
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(format!(".tmp-{}", std::process::id()));
     let tmp = PathBuf::from(tmp);
-    std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path)).map_err(|e| {
+    let result =
+        std::fs::File::create(&tmp).and_then(|mut file| write(&mut file)).and_then(|()| std::fs::rename(&tmp, path));
+    result.map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
         format!("{}: {e}", printable_path(path))
     })

@@ -405,6 +405,16 @@ impl ListBuilder {
     ///   creation time (a list that would be expired when made);
     /// * [`Error::DuplicateEntry`] for a hash given twice in one section.
     pub fn build(&self, entries: &[Entry], key: &SecretKey) -> Result<Vec<u8>> {
+        self.unsigned(entries, &key.public())?.sign(key)
+    }
+
+    /// The bytes [`ListBuilder::build`] signs, for the key `signer`: to
+    /// sign them while writing them out ([`UnsignedList::signature`]), as
+    /// `prescan list build` does, since signing reads them twice.
+    ///
+    /// # Errors
+    /// As [`ListBuilder::build`].
+    pub fn unsigned(&self, entries: &[Entry], signer: &PublicKey) -> Result<UnsignedList> {
         let malformed = |why: String| Error::ListMalformed(why);
         if self.id.is_empty() || self.id.len() > MAX_ID_LEN {
             return Err(malformed(format!("list id must be 1 to {MAX_ID_LEN} bytes")));
@@ -423,16 +433,19 @@ impl ListBuilder {
                 .map_err(|reason| Error::BadOption { option: format!("threshold {signal}"), reason })?;
         }
         refuse_duplicates(entries)?;
-        let present: Vec<SignalType> =
-            SignalType::ALL.into_iter().filter(|t| entries.iter().any(|e| e.signal == *t)).collect();
+        let sizes = SectionSizes::of(entries);
+        let size = |t: SignalType| sizes.get(t as usize).copied().unwrap_or_default();
+        let present: Vec<SignalType> = SignalType::ALL.into_iter().filter(|t| size(*t).count > 0).collect();
         let version = if present.iter().any(|s| is_version_2(*s)) { VERSION } else { VERSION_1 };
-        // Sized once: a list of ten million hashes is 320 MB.
-        let hashes: usize = entries.iter().map(|e| e.hash.len()).sum();
-        let mut out = Vec::with_capacity(hashes + 64 * 1024);
+        // Sized once, exactly but for vPDQ's frame offsets: ten million
+        // hashes with labels are 430 MB, which growing would copy.
+        let capacity =
+            HEADER_LEN + self.id.len() + sizes.iter().map(SectionSizes::bytes).sum::<usize>() + SIGNATURE_LEN;
+        let mut out = Vec::with_capacity(capacity);
         out.extend_from_slice(&MAGIC);
         out.extend_from_slice(&version.to_le_bytes());
         out.extend_from_slice(&0u16.to_le_bytes());
-        out.extend_from_slice(&key.public().id().0);
+        out.extend_from_slice(&signer.id().0);
         out.extend_from_slice(&self.sequence.to_le_bytes());
         out.extend_from_slice(&self.created.to_le_bytes());
         out.extend_from_slice(&self.expires.unwrap_or(0).to_le_bytes());
@@ -440,41 +453,24 @@ impl ListBuilder {
         out.extend_from_slice(&(present.len() as u16).to_le_bytes());
         out.extend_from_slice(self.id.as_bytes());
         for signal in present {
-            let section: Vec<&Entry> = entries.iter().filter(|e| e.signal == signal).collect();
-            let count = u32::try_from(section.len()).map_err(|_| malformed(format!("{signal}: too many entries")))?;
+            let size = size(signal);
+            let section = || entries.iter().filter(move |e| e.signal == signal);
+            let count = u32::try_from(size.count).map_err(|_| malformed(format!("{signal}: too many entries")))?;
             let threshold = self.thresholds.or(signal, signal.default_threshold());
             let threshold =
                 u16::try_from(threshold).map_err(|_| malformed(format!("{signal}: threshold too large")))?;
-            let labelled = section.iter().any(|e| e.label.as_deref().is_some_and(|l| !l.is_empty()));
-            let mut offsets = Vec::new();
-            let mut blob = Vec::new();
-            if labelled {
-                // Sized once: ten million labels grow these a lot.
-                offsets.reserve((section.len() + 1) * 4);
-                blob.reserve(section.iter().map(|e| e.label.as_deref().map_or(0, str::len)).sum());
-                offsets.extend_from_slice(&0u32.to_le_bytes());
-                for e in &section {
-                    let label = e.label.as_deref().unwrap_or("");
-                    if label.len() > MAX_LABEL_LEN {
-                        return Err(malformed(format!("label longer than {MAX_LABEL_LEN} bytes")));
-                    }
-                    blob.extend_from_slice(label.as_bytes());
-                    let end = u32::try_from(blob.len()).map_err(|_| malformed("labels too large".into()))?;
-                    offsets.extend_from_slice(&end.to_le_bytes());
-                }
-            }
-            let label_len =
-                u32::try_from(offsets.len() + blob.len()).map_err(|_| malformed("labels too large".into()))?;
+            let label_len = if size.labelled { (size.count + 1) * 4 + size.labels } else { 0 };
+            let label_len = u32::try_from(label_len).map_err(|_| malformed("labels too large".into()))?;
             out.push(signal.code());
             out.push(0);
             out.extend_from_slice(&threshold.to_le_bytes());
             out.extend_from_slice(&count.to_le_bytes());
             out.extend_from_slice(&label_len.to_le_bytes());
             if signal.is_video() {
-                write_video_offsets(&section, &mut out)?;
+                write_video_offsets(section(), &mut out)?;
             }
-            for e in &section {
-                let len = signal.hash_len();
+            let len = signal.hash_len();
+            for e in section() {
                 let whole =
                     if signal.is_video() { !e.hash.is_empty() && e.hash.len() % len == 0 } else { e.hash.len() == len };
                 if !whole {
@@ -482,12 +478,97 @@ impl ListBuilder {
                 }
                 out.extend_from_slice(&e.hash);
             }
-            out.extend_from_slice(&offsets);
-            out.extend_from_slice(&blob);
+            if size.labelled {
+                // The offsets, then the labels: the offsets' place is kept
+                // and filled as the labels go in after it.
+                let offsets = out.len();
+                out.resize(offsets + (size.count + 1) * 4, 0);
+                let blob = out.len();
+                for (i, e) in section().enumerate() {
+                    let label = e.label.as_deref().unwrap_or("");
+                    if label.len() > MAX_LABEL_LEN {
+                        return Err(malformed(format!("label longer than {MAX_LABEL_LEN} bytes")));
+                    }
+                    out.extend_from_slice(label.as_bytes());
+                    let end = u32::try_from(out.len() - blob).map_err(|_| malformed("labels too large".into()))?;
+                    if let Some(slot) = out.get_mut(offsets + (i + 1) * 4..offsets + (i + 2) * 4) {
+                        slot.copy_from_slice(&end.to_le_bytes());
+                    }
+                }
+            }
         }
-        let signature = key.sign(&out);
-        out.extend_from_slice(&signature);
-        Ok(out)
+        Ok(UnsignedList { bytes: out, signer: signer.id() })
+    }
+}
+
+/// What a section of one signal type holds, counted before it is written.
+#[derive(Debug, Clone, Copy, Default)]
+struct SectionSizes {
+    count: usize,
+    hashes: usize,
+    labels: usize,
+    labelled: bool,
+}
+
+impl SectionSizes {
+    /// The sizes of each signal type's section, by [`SignalType`] number.
+    fn of(entries: &[Entry]) -> [SectionSizes; SignalType::ALL.len()] {
+        let mut sizes = [SectionSizes::default(); SignalType::ALL.len()];
+        for e in entries {
+            if let Some(s) = sizes.get_mut(e.signal as usize) {
+                let label = e.label.as_deref().map_or(0, str::len);
+                s.count += 1;
+                s.hashes = s.hashes.saturating_add(e.hash.len());
+                s.labels = s.labels.saturating_add(label);
+                s.labelled |= label > 0;
+            }
+        }
+        sizes
+    }
+
+    /// The section's bytes but for vPDQ's frame offsets.
+    fn bytes(&self) -> usize {
+        let labels = if self.labelled { (self.count + 1).saturating_mul(4).saturating_add(self.labels) } else { 0 };
+        12usize.saturating_add(self.hashes).saturating_add(labels)
+    }
+}
+
+/// A list's bytes but for the signature: [`ListBuilder::unsigned`].
+#[derive(Debug, Clone)]
+pub struct UnsignedList {
+    bytes: Vec<u8>,
+    signer: KeyId,
+}
+
+impl UnsignedList {
+    /// The bytes to sign: the list but for its last
+    /// [`SIGNATURE_LEN`] bytes, the signature.
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// The signature that follows [`UnsignedList::bytes`].
+    ///
+    /// # Errors
+    /// [`Error::UnknownKey`] when `key` is not the one the list was made
+    /// for (its header names that key).
+    pub fn signature(&self, key: &SecretKey) -> Result<[u8; SIGNATURE_LEN]> {
+        let public = key.public();
+        if public.id() != self.signer {
+            return Err(Error::UnknownKey { key_id: public.id().to_string() });
+        }
+        Ok(key.sign(&self.bytes))
+    }
+
+    /// The signed list.
+    ///
+    /// # Errors
+    /// As [`UnsignedList::signature`].
+    pub fn sign(self, key: &SecretKey) -> Result<Vec<u8>> {
+        let signature = self.signature(key)?;
+        let mut bytes = self.bytes;
+        bytes.extend_from_slice(&signature);
+        Ok(bytes)
     }
 }
 
@@ -733,7 +814,7 @@ fn check_labels(signal: SignalType, offsets: &[u8], blob: &[u8]) -> Result<()> {
 
 /// A vPDQ section's frame count and offsets, from its entries (one video
 /// each, of `hash.len() / 32` frames).
-fn write_video_offsets(section: &[&Entry], out: &mut Vec<u8>) -> Result<()> {
+fn write_video_offsets<'a>(section: impl Iterator<Item = &'a Entry>, out: &mut Vec<u8>) -> Result<()> {
     let too_many = || Error::ListMalformed("vpdq: more than 4,294,967,295 frames".into());
     let mut offsets = vec![0u32];
     let mut frames = 0u32;
@@ -780,11 +861,20 @@ fn check_threshold(signal: SignalType, threshold: u32) -> std::result::Result<()
 
 /// Refuses entries that repeat an earlier entry's type and hash.
 fn refuse_duplicates(entries: &[Entry]) -> Result<()> {
+    let found = |signal: SignalType, repeats: Vec<(usize, usize)>| match repeats.first() {
+        Some(&(first, duplicate)) => Err(Error::DuplicateEntry { signal: signal.name(), first, duplicate }),
+        None => Ok(()),
+    };
+    // One signal type, the usual list: its entries are its section, and
+    // need no list of their positions (80 MB for ten million).
+    if let Some(signal) = entries.first().map(|e| e.signal)
+        && entries.iter().all(|e| e.signal == signal)
+    {
+        return found(signal, repeats(entries.len(), |i| entries.get(i).map_or(&[][..], |e| &e.hash[..])));
+    }
     for signal in SignalType::ALL {
         let section: Vec<&[u8]> = entries.iter().filter(|e| e.signal == signal).map(|e| e.hash.as_slice()).collect();
-        if let Some(&(first, duplicate)) = repeats(section.len(), |i| section.get(i).copied().unwrap_or(&[])).first() {
-            return Err(Error::DuplicateEntry { signal: signal.name(), first, duplicate });
-        }
+        found(signal, repeats(section.len(), |i| section.get(i).copied().unwrap_or(&[])))?;
     }
     Ok(())
 }

@@ -387,7 +387,8 @@ fn import_windows(
         // is interrupted.
         if !eof && buf.len() < want {
             let missing = (want - buf.len()) as u64;
-            let got = input.by_ref().take(missing).read_to_end(&mut buf).map_err(|e| Error::Read(Cause::from_error(e)))?;
+            let got =
+                input.by_ref().take(missing).read_to_end(&mut buf).map_err(|e| Error::Read(Cause::from_error(e)))?;
             eof = (got as u64) < missing;
         }
         // A byte order mark at the start, once: decided when three bytes
