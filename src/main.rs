@@ -4,6 +4,11 @@
 #[cfg(not(target_arch = "wasm32"))]
 mod cli;
 
+/// mimalloc rather than the system's allocator: see its line in Cargo.toml.
+#[cfg(not(target_arch = "wasm32"))]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[cfg(not(target_arch = "wasm32"))]
 fn main() -> std::process::ExitCode {
     cli::main()

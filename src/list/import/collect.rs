@@ -34,17 +34,44 @@ impl fmt::Display for Location {
     }
 }
 
+impl Location {
+    /// The location in a `u64`, 8 bytes an entry where the enum takes 16:
+    /// a line's number, a record's with the top bit set, the two others
+    /// the largest values.
+    fn pack(self) -> u64 {
+        const RECORD: u64 = 1 << 63;
+        match self {
+            Location::Line(n) => (n as u64) & !RECORD,
+            Location::Record(n) => (n as u64) | RECORD,
+            Location::EndOfInput => u64::MAX,
+            Location::AfterArray => u64::MAX - 1,
+        }
+    }
+
+    /// The location [`Location::pack`] packed.
+    fn unpack(packed: u64) -> Self {
+        const RECORD: u64 = 1 << 63;
+        match packed {
+            u64::MAX => Location::EndOfInput,
+            n if n == u64::MAX - 1 => Location::AfterArray,
+            n if n & RECORD != 0 => Location::Record(usize::try_from(n & !RECORD).unwrap_or(usize::MAX)),
+            n => Location::Line(usize::try_from(n).unwrap_or(usize::MAX)),
+        }
+    }
+}
+
 /// The entries read so far, the refused ones, and where each is.
 pub(super) struct Collector<'a> {
     pub(super) options: &'a ImportOptions,
     pub(super) max_records: u64,
-    /// Records so far, kept and refused: each one's place in input order.
+    /// Records so far, kept and refused.
     records: u64,
     entries: Vec<Entry>,
-    /// Where each entry is, and its place.
-    places: Vec<(Location, u64)>,
-    /// The refused records, with their places.
-    rejected: Vec<(u64, Location, String)>,
+    /// Where each entry is ([`Location::pack`]).
+    places: Vec<u64>,
+    /// The refused records, each with the number of entries kept before
+    /// it: its place in input order among them.
+    rejected: Vec<(usize, Location, String)>,
 }
 
 impl<'a> Collector<'a> {
@@ -59,8 +86,8 @@ impl<'a> Collector<'a> {
         }
     }
 
-    /// Counts a record against the limit, and gives its place.
-    pub(super) fn place(&mut self) -> Result<u64> {
+    /// Counts a record against the limit.
+    pub(super) fn count(&mut self) -> Result<()> {
         self.records += 1;
         if self.records > self.max_records {
             return Err(Error::LimitExceeded {
@@ -69,13 +96,13 @@ impl<'a> Collector<'a> {
                 max: self.max_records,
             });
         }
-        Ok(self.records)
+        Ok(())
     }
 
     /// Takes in what `later` read of the text after this one's.
     #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
     pub(super) fn absorb(&mut self, later: Collector<'_>) -> Result<()> {
-        let offset = self.records;
+        let before = self.entries.len();
         self.records += later.records;
         if self.records > self.max_records {
             return Err(Error::LimitExceeded {
@@ -85,9 +112,9 @@ impl<'a> Collector<'a> {
             });
         }
         self.entries.extend(later.entries);
-        self.places.extend(later.places.into_iter().map(|(location, place)| (location, place + offset)));
+        self.places.extend(later.places);
         self.rejected
-            .extend(later.rejected.into_iter().map(|(place, location, reason)| (place + offset, location, reason)));
+            .extend(later.rejected.into_iter().map(|(kept, location, reason)| (kept + before, location, reason)));
         Ok(())
     }
 
@@ -101,8 +128,8 @@ impl<'a> Collector<'a> {
             }
             return Err(Error::BadEntry { location: location.to_string(), reason });
         }
-        let place = self.place()?;
-        self.rejected.push((place, location, reason));
+        self.count()?;
+        self.rejected.push((self.entries.len(), location, reason));
         Ok(())
     }
 
@@ -154,10 +181,10 @@ impl<'a> Collector<'a> {
     ) -> Result<()> {
         match check_hash(signal, hash) {
             Ok(bytes) => {
-                let place = self.place()?;
+                self.count()?;
                 let label = label.and_then(|l| if is_clean(&l) { Some(l) } else { clean_label(&l) });
                 self.entries.push(Entry { signal, hash: bytes, label });
-                self.places.push((location, place));
+                self.places.push(location.pack());
                 Ok(())
             }
             Err(reason) => self.reject(location, reason),
@@ -171,9 +198,9 @@ impl<'a> Collector<'a> {
         bytes: Vec<u8>,
         label: Option<&str>,
     ) -> Result<()> {
-        let place = self.place()?;
+        self.count()?;
         self.entries.push(Entry { signal, hash: bytes, label: label.and_then(clean_label) });
-        self.places.push((location, place));
+        self.places.push(location.pack());
         Ok(())
     }
 
@@ -185,7 +212,7 @@ impl<'a> Collector<'a> {
 
     /// The strict import's error for a duplicate.
     pub(super) fn duplicate_error(&self, (first, repeat): (usize, usize)) -> Error {
-        let at = |i: usize| self.places.get(i).map_or(Location::EndOfInput, |p| p.0);
+        let at = |i: usize| self.places.get(i).map_or(Location::EndOfInput, |&p| Location::unpack(p));
         Error::BadEntry { location: at(repeat).to_string(), reason: format!("duplicate of {}", at(first)) }
     }
 
@@ -199,13 +226,12 @@ impl<'a> Collector<'a> {
             return Err(self.duplicate_error(first));
         }
         let Collector { entries, places, rejected, .. } = self;
-        let at = |i: usize| places.get(i).copied().unwrap_or((Location::EndOfInput, 0));
-        let mut repeated: Vec<(u64, Location, String)> = duplicates
+        let at = |i: usize| places.get(i).map_or(Location::EndOfInput, |&p| Location::unpack(p));
+        // A repeat's place is its entry number: a refusal made when that
+        // many entries were kept comes before it.
+        let mut repeated: Vec<(usize, Location, String)> = duplicates
             .iter()
-            .map(|&(first, repeat)| {
-                let (location, place) = at(repeat);
-                (place, location, format!("duplicate of {}", at(first).0))
-            })
+            .map(|&(first, repeat)| (repeat, at(repeat), format!("duplicate of {}", at(first))))
             .collect();
         let count = repeated.len();
         // Both in input order already: merged, not sorted.
@@ -214,7 +240,7 @@ impl<'a> Collector<'a> {
         let mut b = repeated.drain(..).peekable();
         loop {
             let take_a = match (a.peek(), b.peek()) {
-                (Some(x), Some(y)) => x.0 < y.0,
+                (Some(x), Some(y)) => x.0 <= y.0,
                 (Some(_), None) => true,
                 (None, Some(_)) => false,
                 (None, None) => break,
