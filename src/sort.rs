@@ -6,8 +6,11 @@
 //! gzipped, against a size budget). What the module sorts at check time
 //! is small (a verdict's matches, a video's frames near the query's), so a
 //! heapsort, a few hundred bytes each type and O(n log n) without extra
-//! memory, costs nothing a visitor would notice. The sorts of a list's
-//! indexing stay std's everywhere: they run on every entry of a list.
+//! memory, costs nothing a visitor would notice. So are the sorts of a
+//! list's duplicate count that only hashes sharing a prefix reach (none in
+//! a list of random hashes; `list::repeats`). The sorts of a list's
+//! indexing, and of every prefix, stay std's everywhere: they run on every
+//! entry of a list.
 
 use std::cmp::Ordering;
 

@@ -380,3 +380,29 @@ fn js_checker_checks_the_hashes_a_hasher_computed() {
     let err = checker.check_hashes(bad.into()).unwrap_err();
     assert_eq!(get(&err, "code").as_string().unwrap(), "bad_request");
 }
+
+/// Duplicates are found in Wasm as natively: the hashes that share a
+/// prefix are sorted by the module's own heapsort (`src/sort.rs`), here
+/// with many repeats, prefixes shared by different hashes, and two types.
+#[wasm_bindgen_test]
+fn duplicates_in_wasm_are_every_repeat_in_order() {
+    use prescan::list::{Entry, SignalType, duplicate_entries};
+    let mut rng = common::Rng(9);
+    let entries: Vec<Entry> = (0..3000)
+        .map(|_| {
+            // 40 hashes in all: 8 prefixes, 5 tails each.
+            let mut hash = vec![rng.below(8) as u8; 32];
+            hash[31] = rng.below(5) as u8;
+            let signal = if rng.below(4) == 0 { SignalType::Sha256 } else { SignalType::Pdq };
+            Entry { signal, hash, label: None }
+        })
+        .collect();
+    let mut expected = Vec::new();
+    for (i, e) in entries.iter().enumerate() {
+        if let Some(first) = entries[..i].iter().position(|f| f.signal == e.signal && f.hash == e.hash) {
+            expected.push((first, i));
+        }
+    }
+    assert!(expected.len() > 2900, "{}", expected.len());
+    assert_eq!(duplicate_entries(&entries), expected);
+}
