@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Subcommand};
 use prescan::list::format::{self, ListBuilder, ListLimits, UnsignedList};
 use prescan::list::import::{self, ImportLimits, ImportOptions, InputFormat};
-use prescan::list::keys::SecretKey;
+use prescan::list::keys::{SIGNATURE_LEN, SecretKey};
 use prescan::list::{Entry, SignalType, Thresholds};
 
 use super::{Outcome, files, load_list, printable, printable_path, public_key, time};
@@ -300,17 +300,13 @@ fn refuse_overwrite(out: &Path, secret: &Path, inputs: &[PathBuf]) -> Result<(),
 fn write_signed(path: &Path, list: &UnsignedList, key: &SecretKey) -> Result<usize, String> {
     std::thread::scope(|scope| {
         let signer = scope.spawn(|| list.signature(key));
-        let mut signature = None;
-        let written = replace_with(path, |file| {
+        replace_with(path, |file| {
             file.write_all(list.bytes())?;
             let signed = signer.join().map_err(|_| std::io::Error::other("the signing thread stopped"))?;
-            let bytes = signed.map_err(|e| std::io::Error::other(e.to_string()))?;
-            file.write_all(&bytes)?;
-            signature = Some(bytes.len());
-            Ok(())
-        });
-        written.map(|()| list.bytes().len() + signature.unwrap_or(0))
-    })
+            file.write_all(&signed.map_err(|e| std::io::Error::other(e.to_string()))?)
+        })
+    })?;
+    Ok(list.bytes().len() + SIGNATURE_LEN)
 }
 
 /// Writes a file at `path` by `write`, through a temporary file beside it

@@ -35,26 +35,30 @@ impl fmt::Display for Location {
 }
 
 impl Location {
+    /// The bit of a packed record's number ([`Location::pack`]).
+    const RECORD: u64 = 1 << 63;
+    /// The packed [`Location::EndOfInput`] and [`Location::AfterArray`].
+    const END_OF_INPUT: u64 = u64::MAX;
+    const AFTER_ARRAY: u64 = u64::MAX - 1;
+
     /// The location in a `u64`, 8 bytes an entry where the enum takes 16:
     /// a line's number, a record's with the top bit set, the two others
     /// the largest values.
     fn pack(self) -> u64 {
-        const RECORD: u64 = 1 << 63;
         match self {
-            Location::Line(n) => (n as u64) & !RECORD,
-            Location::Record(n) => (n as u64) | RECORD,
-            Location::EndOfInput => u64::MAX,
-            Location::AfterArray => u64::MAX - 1,
+            Location::Line(n) => (n as u64) & !Self::RECORD,
+            Location::Record(n) => (n as u64) | Self::RECORD,
+            Location::EndOfInput => Self::END_OF_INPUT,
+            Location::AfterArray => Self::AFTER_ARRAY,
         }
     }
 
     /// The location [`Location::pack`] packed.
     fn unpack(packed: u64) -> Self {
-        const RECORD: u64 = 1 << 63;
         match packed {
-            u64::MAX => Location::EndOfInput,
-            n if n == u64::MAX - 1 => Location::AfterArray,
-            n if n & RECORD != 0 => Location::Record(usize::try_from(n & !RECORD).unwrap_or(usize::MAX)),
+            Self::END_OF_INPUT => Location::EndOfInput,
+            Self::AFTER_ARRAY => Location::AfterArray,
+            n if n & Self::RECORD != 0 => Location::Record(usize::try_from(n & !Self::RECORD).unwrap_or(usize::MAX)),
             n => Location::Line(usize::try_from(n).unwrap_or(usize::MAX)),
         }
     }
@@ -168,8 +172,6 @@ impl<'a> Collector<'a> {
         }
     }
 
-    /// Keeps the entry of checked hash bytes at `location`; whether it
-    /// repeats an earlier one is found at the end ([`Collector::finish`]).
     /// [`Collector::add`] of a label already made for this entry (a JSON
     /// number written out): kept as it is when clean, not copied again.
     pub(super) fn add_owned(
@@ -181,16 +183,15 @@ impl<'a> Collector<'a> {
     ) -> Result<()> {
         match check_hash(signal, hash) {
             Ok(bytes) => {
-                self.count()?;
                 let label = label.and_then(|l| if is_clean(&l) { Some(l) } else { clean_label(&l) });
-                self.entries.push(Entry { signal, hash: bytes, label });
-                self.places.push(location.pack());
-                Ok(())
+                self.keep(location, Entry { signal, hash: bytes, label })
             }
             Err(reason) => self.reject(location, reason),
         }
     }
 
+    /// Keeps the entry of checked hash bytes at `location`; whether it
+    /// repeats an earlier one is found at the end ([`Collector::finish`]).
     pub(super) fn add_bytes(
         &mut self,
         location: Location,
@@ -198,8 +199,13 @@ impl<'a> Collector<'a> {
         bytes: Vec<u8>,
         label: Option<&str>,
     ) -> Result<()> {
+        self.keep(location, Entry { signal, hash: bytes, label: label.and_then(clean_label) })
+    }
+
+    /// Counts `entry` against the limit and keeps it, with where it is.
+    fn keep(&mut self, location: Location, entry: Entry) -> Result<()> {
         self.count()?;
-        self.entries.push(Entry { signal, hash: bytes, label: label.and_then(clean_label) });
+        self.entries.push(entry);
         self.places.push(location.pack());
         Ok(())
     }

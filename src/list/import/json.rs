@@ -197,11 +197,7 @@ fn read_record(location: Location, text: &str, c: &mut Collector<'_>) -> Result<
         let Some(signal) = c.signal(location, record.signal_type)? else {
             return Ok(());
         };
-        let label = match record.label {
-            Some(label) => label.into_label(),
-            None => record.id.and_then(Field::into_label),
-        };
-        return c.add_owned(location, signal, record.hash_value, label);
+        return c.add_owned(location, signal, record.hash_value, record.label());
     }
     if let Ok(plain) = serde_json::from_str::<Plain<'_>>(text)
         && let Some(hash) = &plain.hash_value
@@ -290,9 +286,13 @@ impl<'a> Scanned<'a> {
             Some(Field::Text(t)) => Some(t),
         };
         let Some(Field::Text(hash_value)) = hash_value else { return None };
-        // A `null` label gives way to the id, as in `Plain`.
-        let label = label.filter(|l| *l != Field::Null);
         Some(Scanned { signal_type, hash_value, label, id })
+    }
+
+    /// The entry's label: the label, or when it is missing or `null` the
+    /// id, as in `Plain`.
+    fn label(&self) -> Option<String> {
+        self.label.filter(|l| *l != Field::Null).or(self.id).and_then(Field::into_label)
     }
 }
 
@@ -536,11 +536,7 @@ mod tests {
 
     fn by_scan(text: &str) -> Option<(Option<String>, String, Option<String>)> {
         let r = Scanned::scan(text)?;
-        let label = match r.label {
-            Some(label) => label.into_label(),
-            None => r.id.and_then(Field::into_label),
-        };
-        Some((r.signal_type.map(str::to_owned), r.hash_value.to_owned(), label))
+        Some((r.signal_type.map(str::to_owned), r.hash_value.to_owned(), r.label()))
     }
 
     #[test]
