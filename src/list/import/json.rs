@@ -253,11 +253,11 @@ impl<'a> Scanned<'a> {
     /// The record of `text`, if it is one in the plainest JSON.
     fn scan(text: &'a str) -> Option<Self> {
         let mut at = Scan { text, at: 0 };
-        at.expect(b'{')?;
+        at.eat(b'{')?;
         let (mut signal_type, mut hash_value, mut label, mut id) = (None, None, None, None);
         loop {
             let key = at.string()?;
-            at.expect(b':')?;
+            at.eat(b':')?;
             let slot = match key {
                 "signalType" => &mut signal_type,
                 "hashValue" => &mut hash_value,
@@ -318,13 +318,14 @@ impl<'a> Scan<'a> {
         Some(b)
     }
 
-    fn expect(&mut self, want: u8) -> Option<()> {
+    /// Takes `want`, the next byte but whitespace, or gives `None`.
+    fn eat(&mut self, want: u8) -> Option<()> {
         (self.next()? == want).then_some(())
     }
 
     /// A string without escapes or control characters: its text.
     fn string(&mut self) -> Option<&'a str> {
-        self.expect(b'"')?;
+        self.eat(b'"')?;
         let bytes = self.text.as_bytes();
         let start = self.at;
         loop {
