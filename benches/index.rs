@@ -38,14 +38,20 @@
 //! of a hash array, for 32 bytes an entry less. A dihedral query at 31
 //! reads about 2,200 buckets (a line of offsets and one or two of partners
 //! each) and walks a few hundred candidates: what makes it fast is how
-//! many of those reads are in flight at once, so a query goes
-//! in rounds, asking for every line a round reads before it reads any
-//! (`crate::prefetch`). At a million random hashes on the 2-core machine a
-//! query takes about 91 µs p50 and 159 µs p99 (`cargo bench --bench
-//! index`), from 130 and 227 µs with plain reads ahead of use and each
-//! walk step read in turn. Also tried, slower: a software pipeline that
-//! asks for each bucket 16 to 256 buckets ahead of reading it (about 1.2
-//! times slower than whole rounds), and a line of 64 bytes a bucket
+//! many of those reads are in flight at once (`crate::prefetch`). The
+//! buckets go through a pipeline: a bucket's offsets are asked for 32
+//! buckets before its range is read, its partners 32 before they are
+//! filtered (`READ_AHEAD`). On the AMD EPYC machine of 2026-12-07 that took
+//! the criterion figure at a million entries from 160 to 103–110 µs
+//! (16 buckets ahead: about the same; 64: 127 µs), and the p50 of the
+//! table from 172 to 100 µs, against rounds that asked for every line of a
+//! round (all 2,176 lines of offsets, then all the partners) before reading
+//! any: those evict each other from the first-level cache before they are
+//! read (`perf annotate` put half the query's samples on the loads the
+//! rounds had asked for). On the machine of 2026-12-02 the rounds had been
+//! the faster (a pipeline 16 to 256 buckets ahead was 1.2 times slower);
+//! both took the query from 130 µs p50 with plain reads ahead of use
+//! to about 91 µs there. Also tried, slower: a line of 64 bytes a bucket
 //! holding its range and first 28 partners, one read a bucket instead of
 //! two (1.3 times slower: 64 MiB of lines miss the TLB, where the 4 MiB of
 //! offsets mostly do not). Keeping the hashes beside the tables, with ids

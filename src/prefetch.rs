@@ -9,8 +9,8 @@
 //! does where there is no prefetch instruction), but each stays in the
 //! processor's reorder window until its line arrives, so only a few dozen
 //! are in flight. A prefetch instruction leaves the window at once: with
-//! every line of a round asked for before any is read, a dihedral query
-//! takes about two thirds of the time (the figures: `benches/index.rs`).
+//! each line asked for a few dozen reads before it is read, a dihedral
+//! query takes about two thirds of the time (the figures: `benches/index.rs`).
 //!
 //! Rust has no stable safe prefetch: `_mm_prefetch` is a `#[target_feature]`
 //! intrinsic, which safe code may call only from functions compiled with

@@ -52,6 +52,16 @@ pub const CROWDED_BUCKET: u32 = 1 << 12;
 /// a dihedral query), few enough that a query of a crowded list holds
 /// a bounded number (48 KiB of them) before it gives up for a scan.
 const WALK_BATCH: usize = 4096;
+/// Buckets between the steps of a query's pipeline (see
+/// [`PdqIndex::probe`]): a bucket's line of offsets is asked for this many
+/// buckets before its range is read, and its partners this many before
+/// they are filtered. Enough for the reads to be in flight together, few
+/// enough that what was asked for is still in the first-level cache when it
+/// is read. Asking for every bucket of a query in one round before reading
+/// any (2,176 lines of offsets at distance 31, more than that cache holds)
+/// was 1.5 times slower on the AMD EPYC machine of 2026-12-07
+/// (`benches/index.rs`).
+const READ_AHEAD: usize = 32;
 /// Lists shorter than this are scanned, not indexed: the tables' offsets
 /// alone take 4 MiB, 256 bytes an entry at 16,384 entries, while a scan of
 /// that many (all eight variants) takes about 0.25 ms, a small part of
@@ -160,9 +170,10 @@ fn radii(max_distance: u32) -> (u32, u32) {
 /// of a hash array, for 32 bytes an entry less. A dihedral query at 31
 /// reads about 2,200 buckets (a line of offsets and one or two of partners
 /// each) and walks a few hundred candidates: what makes it fast is how
-/// many of those reads are in flight at once, so a query goes in rounds,
-/// asking for every line a round reads before it reads any
-/// (`crate::prefetch`). A query at a distance past
+/// many of those reads are in flight at once, so each line is asked for
+/// (`crate::prefetch`) some reads before it is read: the buckets go
+/// through a pipeline (`READ_AHEAD`), the candidates are walked in
+/// rounds. A query at a distance past
 /// [`MAX_INDEXED_DISTANCE`], and [`PdqIndex::nearest_dihedral`], read
 /// every hash: an index built by [`PdqIndex::over_keeping_hashes`] reads
 /// them from the list, others put them back together from the tables.
@@ -598,47 +609,37 @@ impl PdqIndex {
     /// `queries` has at most 256 hashes. Past one candidate for every
     /// [`SCAN_ABOVE_ENTRIES_PER_CANDIDATE`] entries, the same by a scan.
     ///
-    /// In passes over all variants, tables and masks: the lines of offsets
-    /// asked for; the range of every bucket read and its partners asked
-    /// for; the buckets filtered; the odd tables' candidates looked up in
-    /// their even tables; the walks of the candidates (in batches of
-    /// [`WALK_BATCH`]). The reads of a pass do not wait on each other, and
-    /// each was asked for a pass before: their memory latencies overlap.
+    /// The buckets of all variants, tables and masks go through a pipeline
+    /// of three steps, [`READ_AHEAD`] buckets apart: the line of offsets
+    /// asked for; the range read and the partners asked for; the partners
+    /// filtered. Then the odd tables' candidates are looked up in their
+    /// even tables, and the candidates walked (in batches of
+    /// [`WALK_BATCH`]). Each read was asked for a step or a pass before,
+    /// and the reads in flight do not wait on each other: their memory
+    /// latencies overlap.
     fn probe(&self, queries: &[[u64; 4]], max_distance: u32) -> Vec<(u32, u32, u8)> {
         let (pair_radius, radius) = radii(max_distance);
         let masks = masks(radius);
-        let mut probes = Vec::with_capacity(queries.len() * CHUNKS * masks.len());
-        // Every line of offsets the query reads, asked for before any is
-        // read (see `crate::prefetch`): the reads of the next loop then
-        // overlap instead of queueing.
-        for q in queries {
-            for k in 0..CHUNKS {
-                let (offsets, _) = self.table(k);
-                let qk = chunk(q, k);
-                for &mask in &masks {
-                    prefetch(offsets, qk ^ usize::from(mask));
-                }
-            }
-        }
-        // The range of every bucket; and its first and last partner asked
-        // for, so that the second pass finds the buckets in cache (a bucket
-        // of a million-entry list, about 15 partners, may straddle two
-        // lines).
-        for (v, q) in (0u8..).zip(queries) {
-            for k in 0..CHUNKS {
-                let (offsets, partners) = self.table(k);
-                let qk = chunk(q, k);
-                for &mask in &masks {
-                    let (start, bucket) = bucket_of(offsets, partners, qk ^ usize::from(mask));
-                    if !bucket.is_empty() {
-                        prefetch(bucket, 0);
-                        prefetch(bucket, bucket.len() - 1);
-                        let (start, end) = (start as u32, (start + bucket.len()) as u32);
-                        probes.push(Probe { start, end, table: k as u8, variant: v, mask });
-                    }
-                }
-            }
-        }
+        // Every bucket the query reads, in order: its range is filled in
+        // `READ_AHEAD` buckets before it is filtered.
+        let mut probes: Vec<Probe> = queries
+            .iter()
+            .zip(0u8..)
+            .flat_map(|(q, variant)| {
+                let masks = &masks;
+                (0..CHUNKS).flat_map(move |k| {
+                    let value = chunk(q, k);
+                    masks.iter().map(move |&mask| Probe {
+                        start: 0,
+                        end: 0,
+                        value: (value ^ usize::from(mask)) as u16,
+                        table: k as u8,
+                        variant,
+                        mask,
+                    })
+                })
+            })
+            .collect();
         let mut found = Candidates {
             index: self,
             queries,
@@ -650,7 +651,30 @@ impl PdqIndex {
         // The odd tables' candidates, looked up in their even tables in
         // batches (see `find_odd`).
         let mut odd: Vec<OddCandidate> = Vec::new();
-        for probe in &probes {
+        // A pipeline (see `READ_AHEAD`): at each step, bucket `step` has its
+        // line of offsets asked for, bucket `step - READ_AHEAD` its range
+        // read and its partners asked for, and bucket `step - 2 READ_AHEAD`
+        // is filtered.
+        for step in 0..probes.len() + 2 * READ_AHEAD {
+            if let Some(probe) = probes.get(step) {
+                let (offsets, _) = self.table(usize::from(probe.table));
+                prefetch(offsets, usize::from(probe.value));
+            }
+            if let Some(probe) = step.checked_sub(READ_AHEAD).and_then(|j| probes.get_mut(j)) {
+                let (offsets, partners) = self.table(usize::from(probe.table));
+                let (start, bucket) = bucket_of(offsets, partners, usize::from(probe.value));
+                if !bucket.is_empty() {
+                    // A bucket of a million-entry list, about 15 partners,
+                    // may straddle two lines.
+                    prefetch(bucket, 0);
+                    prefetch(bucket, bucket.len() - 1);
+                }
+                (probe.start, probe.end) = (start as u32, (start + bucket.len()) as u32);
+            }
+            let Some(probe) = step.checked_sub(2 * READ_AHEAD).and_then(|j| probes.get(j)) else { continue };
+            if probe.start == probe.end {
+                continue;
+            }
             if found.budget == 0 {
                 return self.scan(queries, max_distance);
             }
@@ -661,7 +685,7 @@ impl PdqIndex {
             let (_, partners) = self.table(k);
             let (even_offsets, _) = self.table(even_k);
             let q_partner = chunk(q, partner_k) as u16;
-            let value = chunk(q, k) ^ usize::from(probe.mask);
+            let value = usize::from(probe.value);
             let chunk_distance = probe.mask.count_ones();
             let limit = pair_radius.saturating_sub(chunk_distance);
             let start = probe.start as usize;
@@ -757,12 +781,14 @@ fn link(from: &[u32], to: &[u32], bits: u32) -> Packed {
     out
 }
 
-/// One bucket a query reads: positions `start..end` of table `table`, for
-/// query `variant`, whose chunk differs from the bucket's value by `mask`.
+/// One bucket a query reads: bucket `value` of table `table`, for query
+/// `variant`, whose chunk differs from `value` by `mask`; its positions
+/// `start..end` once read.
 #[derive(Debug, Clone, Copy)]
 struct Probe {
     start: u32,
     end: u32,
+    value: u16,
     table: u8,
     variant: u8,
     mask: u16,
