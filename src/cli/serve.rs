@@ -36,7 +36,7 @@ use prescan::schema::{ListInfoJson, parse_check_request};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use tokio::net::TcpListener;
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 
 use super::{Outcome, files, nice, printable, printable_path, public_key, time};
 
@@ -174,13 +174,100 @@ pub fn run(args: &ServeArgs) -> Result<Outcome, String> {
         read_timeout,
     });
     let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(threads.max(1))
+    let workers = (0..threads.max(1)).map(|i| Worker::start(i, Arc::clone(&state))).collect::<Result<Vec<_>, _>>()?;
+    // The acceptor, the signals and the reloads: little work, one thread.
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the server: {e}"))?;
-    runtime.block_on(serve(state, args.listen, args.max_connections.max(1), args.watch))?;
+    runtime.block_on(serve(state, args.listen, args.max_connections.max(1), args.watch, &workers))?;
+    drop(runtime);
+    for worker in workers {
+        worker.stop();
+    }
     Ok(Outcome::Success)
+}
+
+/// A connection handed to a [`Worker`]: the socket, the permit that counts
+/// it among `--max-connections`, and the signal to close it gracefully.
+type Handoff = (std::net::TcpStream, OwnedSemaphorePermit, watch::Receiver<bool>);
+
+/// A thread that answers the connections handed to it, each on its own
+/// single-threaded runtime, to the end.
+///
+/// # Why a runtime a thread, and not one runtime of many threads
+/// With tokio's work-stealing runtime, a request waits behind whatever the
+/// thread that polled its socket had queued, and the threads steal batches
+/// from each other: under a load that keeps both cores busy, the 99th
+/// percentile of the wait was about twice the median. Here the acceptor
+/// deals connections out in turn and a thread answers its own requests in
+/// the order they came (actix-web's design too).
+/// `scripts/bench-server`'s figures are in `docs/server.md`.
+struct Worker {
+    /// Closed to stop the thread (after the connections have drained).
+    connections: tokio::sync::mpsc::UnboundedSender<Handoff>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl Worker {
+    fn start(i: usize, state: Arc<State>) -> Result<Worker, String> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| format!("cannot start the server: {e}"))?;
+        let (connections, mut handed) = tokio::sync::mpsc::unbounded_channel::<Handoff>();
+        let thread = std::thread::Builder::new()
+            .name(format!("prescan-worker-{i}"))
+            .spawn(move || {
+                runtime.block_on(async move {
+                    while let Some((stream, permit, stop)) = handed.recv().await {
+                        match tokio::net::TcpStream::from_std(stream) {
+                            Ok(stream) => {
+                                tokio::spawn(connection(Arc::clone(&state), stream, permit, stop));
+                            }
+                            Err(e) => eprintln!("prescan serve: a connection was dropped: {e}"),
+                        }
+                    }
+                });
+            })
+            .map_err(|e| format!("cannot start the server: {e}"))?;
+        Ok(Worker { connections, thread })
+    }
+
+    /// Closes the worker's queue and waits for its thread: connections it
+    /// still holds (past the drain) are dropped with its runtime.
+    fn stop(self) {
+        drop(self.connections);
+        let _ = self.thread.join();
+    }
+}
+
+/// Serves one connection to its end, or until `stop` asks for a graceful
+/// close; `permit` is given back then.
+async fn connection(
+    state: Arc<State>,
+    stream: tokio::net::TcpStream,
+    permit: OwnedSemaphorePermit,
+    mut stop: watch::Receiver<bool>,
+) {
+    let header_timeout = state.read_timeout;
+    let service = service_fn(move |req| {
+        let state = Arc::clone(&state);
+        async move { Ok::<_, Infallible>(handle(&state, req).await) }
+    });
+    let conn = http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_timeout)
+        .serve_connection(TokioIo::new(stream), service);
+    tokio::pin!(conn);
+    tokio::select! {
+        _ = conn.as_mut() => {}
+        _ = stop.changed() => {
+            conn.as_mut().graceful_shutdown();
+            let _ = conn.await;
+        }
+    }
+    drop(permit);
 }
 
 /// One token a line; blank lines and `#` comments skipped.
@@ -264,7 +351,13 @@ fn reload(state: &State) {
     }
 }
 
-async fn serve(state: Arc<State>, addr: SocketAddr, max_connections: usize, watch_file: bool) -> Result<(), String> {
+async fn serve(
+    state: Arc<State>,
+    addr: SocketAddr,
+    max_connections: usize,
+    watch_file: bool,
+    workers: &[Worker],
+) -> Result<(), String> {
     let listener = TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     let local = listener.local_addr().map_err(|e| e.to_string())?;
     // The first line, which scripts and tests wait for.
@@ -277,6 +370,7 @@ async fn serve(state: Arc<State>, addr: SocketAddr, max_connections: usize, watc
     let connections = Arc::new(Semaphore::new(max_connections));
     let mut terminate = signal(tokio::signal::unix::SignalKind::terminate())?;
     let mut interrupt = signal(tokio::signal::unix::SignalKind::interrupt())?;
+    let mut dealt = 0usize;
     loop {
         let permit = tokio::select! {
             p = Arc::clone(&connections).acquire_owned() => p.map_err(|e| e.to_string())?,
@@ -297,28 +391,17 @@ async fn serve(state: Arc<State>, addr: SocketAddr, max_connections: usize, watc
             _ = interrupt.recv() => break,
         };
         let _ = stream.set_nodelay(true);
-        let state = Arc::clone(&state);
-        let mut stop = stop_rx.clone();
-        tokio::spawn(async move {
-            let header_timeout = state.read_timeout;
-            let service = service_fn(move |req| {
-                let state = Arc::clone(&state);
-                async move { Ok::<_, Infallible>(handle(&state, req).await) }
-            });
-            let conn = http1::Builder::new()
-                .timer(TokioTimer::new())
-                .header_read_timeout(header_timeout)
-                .serve_connection(TokioIo::new(stream), service);
-            tokio::pin!(conn);
-            tokio::select! {
-                _ = conn.as_mut() => {}
-                _ = stop.changed() => {
-                    conn.as_mut().graceful_shutdown();
-                    let _ = conn.await;
+        // In turn: each worker gets every `workers.len()`-th connection.
+        let Some(worker) = workers.get(dealt % workers.len().max(1)) else { break };
+        dealt = dealt.wrapping_add(1);
+        match stream.into_std() {
+            Ok(stream) => {
+                if worker.connections.send((stream, permit, stop_rx.clone())).is_err() {
+                    eprintln!("prescan serve: a connection was dropped: its worker has stopped");
                 }
             }
-            drop(permit);
-        });
+            Err(e) => eprintln!("prescan serve: a connection was dropped: {e}"),
+        }
     }
     eprintln!("prescan serve: shutting down: draining connections");
     drop(listener);
