@@ -1,6 +1,6 @@
 //! A hint to the kernel: back a large array with huge pages (2 MiB on
 //! x86-64) where it can. With [`prefetch`](crate::prefetch), one of the
-//! crate's two `unsafe` blocks.
+//! library's two `unsafe` blocks (the command line has one more).
 //!
 //! # Why
 //! A PDQ query reads a few thousand lines at random places in tens of

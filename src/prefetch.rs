@@ -1,5 +1,6 @@
 //! A hint to the processor: bring the cache line of a slice element in,
-//! without waiting for it. The crate's one `unsafe` block is here.
+//! without waiting for it. One of the library's two `unsafe` blocks (with
+//! `crate::pages`).
 //!
 //! # Why
 //! A PDQ query reads a few thousand cache lines at places no processor can
