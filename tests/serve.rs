@@ -71,9 +71,12 @@ impl Server {
     fn try_start(dir: &TempDir, extra: &[&str]) -> Result<Server, String> {
         let public = key().public().to_hex();
         let list = dir.path("served.list");
-        let mut args = vec!["serve", "--list", &list, "--public", &public, "--threads", "2"];
+        let mut args = vec!["serve", "--list", &list, "--public", &public];
         if !extra.iter().any(|a| a.starts_with("--listen")) {
             args.extend(["--listen", "127.0.0.1:0"]);
+        }
+        if !extra.iter().any(|a| a.starts_with("--threads")) {
+            args.extend(["--threads", "2"]);
         }
         args.extend_from_slice(extra);
         let mut child = Command::new(env!("CARGO_BIN_EXE_prescan"))
@@ -221,6 +224,34 @@ fn the_server_answers_with_the_verdict_a_local_check_gives() {
     // No hashes or verdicts in the log: counts only.
     let log = server.log();
     assert!(!log.contains(common::GOLDEN_PDQ[0].0) && !log.contains("golden 0"), "{log}");
+}
+
+/// Connections at once, dealt out in turn to three worker threads (each a
+/// runtime of its own): every request gets its own file's verdict.
+#[test]
+fn connections_at_once_are_each_answered_with_their_own_verdict() {
+    let dir = served_dir("serve-at-once", list_bytes(1, 3600, &[]));
+    let server = Server::start(&dir, &["--no-auth", "--threads", "3"]);
+    let (clients, each) = (12, 10);
+    std::thread::scope(|scope| {
+        for client in 0..clients {
+            let server = &server;
+            scope.spawn(move || {
+                for i in 0..each {
+                    // Every other request is the listed file.
+                    let listed = (client + i) % 2 == 0;
+                    let unlisted = format!("client {client} request {i}");
+                    let file: &[u8] = if listed { b"listed file" } else { unlisted.as_bytes() };
+                    let (status, answer) = server.check(&request_for(&[file]), &[]);
+                    assert_eq!(status, 200, "{answer}");
+                    assert_eq!(answer["verdicts"][0]["matched"], listed, "client {client} request {i}: {answer}");
+                }
+            });
+        }
+    });
+    let (_, _, metrics) = server.request("GET", "/metrics", &[], "");
+    let checked = format!("prescan_files_checked_total {}", clients * each);
+    assert!(metrics.contains(&checked), "{checked} in {metrics}");
 }
 
 #[test]
