@@ -176,16 +176,22 @@ pub fn run(args: &ServeArgs) -> Result<Outcome, String> {
     let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
     let workers = (0..threads.max(1)).map(|i| Worker::start(i, Arc::clone(&state))).collect::<Result<Vec<_>, _>>()?;
     // The acceptor, the signals and the reloads: little work, one thread.
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| format!("cannot start the server: {e}"))?;
+    let runtime = single_threaded_runtime()?;
     runtime.block_on(serve(state, args.listen, args.max_connections.max(1), args.watch, &workers))?;
     drop(runtime);
     for worker in workers {
         worker.stop();
     }
     Ok(Outcome::Success)
+}
+
+/// A single-threaded tokio runtime, with its I/O and timers, that runs on
+/// whichever thread blocks on it: the acceptor's, and each [`Worker`]'s.
+fn single_threaded_runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the server: {e}"))
 }
 
 /// A connection handed to a [`Worker`]: the socket, the permit that counts
@@ -211,10 +217,7 @@ struct Worker {
 
 impl Worker {
     fn start(i: usize, state: Arc<State>) -> Result<Worker, String> {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| format!("cannot start the server: {e}"))?;
+        let runtime = single_threaded_runtime()?;
         let (connections, mut handed) = tokio::sync::mpsc::unbounded_channel::<Handoff>();
         let thread = std::thread::Builder::new()
             .name(format!("prescan-worker-{i}"))
@@ -392,7 +395,9 @@ async fn serve(
         };
         let _ = stream.set_nodelay(true);
         // In turn: each worker gets every `workers.len()`-th connection.
-        let Some(worker) = workers.get(dealt % workers.len().max(1)) else { break };
+        let Some(worker) = workers.get(dealt % workers.len().max(1)) else {
+            return Err("no worker thread to answer connections".into());
+        };
         dealt = dealt.wrapping_add(1);
         match stream.into_std() {
             Ok(stream) => {
