@@ -54,9 +54,12 @@
 //! to about 91 µs there. Also tried, slower: a line of 64 bytes a bucket
 //! holding its range and first 28 partners, one read a bucket instead of
 //! two (1.3 times slower: 64 MiB of lines miss the TLB, where the 4 MiB of
-//! offsets mostly do not). Keeping the hashes beside the tables, with ids
-//! in place of the links (92 bytes an entry), was about 1.2 times faster
-//! against an earlier version of the query (not measured since). A query
+//! offsets mostly do not). Keeping the hashes beside the tables, with entry
+//! numbers in place of the links, is what `PdqIndex::over_keeping_hashes`
+//! builds (88 bytes an entry against 59, hashes included): the third table
+//! times it in turns with the index that does not hold them (about 0.9 times
+//! as long a query at a million, 2026-12-07; 1.2 times faster against an
+//! earlier version of the query). A query
 //! at a distance past
 //! `MAX_INDEXED_DISTANCE`, and `PdqIndex::nearest_dihedral`, read
 //! every hash: an index built by `PdqIndex::over_keeping_hashes` reads
@@ -152,6 +155,47 @@ struct Row {
     list: ListRow,
     /// One `nearest_dihedral` without the hashes, for lists with tables.
     nearest_ms: Option<f64>,
+    /// The same queries of an index holding the hashes, for lists with
+    /// tables (see [`held_beside`]).
+    held: Option<HeldRow>,
+}
+
+/// An index that holds the hashes (`PdqIndex::over_keeping_hashes`, as
+/// `prescan serve` builds) beside one that does not, timed in turn.
+struct HeldRow {
+    /// Its memory per entry, hashes included.
+    bytes_per_entry: f64,
+    p50: f64,
+    p99: f64,
+    /// The index without the hashes, timed in the same turns.
+    plain_p50: f64,
+    plain_p99: f64,
+}
+
+/// Times `plain` and an index of the same hashes that holds them, in turns
+/// of 100 queries (so that a machine whose speed drifts gives both the same
+/// conditions), and checks that they answer alike.
+fn held_beside(plain: &PdqIndex, hashes: &[PdqHash], queries: &[[PdqHash; 8]]) -> HeldRow {
+    let bytes: Vec<u8> = hashes.iter().flat_map(PdqHash::to_bytes).collect();
+    let held = PdqIndex::over_keeping_hashes(HashStore::owned(bytes).unwrap()).unwrap();
+    assert!(held.holds_hashes() && held.has_tables());
+    let (mut plain_times, mut held_times) = (Vec::new(), Vec::new());
+    for turn in queries.chunks(100) {
+        let (times, plain_results) = time_each(turn, |q| plain.query_dihedral(q, MAX_DISTANCE));
+        plain_times.extend(times);
+        let (times, held_results) = time_each(turn, |q| held.query_dihedral(q, MAX_DISTANCE));
+        held_times.extend(times);
+        assert_eq!(plain_results, held_results, "the two indexes disagree");
+    }
+    plain_times.sort();
+    held_times.sort();
+    HeldRow {
+        bytes_per_entry: (held.memory_bytes() + held.hash_bytes()) as f64 / hashes.len().max(1) as f64,
+        p50: percentile(&held_times, 0.50),
+        p99: percentile(&held_times, 0.99),
+        plain_p50: percentile(&plain_times, 0.50),
+        plain_p99: percentile(&plain_times, 0.99),
+    }
 }
 
 /// The list-level figures of one size.
@@ -205,7 +249,7 @@ fn measure_list(hashes: &[PdqHash], planted: &[[PdqHash; 8]]) -> ListRow {
     ListRow { build_sign_ms, list_bytes, load_ms, index_ms, checker_bytes: checker.memory_bytes() }
 }
 
-/// Times `f` once per query; returns the sorted durations.
+/// Times `f` once per query; returns the durations (sorted) and results.
 fn time_each<T>(queries: &[[PdqHash; 8]], mut f: impl FnMut(&[PdqHash; 8]) -> T) -> (Vec<Duration>, Vec<T>) {
     let mut times = Vec::with_capacity(queries.len());
     let mut results = Vec::with_capacity(queries.len());
@@ -275,6 +319,7 @@ fn measure(c: &mut Criterion, size: usize, test_mode: bool) -> Row {
         black_box(index.nearest_dihedral(&queries[0]));
         start.elapsed().as_secs_f64() * 1e3
     });
+    let held = index.has_tables().then(|| held_beside(&index, &hashes, &queries));
     drop(index);
     let planted_queries: Vec<[PdqHash; 8]> = queries.iter().step_by(100).copied().collect();
     let list = measure_list(&hashes, &planted_queries);
@@ -294,6 +339,7 @@ fn measure(c: &mut Criterion, size: usize, test_mode: bool) -> Row {
         planted,
         list,
         nearest_ms,
+        held,
     }
 }
 
@@ -362,6 +408,28 @@ fn main() {
             r.planted_found,
             r.planted
         );
+    }
+    println!(
+        "\nHolding the hashes (PdqIndex::over_keeping_hashes, as prescan serve builds): candidates checked by reading \
+         their hashes, not through the links; the two indexes timed in turns of 100 queries (µs per query)"
+    );
+    println!(
+        "{:>10} {:>8} {:>10} {:>10} {:>12} {:>12} {:>7}",
+        "entries", "B/entry", "held p50", "held p99", "plain p50", "plain p99", "ratio"
+    );
+    for r in &rows {
+        if let Some(h) = &r.held {
+            println!(
+                "{:>10} {:>8.1} {:>10.1} {:>10.1} {:>12.1} {:>12.1} {:>7.2}",
+                r.size,
+                h.bytes_per_entry,
+                h.p50,
+                h.p99,
+                h.plain_p50,
+                h.plain_p99,
+                h.p50 / h.plain_p50
+            );
+        }
     }
     for r in &rows {
         if let Some(ms) = r.nearest_ms {

@@ -15,13 +15,18 @@ use prescan::Error;
 use prescan::hash::pdq::{Dihedral, PdqHash};
 use prescan::index::{ExactSet, HammingSet, HashStore, Neighbour, PdqIndex, PdqMatch, PdqNeighbour, pdq_linear_scan};
 
-/// The index of `hashes` with its tables, whatever the list's length: the
-/// lists here are short, and `PdqIndex::new` would scan them.
-fn indexed(hashes: &[PdqHash]) -> PdqIndex {
-    let index =
-        PdqIndex::with_tables(HashStore::owned(hashes.iter().flat_map(|h| h.to_bytes()).collect()).unwrap()).unwrap();
-    assert_eq!(index.has_tables(), !hashes.is_empty());
-    index
+/// The indexes of `hashes` with their tables, whatever the list's length
+/// (the lists here are short, and `PdqIndex::new` would scan them): one
+/// that checks its candidates through the links of its tables, and one that
+/// holds the hashes and reads them.
+fn indexed(hashes: &[PdqHash]) -> [PdqIndex; 2] {
+    let store = HashStore::owned(hashes.iter().flat_map(|h| h.to_bytes()).collect()).unwrap();
+    let indexes = [PdqIndex::with_tables(store.clone()).unwrap(), PdqIndex::with_tables_holding(store).unwrap()];
+    for (index, holds) in indexes.iter().zip([false, true]) {
+        assert_eq!(index.has_tables(), !hashes.is_empty());
+        assert_eq!(index.holds_hashes(), holds && !hashes.is_empty());
+    }
+    indexes
 }
 
 /// Eight related variants: a base hash and seven others, some near it (as
@@ -123,18 +128,19 @@ fn query_dihedral_matches_linear_scan() {
             for clustered in [false, true] {
                 seed += 1;
                 let (queries, hashes) = planted_case(seed, n, d, clustered);
-                let index = indexed(&hashes);
-                assert_eq!(index.len(), n);
-                for (qi, q) in queries.iter().enumerate() {
-                    for distance in [d.saturating_sub(1), d, d + 1] {
-                        let expected = naive_dihedral(&hashes, q, distance);
-                        let scan = pdq_linear_scan(&hashes, q, distance);
-                        assert_eq!(scan, expected, "scan: seed {seed} n {n} d {distance} query {qi}");
-                        let got = index.query_dihedral(q, distance);
-                        assert_eq!(
-                            got, expected,
-                            "index: seed {seed} n {n} d {distance} query {qi} clustered {clustered}"
-                        );
+                for (index, holds) in indexed(&hashes).iter().zip([false, true]) {
+                    assert_eq!(index.len(), n);
+                    for (qi, q) in queries.iter().enumerate() {
+                        for distance in [d.saturating_sub(1), d, d + 1] {
+                            let expected = naive_dihedral(&hashes, q, distance);
+                            let scan = pdq_linear_scan(&hashes, q, distance);
+                            assert_eq!(scan, expected, "scan: seed {seed} n {n} d {distance} query {qi}");
+                            let got = index.query_dihedral(q, distance);
+                            assert_eq!(
+                                got, expected,
+                                "index: seed {seed} n {n} d {distance} query {qi} clustered {clustered} holds {holds}"
+                            );
+                        }
                     }
                 }
             }
@@ -150,15 +156,16 @@ fn query_matches_naive() {
             for clustered in [false, true] {
                 seed += 1;
                 let (queries, hashes) = planted_case(seed, n, d, clustered);
-                let index = indexed(&hashes);
-                for q in &queries {
-                    for v in [q[0], q[3]] {
-                        for distance in [d.saturating_sub(1), d, d + 1] {
-                            assert_eq!(
-                                index.query(&v, distance),
-                                naive_query(&hashes, &v, distance),
-                                "seed {seed} n {n} d {distance}"
-                            );
+                for (index, holds) in indexed(&hashes).iter().zip([false, true]) {
+                    for q in &queries {
+                        for v in [q[0], q[3]] {
+                            for distance in [d.saturating_sub(1), d, d + 1] {
+                                assert_eq!(
+                                    index.query(&v, distance),
+                                    naive_query(&hashes, &v, distance),
+                                    "seed {seed} n {n} d {distance} holds {holds}"
+                                );
+                            }
                         }
                     }
                 }
@@ -180,13 +187,14 @@ fn a_list_past_65536_entries() {
         let v = q[rng.below(8)];
         hashes[at] = flip(&mut rng, &v, 25);
     }
-    let index = indexed(&hashes);
-    for q in &queries {
-        for d in [15, 31, 32] {
-            let expected = naive_dihedral(&hashes, q, d);
-            assert!(expected.iter().any(|m| m.entry >= 65_536) || d < 25);
-            assert_eq!(index.query_dihedral(q, d), expected);
-            assert_eq!(index.query(&q[0], d), naive_query(&hashes, &q[0], d));
+    for index in indexed(&hashes) {
+        for q in &queries {
+            for d in [15, 31, 32] {
+                let expected = naive_dihedral(&hashes, q, d);
+                assert!(expected.iter().any(|m| m.entry >= 65_536) || d < 25);
+                assert_eq!(index.query_dihedral(q, d), expected);
+                assert_eq!(index.query(&q[0], d), naive_query(&hashes, &q[0], d));
+            }
         }
     }
 }
@@ -235,13 +243,15 @@ fn neighbours_found_through_one_pair_only() {
                 }
             }
         }
-        let index = indexed(&hashes);
-        for q in &queries {
-            for distance in [d.saturating_sub(1), d, d + 1, 8 * pair_radius + 7] {
-                let expected = naive_dihedral(&hashes, q, distance);
-                assert_eq!(index.query_dihedral(q, distance), expected, "d {distance}");
-                for v in q {
-                    assert_eq!(index.query(v, distance), naive_query(&hashes, v, distance), "d {distance}");
+        for (index, holds) in indexed(&hashes).iter().zip([false, true]) {
+            for q in &queries {
+                for distance in [d.saturating_sub(1), d, d + 1, 8 * pair_radius + 7] {
+                    let expected = naive_dihedral(&hashes, q, distance);
+                    assert_eq!(index.query_dihedral(q, distance), expected, "d {distance} holds {holds}");
+                    for v in q {
+                        let want = naive_query(&hashes, v, distance);
+                        assert_eq!(index.query(v, distance), want, "d {distance} holds {holds}");
+                    }
                 }
             }
         }
@@ -252,11 +262,12 @@ fn neighbours_found_through_one_pair_only() {
 fn every_threshold_on_a_clustered_list() {
     let mut rng = Rng(77);
     let hashes = list(&mut rng, 300, true);
-    let index = indexed(&hashes);
     let q = variants(&mut rng);
-    for d in 0..=260 {
-        assert_eq!(index.query_dihedral(&q, d), naive_dihedral(&hashes, &q, d), "d {d}");
-        assert_eq!(index.query(&hashes[7], d), naive_query(&hashes, &hashes[7], d), "d {d}");
+    for index in indexed(&hashes) {
+        for d in 0..=260 {
+            assert_eq!(index.query_dihedral(&q, d), naive_dihedral(&hashes, &q, d), "d {d}");
+            assert_eq!(index.query(&hashes[7], d), naive_query(&hashes, &hashes[7], d), "d {d}");
+        }
     }
 }
 
@@ -283,47 +294,49 @@ fn duplicates_and_all_zero_hashes() {
     let mut rng = Rng(5);
     let other = rng.hash();
     let hashes = vec![zero, other, zero, zero, other, flip(&mut rng, &zero, 3)];
-    let index = indexed(&hashes);
-    let got = index.query(&zero, 0);
-    assert_eq!(got.iter().map(|n| n.entry).collect::<Vec<_>>(), vec![0, 2, 3]);
-    let got = index.query(&zero, 3);
-    assert_eq!(got.iter().map(|n| (n.entry, n.distance)).collect::<Vec<_>>(), vec![(0, 0), (2, 0), (3, 0), (5, 3)]);
-    // All variants equal: ties go to the first variant, Original.
-    let q = [zero; 8];
-    let got = index.query_dihedral(&q, 31);
-    assert_eq!(got.len(), 4);
-    assert!(got.iter().all(|m| m.variant == Dihedral::Original));
-    assert_eq!(got, naive_dihedral(&hashes, &q, 31));
-    // A later variant strictly closer wins; equal later ones do not.
-    let mut q = [other; 8];
-    q[5] = zero;
-    q[6] = zero;
-    let got = index.query_dihedral(&q, 31);
-    assert_eq!(got, naive_dihedral(&hashes, &q, 31));
-    let m0 = got.iter().find(|m| m.entry == 0).unwrap();
-    assert_eq!((m0.distance, m0.variant), (0, Dihedral::FlipY));
-    let m1 = got.iter().find(|m| m.entry == 1).unwrap();
-    assert_eq!((m1.distance, m1.variant), (0, Dihedral::Original));
+    for index in indexed(&hashes) {
+        let got = index.query(&zero, 0);
+        assert_eq!(got.iter().map(|n| n.entry).collect::<Vec<_>>(), vec![0, 2, 3]);
+        let got = index.query(&zero, 3);
+        assert_eq!(got.iter().map(|n| (n.entry, n.distance)).collect::<Vec<_>>(), vec![(0, 0), (2, 0), (3, 0), (5, 3)]);
+        // All variants equal: ties go to the first variant, Original.
+        let q = [zero; 8];
+        let got = index.query_dihedral(&q, 31);
+        assert_eq!(got.len(), 4);
+        assert!(got.iter().all(|m| m.variant == Dihedral::Original));
+        assert_eq!(got, naive_dihedral(&hashes, &q, 31));
+        // A later variant strictly closer wins; equal later ones do not.
+        let mut q = [other; 8];
+        q[5] = zero;
+        q[6] = zero;
+        let got = index.query_dihedral(&q, 31);
+        assert_eq!(got, naive_dihedral(&hashes, &q, 31));
+        let m0 = got.iter().find(|m| m.entry == 0).unwrap();
+        assert_eq!((m0.distance, m0.variant), (0, Dihedral::FlipY));
+        let m1 = got.iter().find(|m| m.entry == 1).unwrap();
+        assert_eq!((m1.distance, m1.variant), (0, Dihedral::Original));
+    }
 }
 
 #[test]
 fn distance_256_and_more_returns_everything() {
     let mut rng = Rng(9);
     let hashes = list(&mut rng, 2000, false);
-    let index = indexed(&hashes);
     let q = variants(&mut rng);
-    for d in [256, 300, u32::MAX] {
-        let got = index.query_dihedral(&q, d);
-        assert_eq!(got.len(), hashes.len());
-        assert_eq!(got, naive_dihedral(&hashes, &q, d));
-        assert_eq!(index.query(&q[0], d).len(), hashes.len());
+    for index in indexed(&hashes) {
+        for d in [256, 300, u32::MAX] {
+            let got = index.query_dihedral(&q, d);
+            assert_eq!(got.len(), hashes.len());
+            assert_eq!(got, naive_dihedral(&hashes, &q, d));
+            assert_eq!(index.query(&q[0], d).len(), hashes.len());
+        }
+        // The complement of a hash is at 256.
+        let w = hashes[0].words();
+        let complement = PdqHash::from_words([!w[0], !w[1], !w[2], !w[3]]);
+        let got = index.query(&complement, 256);
+        assert!(got.iter().any(|n| n.entry == 0 && n.distance == 256));
+        assert!(!index.query(&complement, 255).iter().any(|n| n.entry == 0));
     }
-    // The complement of a hash is at 256.
-    let w = hashes[0].words();
-    let complement = PdqHash::from_words([!w[0], !w[1], !w[2], !w[3]]);
-    let got = index.query(&complement, 256);
-    assert!(got.iter().any(|n| n.entry == 0 && n.distance == 256));
-    assert!(!index.query(&complement, 255).iter().any(|n| n.entry == 0));
 }
 
 #[test]
@@ -343,7 +356,7 @@ fn from_be_bytes_round_trips_and_refuses_ragged_input() {
     // (50 entries are scanned, so no tables).
     assert_eq!(index.hash_bytes(), 50 * 32);
     assert_eq!(index.memory_bytes(), 0);
-    assert!(indexed(&hashes).memory_bytes() >= 16 * 50 * 2);
+    assert!(indexed(&hashes).iter().all(|index| index.memory_bytes() >= 16 * 50 * 2));
 }
 
 #[test]
@@ -401,9 +414,10 @@ fn an_index_keeping_its_hashes_answers_as_one_without() {
     let kept = PdqIndex::over_keeping_hashes(store.clone()).unwrap();
     let dropped = PdqIndex::over(store).unwrap();
     assert!(kept.has_tables() && kept.holds_hashes() && dropped.has_tables() && !dropped.holds_hashes());
-    assert_eq!(Arc::strong_count(&shared), 2, "only the index that keeps them holds the hashes");
     assert_eq!(kept.hash_bytes(), shared.len());
-    assert_eq!(kept.memory_bytes(), dropped.memory_bytes());
+    // Its even tables keep entry numbers in place of links, entry numbers
+    // of table 0 and samples of the bucket directory.
+    assert!(kept.memory_bytes() < dropped.memory_bytes());
     for q in &queries {
         // Through the tables, and past them (every hash read or put back
         // together).
@@ -417,6 +431,9 @@ fn an_index_keeping_its_hashes_answers_as_one_without() {
         let all = naive_dihedral(&hashes, q, 256);
         assert_eq!((nearest.distance, nearest.entry), (all[0].distance, all[0].entry));
     }
+    assert!(Arc::strong_count(&shared) > 1);
+    drop(kept);
+    assert_eq!(Arc::strong_count(&shared), 1, "only the index that keeps them holds the hashes");
 }
 
 fn naive_exact(hash_len: usize, keys: &[u8], key: &[u8]) -> Vec<u32> {
@@ -529,13 +546,14 @@ fn short_lists_are_scanned_with_the_same_answers() {
     let scanned = PdqIndex::new(hashes.clone()).unwrap();
     assert!(!scanned.has_tables(), "{} entries < {SCAN_BELOW}: no tables", hashes.len());
     assert_eq!(scanned.memory_bytes(), 0);
-    let tables = indexed(&hashes);
-    for q in &queries {
-        for d in [0, 10, 31, 47, 80] {
-            assert_eq!(scanned.query_dihedral(q, d), tables.query_dihedral(q, d));
-            assert_eq!(scanned.query(&q[0], d), tables.query(&q[0], d));
+    for tables in indexed(&hashes) {
+        for q in &queries {
+            for d in [0, 10, 31, 47, 80] {
+                assert_eq!(scanned.query_dihedral(q, d), tables.query_dihedral(q, d));
+                assert_eq!(scanned.query(&q[0], d), tables.query(&q[0], d));
+            }
+            assert_eq!(scanned.nearest_dihedral(q), tables.nearest_dihedral(q));
         }
-        assert_eq!(scanned.nearest_dihedral(q), tables.nearest_dihedral(q));
     }
     // At the threshold, tables.
     let long: Vec<PdqHash> = (0..SCAN_BELOW).map(|_| rng.hash()).collect();
@@ -582,10 +600,11 @@ fn a_query_with_thousands_of_candidates() {
         let bits = rng_bits(&mut rng, 3);
         hashes.push(flip(&mut rng, &q[0], bits));
     }
-    let index = indexed(&hashes);
-    for d in [3, 16, 31] {
-        let got = index.query_dihedral(&q, d);
-        assert_eq!(got, naive_dihedral(&hashes, &q, d), "distance {d}");
-        assert!(got.len() >= 600);
+    for index in indexed(&hashes) {
+        for d in [3, 16, 31] {
+            let got = index.query_dihedral(&q, d);
+            assert_eq!(got, naive_dihedral(&hashes, &q, d), "distance {d}");
+            assert!(got.len() >= 600);
+        }
     }
 }

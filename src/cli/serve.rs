@@ -295,7 +295,10 @@ fn load(path: &Path, keys: &[PublicKey], min_sequence: u64) -> Result<Served, St
     let options =
         LoadOptions { trusted_keys: keys.to_vec(), now: time::now(), min_sequence, limits: ListLimits::default() };
     let list = SignedList::load(bytes, &options).map_err(|e| format!("{}: {e}", printable_path(path)))?;
-    let checker = Checker::new(list, CheckOptions::default()).map_err(|e| e.to_string())?;
+    // The server holds the list's PDQ hashes for speed (about 29 bytes an
+    // entry more: see `CheckOptions::hold_pdq_hashes`).
+    let options = CheckOptions { hold_pdq_hashes: true, ..CheckOptions::default() };
+    let checker = Checker::new(list, options).map_err(|e| e.to_string())?;
     let info = serde_json::to_vec(&ListInfoJson::from(&checker)).map_err(|e| e.to_string())?;
     let m = checker.list().meta();
     let (sequence, expires) = (m.sequence, m.expires);

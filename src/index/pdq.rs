@@ -164,6 +164,15 @@ fn radii(max_distance: u32) -> (u32, u32) {
 /// than 256 bytes an entry): its queries scan its hashes, with the same
 /// answers.
 ///
+/// # Holding the hashes
+/// An index built by [`PdqIndex::over_keeping_hashes`] holds the hashes,
+/// and its even tables keep the entry at each position in place of the
+/// links (as many bits; table 0's entry numbers and the directory go): a
+/// candidate the filter passes is checked by reading its entry number,
+/// then its hash, instead of following the links pair by pair. That costs
+/// 88 bytes an entry at a million, hashes included, for a query about 0.92
+/// times as long; `prescan serve` builds it.
+///
 /// # What it costs
 /// A checked candidate costs a few dependent reads per pair (a link, a
 /// partner, a directory entry and a line of offsets) instead of one read
@@ -191,16 +200,39 @@ pub struct PdqIndex {
     /// `CHUNKS` arrays of `len` partner chunks each, back to back: the
     /// other chunk of the pair of the entry at each position.
     partners: Vec<u16>,
-    /// `PAIRS` arrays of `len` links: `links[p]` at a position of even table
-    /// `2p` is the position of the same entry in even table `2p + 2` (table
-    /// 0 after the last).
-    links: Vec<Packed>,
-    /// The entry (its index in list order) at each position of table 0.
-    entries: Packed,
-    /// `PAIRS` arrays, one per even table, of the bucket that holds every
-    /// [`SAMPLE_EVERY`]-th position: the start of the search for the bucket
-    /// of a position (a quarter of a byte an entry, all eight together).
-    samples: Vec<u16>,
+    /// How a candidate is checked whole.
+    whole: Whole,
+}
+
+/// How [`PdqIndex`] checks a candidate whole, once the filter has passed
+/// it: from the tables alone, or from the hashes it holds.
+#[derive(Debug, Clone)]
+enum Whole {
+    /// Pair by pair, through the links of the even tables: the index does
+    /// not need the hashes (see [`PdqIndex::walk`]).
+    Links {
+        /// `PAIRS` arrays of `len` links: `links[p]` at a position of even
+        /// table `2p` is the position of the same entry in even table
+        /// `2p + 2` (table 0 after the last).
+        links: Vec<Packed>,
+        /// The entry (its index in list order) at each position of table 0.
+        entries: Packed,
+        /// `PAIRS` arrays, one per even table, of the bucket that holds every
+        /// [`SAMPLE_EVERY`]-th position: the start of the search for the
+        /// bucket of a position (a quarter of a byte an entry, all eight
+        /// together).
+        samples: Vec<u16>,
+    },
+    /// By its hash, read from `hashes`, those the index holds (see
+    /// [`check_held`]): `entries[p]` is the entry (its index in list order)
+    /// at each position of even table `2p`.
+    Held { entries: Vec<Packed>, hashes: HashStore },
+}
+
+impl Default for Whole {
+    fn default() -> Self {
+        Whole::Links { links: Vec::new(), entries: Packed::default(), samples: Vec::new() }
+    }
 }
 
 impl PdqIndex {
@@ -259,9 +291,16 @@ impl PdqIndex {
     }
 
     /// As [`PdqIndex::over`], but an index with tables keeps `hashes` too
-    /// (32 bytes an entry, none if they are a loaded list's own) for the
-    /// queries that read every hash: [`PdqIndex::nearest_dihedral`] and
-    /// distances past [`MAX_INDEXED_DISTANCE`].
+    /// (32 bytes an entry, none if they are a loaded list's own), for
+    /// speed: the queries that read every hash
+    /// ([`PdqIndex::nearest_dihedral`], distances past
+    /// [`MAX_INDEXED_DISTANCE`]) read them in milliseconds, and a query
+    /// checks each candidate the filter passes by reading its hash, in place
+    /// of following the links through the tables. Its even tables keep the
+    /// entry at each position instead of the links (as many bits). A list of
+    /// a million then costs 88 bytes an entry, hashes included, against 59;
+    /// a dihedral query at 31 took about 0.92 times as long (alternated in
+    /// one process, 2026-12-07). `prescan serve` builds this one.
     ///
     /// # Errors
     /// [`Error::ListTooLarge`](crate::Error::ListTooLarge) for more than `u32::MAX` hashes.
@@ -269,10 +308,18 @@ impl PdqIndex {
         if hashes.len() < SCAN_BELOW {
             return Ok(PdqIndex::scanned(hashes));
         }
-        // The store is an `Arc`: the clone shares the bytes.
-        let mut index = PdqIndex::with_tables(hashes.clone())?;
-        index.hashes = Some(hashes);
-        Ok(index)
+        PdqIndex::with_tables_holding(hashes)
+    }
+
+    /// As [`PdqIndex::with_tables`], but holding `hashes` as
+    /// [`PdqIndex::over_keeping_hashes`] does.
+    ///
+    /// # Errors
+    /// [`Error::ListTooLarge`](crate::Error::ListTooLarge) for more than `u32::MAX` hashes.
+    pub fn with_tables_holding(hashes: HashStore) -> Result<Self> {
+        let n = hashes.len();
+        u32::try_from(n).map_err(|_| too_many(n))?;
+        Ok(PdqIndex::build(&hashes, true))
     }
 
     /// Indexes `hashes` with the tables whatever their number, and lets
@@ -284,7 +331,7 @@ impl PdqIndex {
     pub fn with_tables(hashes: HashStore) -> Result<Self> {
         let n = hashes.len();
         u32::try_from(n).map_err(|_| too_many(n))?;
-        Ok(PdqIndex::build(&hashes))
+        Ok(PdqIndex::build(&hashes, false))
     }
 
     /// No tables: every query scans `hashes` (fewer than `u32::MAX`, as
@@ -305,8 +352,9 @@ impl PdqIndex {
     }
 
     /// The tables of `hashes` (at most `u32::MAX`, checked by the caller),
-    /// without the hashes.
-    fn build(hashes: &HashStore) -> Self {
+    /// without the hashes; or, `held`, holding them (shared, not copied),
+    /// with [`Whole::Held`]'s entry numbers in place of the links.
+    fn build(hashes: &HashStore, held: bool) -> Self {
         let n = hashes.len();
         if n == 0 {
             return PdqIndex::default();
@@ -318,16 +366,32 @@ impl PdqIndex {
         advise_huge_pages(&mut offsets);
         let mut partners = vec![0u16; CHUNKS * n];
         advise_huge_pages(&mut partners);
-        let mut links = Vec::with_capacity(PAIRS);
-        let mut entries = Packed::zeros(n, bits);
-        let mut samples = Vec::with_capacity(PAIRS * n.div_ceil(SAMPLE_EVERY));
-        advise_huge_pages(samples.spare_capacity_mut());
         // Each entry's position in table 0, in the last even table built,
         // and in the even table being built.
         let mut first = vec![0u32; n];
         let mut previous = vec![0u32; n];
         let mut current = vec![0u32; n];
         let tables = offsets.chunks_exact_mut(OFFSETS_PER_TABLE).zip(partners.chunks_mut(n));
+        if held {
+            let mut entries = Vec::with_capacity(PAIRS);
+            for (k, (table_offsets, table_partners)) in tables.enumerate() {
+                let even = k % 2 == 0;
+                build_table(hashes, k, table_offsets, table_partners, even.then_some(&mut current[..]));
+                if even {
+                    let mut table_entries = Packed::zeros(n, bits);
+                    for (entry, &at) in current.iter().enumerate() {
+                        table_entries.set(at as usize, entry);
+                    }
+                    entries.push(table_entries);
+                }
+            }
+            let whole = Whole::Held { entries, hashes: hashes.clone() };
+            return PdqIndex { len: n, hashes: Some(hashes.clone()), offsets, partners, whole };
+        }
+        let mut links = Vec::with_capacity(PAIRS);
+        let mut entries = Packed::zeros(n, bits);
+        let mut samples = Vec::with_capacity(PAIRS * n.div_ceil(SAMPLE_EVERY));
+        advise_huge_pages(samples.spare_capacity_mut());
         for (k, (table_offsets, table_partners)) in tables.enumerate() {
             let even = k % 2 == 0;
             build_table(hashes, k, table_offsets, table_partners, even.then_some(&mut current[..]));
@@ -346,7 +410,7 @@ impl PdqIndex {
             std::mem::swap(&mut previous, &mut current);
         }
         links.push(link(&previous, &first, bits));
-        PdqIndex { len: n, hashes: None, offsets, partners, links, entries, samples }
+        PdqIndex { len: n, hashes: None, offsets, partners, whole: Whole::Links { links, entries, samples } }
     }
 
     /// Number of entries.
@@ -366,7 +430,8 @@ impl PdqIndex {
         if let Some(hashes) = &self.hashes {
             return hashes.words(i).map(PdqHash::from_words);
         }
-        let at = (0..self.len).find(|&at| self.entries.get(at) == Some(i))?;
+        let Whole::Links { entries, .. } = &self.whole else { return None };
+        let at = (0..self.len).find(|&at| entries.get(at) == Some(i))?;
         self.hash_at(at).map(PdqHash::from_words)
     }
 
@@ -374,11 +439,17 @@ impl PdqIndex {
     /// the links and the entry numbers, by the capacity of their vectors.
     /// The hashes it holds are not counted: see [`PdqIndex::hash_bytes`].
     pub fn memory_bytes(&self) -> usize {
+        let whole = match &self.whole {
+            Whole::Links { links, entries, samples } => {
+                links.iter().map(Packed::memory_bytes).sum::<usize>()
+                    + entries.memory_bytes()
+                    + samples.capacity() * std::mem::size_of::<u16>()
+            }
+            Whole::Held { entries, .. } => entries.iter().map(Packed::memory_bytes).sum::<usize>(),
+        };
         self.offsets.capacity() * std::mem::size_of::<u32>()
             + self.partners.capacity() * std::mem::size_of::<u16>()
-            + self.links.iter().map(Packed::memory_bytes).sum::<usize>()
-            + self.entries.memory_bytes()
-            + self.samples.capacity() * std::mem::size_of::<u16>()
+            + whole
     }
 
     /// Bytes of the hashes the index holds (32 per entry, 0 when it lets
@@ -457,8 +528,9 @@ impl PdqIndex {
             }
             return;
         }
+        let Whole::Links { entries, .. } = &self.whole else { return };
         for at in 0..self.len {
-            if let (Some(entry), Some(h)) = (self.entries.get(at), self.hash_at(at)) {
+            if let (Some(entry), Some(h)) = (entries.get(at), self.hash_at(at)) {
                 each(entry as u32, h);
             }
         }
@@ -467,8 +539,9 @@ impl PdqIndex {
     /// The hash of the entry at position `at` of table 0, from its pairs in
     /// the eight even tables.
     fn hash_at(&self, mut at: usize) -> Option<[u64; 4]> {
+        let Whole::Links { links, .. } = &self.whole else { return None };
         let mut words = [0u64; 4];
-        for (p, links) in self.links.iter().enumerate() {
+        for (p, links) in links.iter().enumerate() {
             let (even, odd) = self.pair_at(p, at)?;
             for (k, value) in [(2 * p, even), (2 * p + 1, odd)] {
                 let word = words.get_mut(k / 4)?;
@@ -497,7 +570,8 @@ impl PdqIndex {
         // buckets before it start there too, but come first). The sampled
         // bucket starts at or before `at`; usually one of the next few
         // starts is past it, else a binary search finds it.
-        let sampled = usize::from(*self.samples.get(self.sample_at(p, at))?);
+        let Whole::Links { samples, .. } = &self.whole else { return None };
+        let sampled = usize::from(*samples.get(self.sample_at(p, at))?);
         let later = offsets.get(sampled + 1..)?;
         let more = match later.iter().take(8).position(|&start| start as usize > at) {
             Some(more) => more,
@@ -509,7 +583,23 @@ impl PdqIndex {
     /// The candidates `(p, at, pair_distance, v)` (the entry at position
     /// `at` of even table `2p`, whose pair `p` is `pair_distance` from
     /// `queries[v]`) that are within `max_distance` of their query, as
-    /// `(entry, distance, v)`: follows each entry's links through the other
+    /// `(entry, distance, v)`: by [`PdqIndex::walk`] or
+    /// [`PdqIndex::check_held`], as the index is built.
+    fn check_whole(
+        &self,
+        pending: &[(u8, u32, u32, u8)],
+        queries: &[[u64; 4]],
+        max_distance: u32,
+    ) -> Vec<(u32, u32, u8)> {
+        match &self.whole {
+            Whole::Held { entries, hashes } => check_held(entries, hashes, pending, queries, max_distance),
+            Whole::Links { links, entries, samples } => {
+                self.walk(links, entries, samples, pending, queries, max_distance)
+            }
+        }
+    }
+
+    /// [`PdqIndex::check_whole`] from the tables alone: follows each entry's links through the other
     /// seven pairs, adding their distances, and drops it as soon as the sum
     /// is over `max_distance`.
     ///
@@ -520,7 +610,15 @@ impl PdqIndex {
     /// time overlaps their memory latencies; so they are walked here, after
     /// the buckets are filtered, rather than each as the filter finds it
     /// (`benches/index.rs` has the figures).
-    fn walk(&self, pending: &[(u8, u32, u32, u8)], queries: &[[u64; 4]], max_distance: u32) -> Vec<(u32, u32, u8)> {
+    fn walk(
+        &self,
+        links: &[Packed],
+        entries: &Packed,
+        samples: &[u16],
+        pending: &[(u8, u32, u32, u8)],
+        queries: &[[u64; 4]],
+        max_distance: u32,
+    ) -> Vec<(u32, u32, u8)> {
         struct Walk {
             p: usize,
             at: usize,
@@ -544,7 +642,7 @@ impl PdqIndex {
             // there, then the offsets past the sampled bucket. Each is
             // asked for for every walk (`crate::prefetch`) before it is
             // read for any, so the walks' chains overlap.
-            let links = |w: &Walk| self.links.get((w.p + step - 1) % PAIRS);
+            let links = |w: &Walk| links.get((w.p + step - 1) % PAIRS);
             let t_of = |w: &Walk| (w.p + step) % PAIRS;
             for w in &walks {
                 if let Some(links) = links(w) {
@@ -556,12 +654,12 @@ impl PdqIndex {
                 if let Some(at) = w.next {
                     let (_, partners) = self.table(2 * t_of(w));
                     prefetch(partners, at);
-                    prefetch(&self.samples, self.sample_at(t_of(w), at));
+                    prefetch(samples, self.sample_at(t_of(w), at));
                 }
             }
             for w in &walks {
                 if let Some(at) = w.next
-                    && let Some(&sampled) = self.samples.get(self.sample_at(t_of(w), at))
+                    && let Some(&sampled) = samples.get(self.sample_at(t_of(w), at))
                 {
                     let (offsets, _) = self.table(2 * t_of(w));
                     prefetch(offsets, usize::from(sampled) + 1);
@@ -581,7 +679,7 @@ impl PdqIndex {
                 w.distance <= max_distance
             });
         }
-        walks.into_iter().filter_map(|w| Some((self.entries.get(w.in_table_0?)? as u32, w.distance, w.v))).collect()
+        walks.into_iter().filter_map(|w| Some((entries.get(w.in_table_0?)? as u32, w.distance, w.v))).collect()
     }
 
     /// Table `k`: its offsets and its partners.
@@ -722,7 +820,7 @@ impl PdqIndex {
             return self.scan(queries, max_distance);
         }
         let Candidates { pending, mut hits, .. } = found;
-        hits.extend(self.walk(&pending, queries, max_distance));
+        hits.extend(self.check_whole(&pending, queries, max_distance));
         hits
     }
 
@@ -765,6 +863,50 @@ impl PdqIndex {
         });
         hits
     }
+}
+
+/// [`PdqIndex::check_whole`] from held hashes: `entries[p]` gives the
+/// entry at each position of even table `2p`, and its hash is read whole.
+/// Two rounds of reads, each asked for before any is read (`crate::prefetch`)
+/// so that their latencies overlap: the candidates' entry numbers, then
+/// their hashes. Following the links instead, pair by pair, takes a chain
+/// of three reads a pair, usually two pairs a candidate.
+fn check_held(
+    entries: &[Packed],
+    hashes: &HashStore,
+    pending: &[(u8, u32, u32, u8)],
+    queries: &[[u64; 4]],
+    max_distance: u32,
+) -> Vec<(u32, u32, u8)> {
+    for &(p, at, _, _) in pending {
+        if let Some(entries) = entries.get(usize::from(p)) {
+            entries.prefetch(at as usize);
+        }
+    }
+    let bytes = hashes.as_bytes();
+    let found: Vec<Option<usize>> = pending
+        .iter()
+        .map(|&(p, at, pair_distance, _)| {
+            if pair_distance > max_distance {
+                return None;
+            }
+            let entry = entries.get(usize::from(p))?.get(at as usize)?;
+            // 32 bytes from a list's own, which may straddle two lines.
+            prefetch(bytes, entry * 32);
+            prefetch(bytes, entry * 32 + 31);
+            Some(entry)
+        })
+        .collect();
+    let mut out = Vec::new();
+    for (&(_, _, _, v), entry) in pending.iter().zip(found) {
+        let (Some(entry), Some(q)) = (entry, queries.get(usize::from(v))) else { continue };
+        let Some(h) = hashes.words(entry) else { continue };
+        let distance = distance_words(&h, q);
+        if distance <= max_distance {
+            out.push((entry as u32, distance, v));
+        }
+    }
+    out
 }
 
 /// Appends to `samples` the bucket that holds every [`SAMPLE_EVERY`]-th
@@ -842,7 +984,7 @@ impl Candidates<'_> {
         self.budget -= 1;
         self.pending.push(c);
         if self.pending.len() >= WALK_BATCH {
-            self.hits.extend(self.index.walk(&self.pending, self.queries, self.max_distance));
+            self.hits.extend(self.index.check_whole(&self.pending, self.queries, self.max_distance));
             self.pending.clear();
         }
     }
