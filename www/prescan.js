@@ -946,6 +946,24 @@ async function elementFrameRate(video) {
 }
 
 /**
+ * Settles when `video` next presents a frame (requestVideoFrameCallback),
+ * or after 250 ms without one, or at once where the element cannot tell.
+ */
+function framePresented(video) {
+  if (typeof video.requestVideoFrameCallback !== "function") return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      video.cancelVideoFrameCallback?.(handle);
+      resolve();
+    }, 250);
+    const handle = video.requestVideoFrameCallback(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+/**
  * The vPDQ features of a video the worker's WebCodecs path cannot decode,
  * drawn from a <video> element in the page (a worker has none): frame n
  * (each step-th, the step vPDQ's) is drawn once the element has sought to
@@ -1005,8 +1023,14 @@ async function elementFeatures(blob, { secondsPerHash, limits }, hash, progress,
     const features = [];
     for (let n = 0; n < frames; n += step) {
       const sought = until("seeked");
+      const presented = framePresented(video);
       video.currentTime = Math.min((n + 0.5) / fps, duration);
       await sought;
+      // `seeked` can come before the element has the sought frame to draw
+      // (Chromium under load drew an earlier frame now and then): wait for
+      // the frame to be presented too, or for a moment where the element
+      // presents none (a seek to the frame already shown).
+      await presented;
       ctx.drawImage(video, 0, 0, width, height);
       const { data } = ctx.getImageData(0, 0, width, height);
       features.push(await hash(data, width, height, n, fps));
