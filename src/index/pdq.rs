@@ -317,9 +317,7 @@ impl PdqIndex {
     /// # Errors
     /// [`Error::ListTooLarge`](crate::Error::ListTooLarge) for more than `u32::MAX` hashes.
     pub fn with_tables_holding(hashes: HashStore) -> Result<Self> {
-        let n = hashes.len();
-        u32::try_from(n).map_err(|_| too_many(n))?;
-        Ok(PdqIndex::build(&hashes, true))
+        PdqIndex::build(&hashes, true)
     }
 
     /// Indexes `hashes` with the tables whatever their number, and lets
@@ -329,9 +327,7 @@ impl PdqIndex {
     /// # Errors
     /// [`Error::ListTooLarge`](crate::Error::ListTooLarge) for more than `u32::MAX` hashes.
     pub fn with_tables(hashes: HashStore) -> Result<Self> {
-        let n = hashes.len();
-        u32::try_from(n).map_err(|_| too_many(n))?;
-        Ok(PdqIndex::build(&hashes, false))
+        PdqIndex::build(&hashes, false)
     }
 
     /// No tables: every query scans `hashes` (fewer than `u32::MAX`, as
@@ -351,13 +347,17 @@ impl PdqIndex {
         self.hashes.is_some()
     }
 
-    /// The tables of `hashes` (at most `u32::MAX`, checked by the caller),
-    /// without the hashes; or, `held`, holding them (shared, not copied),
-    /// with [`Whole::Held`]'s entry numbers in place of the links.
-    fn build(hashes: &HashStore, held: bool) -> Self {
+    /// The tables of `hashes`, without the hashes; or, `held`, holding them
+    /// (shared, not copied), with [`Whole::Held`]'s entry numbers in place
+    /// of the links.
+    ///
+    /// # Errors
+    /// [`Error::ListTooLarge`](crate::Error::ListTooLarge) for more than `u32::MAX` hashes.
+    fn build(hashes: &HashStore, held: bool) -> Result<Self> {
         let n = hashes.len();
+        u32::try_from(n).map_err(|_| too_many(n))?;
         if n == 0 {
-            return PdqIndex::default();
+            return Ok(PdqIndex::default());
         }
         let bits = bits_for(n);
         // The tables are read at random places: huge pages spare those
@@ -366,10 +366,7 @@ impl PdqIndex {
         advise_huge_pages(&mut offsets);
         let mut partners = vec![0u16; CHUNKS * n];
         advise_huge_pages(&mut partners);
-        // Each entry's position in table 0, in the last even table built,
-        // and in the even table being built.
-        let mut first = vec![0u32; n];
-        let mut previous = vec![0u32; n];
+        // Each entry's position in the even table being built.
         let mut current = vec![0u32; n];
         let tables = offsets.chunks_exact_mut(OFFSETS_PER_TABLE).zip(partners.chunks_mut(n));
         if held {
@@ -378,18 +375,17 @@ impl PdqIndex {
                 let even = k % 2 == 0;
                 build_table(hashes, k, table_offsets, table_partners, even.then_some(&mut current[..]));
                 if even {
-                    let mut table_entries = Packed::zeros(n, bits);
-                    for (entry, &at) in current.iter().enumerate() {
-                        table_entries.set(at as usize, entry);
-                    }
-                    entries.push(table_entries);
+                    entries.push(entry_numbers(&current, bits));
                 }
             }
             let whole = Whole::Held { entries, hashes: hashes.clone() };
-            return PdqIndex { len: n, hashes: Some(hashes.clone()), offsets, partners, whole };
+            return Ok(PdqIndex { len: n, hashes: Some(hashes.clone()), offsets, partners, whole });
         }
+        // Each entry's position in table 0 and in the last even table built.
+        let mut first = vec![0u32; n];
+        let mut previous = vec![0u32; n];
         let mut links = Vec::with_capacity(PAIRS);
-        let mut entries = Packed::zeros(n, bits);
+        let mut entries = Packed::default();
         let mut samples = Vec::with_capacity(PAIRS * n.div_ceil(SAMPLE_EVERY));
         advise_huge_pages(samples.spare_capacity_mut());
         for (k, (table_offsets, table_partners)) in tables.enumerate() {
@@ -400,9 +396,7 @@ impl PdqIndex {
             }
             sample_buckets(table_offsets, n, &mut samples);
             if k == 0 {
-                for (entry, &at) in current.iter().enumerate() {
-                    entries.set(at as usize, entry);
-                }
+                entries = entry_numbers(&current, bits);
                 first.copy_from_slice(&current);
             } else {
                 links.push(link(&previous, &current, bits));
@@ -410,7 +404,7 @@ impl PdqIndex {
             std::mem::swap(&mut previous, &mut current);
         }
         links.push(link(&previous, &first, bits));
-        PdqIndex { len: n, hashes: None, offsets, partners, whole: Whole::Links { links, entries, samples } }
+        Ok(PdqIndex { len: n, hashes: None, offsets, partners, whole: Whole::Links { links, entries, samples } })
     }
 
     /// Number of entries.
@@ -539,10 +533,10 @@ impl PdqIndex {
     /// The hash of the entry at position `at` of table 0, from its pairs in
     /// the eight even tables.
     fn hash_at(&self, mut at: usize) -> Option<[u64; 4]> {
-        let Whole::Links { links, .. } = &self.whole else { return None };
+        let Whole::Links { links, samples, .. } = &self.whole else { return None };
         let mut words = [0u64; 4];
         for (p, links) in links.iter().enumerate() {
-            let (even, odd) = self.pair_at(p, at)?;
+            let (even, odd) = self.pair_at(samples, p, at)?;
             for (k, value) in [(2 * p, even), (2 * p + 1, odd)] {
                 let word = words.get_mut(k / 4)?;
                 *word |= (value as u64) << (CHUNK_BITS as usize * (k % 4));
@@ -561,16 +555,16 @@ impl PdqIndex {
 
     /// Pair `p` of the entry at position `at` of even table `2p`: its chunk
     /// `2p` (the bucket that holds the position) and its chunk `2p + 1`
-    /// (the partner kept there).
+    /// (the partner kept there), found from `samples`, [`Whole::Links`]'s
+    /// directory.
     #[inline]
-    fn pair_at(&self, p: usize, at: usize) -> Option<(usize, usize)> {
+    fn pair_at(&self, samples: &[u16], p: usize, at: usize) -> Option<(usize, usize)> {
         let (offsets, partners) = self.table(2 * p);
         let partner = *partners.get(at)?;
         // The last bucket starting at or before `at` holds it (the empty
         // buckets before it start there too, but come first). The sampled
         // bucket starts at or before `at`; usually one of the next few
         // starts is past it, else a binary search finds it.
-        let Whole::Links { samples, .. } = &self.whole else { return None };
         let sampled = usize::from(*samples.get(self.sample_at(p, at))?);
         let later = offsets.get(sampled + 1..)?;
         let more = match later.iter().take(8).position(|&start| start as usize > at) {
@@ -670,7 +664,7 @@ impl PdqIndex {
                     return false;
                 };
                 let t = t_of(w);
-                let Some((even, odd)) = self.pair_at(t, at) else { return false };
+                let Some((even, odd)) = self.pair_at(samples, t, at) else { return false };
                 w.at = at;
                 w.distance += (even ^ chunk(q, 2 * t)).count_ones() + (odd ^ chunk(q, 2 * t + 1)).count_ones();
                 if t == 0 {
@@ -919,6 +913,16 @@ fn sample_buckets(offsets: &[u32], n: usize, samples: &mut Vec<u16>) {
         }
         samples.push(bucket as u16);
     }
+}
+
+/// The entry at each position of an even table: `positions[e]` is entry
+/// `e`'s position in it.
+fn entry_numbers(positions: &[u32], bits: u32) -> Packed {
+    let mut out = Packed::zeros(positions.len(), bits);
+    for (entry, &at) in positions.iter().enumerate() {
+        out.set(at as usize, entry);
+    }
+    out
 }
 
 /// The links of one even table to the next: `from[e]` and `to[e]` are
