@@ -17,12 +17,16 @@ use prescan::index::{ExactSet, HammingSet, HashStore, Neighbour, PdqIndex, PdqMa
 
 /// The indexes of `hashes` with their tables, whatever the list's length
 /// (the lists here are short, and `PdqIndex::new` would scan them): one
-/// that checks its candidates through the links of its tables, and one that
-/// holds the hashes and reads them.
-fn indexed(hashes: &[PdqHash]) -> [PdqIndex; 2] {
+/// that checks its candidates through the links of its tables, and two
+/// that hold the hashes and read them, their buckets in rows and in slots.
+fn indexed(hashes: &[PdqHash]) -> [PdqIndex; 3] {
     let store = HashStore::owned(hashes.iter().flat_map(|h| h.to_bytes()).collect()).unwrap();
-    let indexes = [PdqIndex::with_tables(store.clone()).unwrap(), PdqIndex::with_tables_holding(store).unwrap()];
-    for (index, holds) in indexes.iter().zip([false, true]) {
+    let indexes = [
+        PdqIndex::with_tables(store.clone()).unwrap(),
+        PdqIndex::with_tables_holding(store.clone()).unwrap(),
+        PdqIndex::with_tables_in_slots(store).unwrap(),
+    ];
+    for (index, holds) in indexes.iter().zip([false, true, true]) {
         assert_eq!(index.has_tables(), !hashes.is_empty());
         assert_eq!(index.holds_hashes(), holds && !hashes.is_empty());
     }
@@ -436,6 +440,29 @@ fn an_index_keeping_its_hashes_answers_as_one_without() {
     assert_eq!(Arc::strong_count(&shared), 1, "only the index that keeps them holds the hashes");
 }
 
+/// From `SLOTS_FROM` entries on, an index that keeps its hashes keeps its
+/// buckets in slots, a line a bucket at least: more memory than its rows,
+/// the same answers.
+#[test]
+fn a_long_list_keeping_its_hashes_is_slotted() {
+    use prescan::index::SLOTS_FROM;
+    for (seed, d) in [(61, 31), (62, 20)] {
+        let (queries, hashes) = planted_case(seed, SLOTS_FROM, d, false);
+        let store = HashStore::owned(hashes.iter().flat_map(|h| h.to_bytes()).collect()).unwrap();
+        let slotted = PdqIndex::over_keeping_hashes(store.clone()).unwrap();
+        let rows = PdqIndex::with_tables_holding(store).unwrap();
+        assert!(slotted.holds_hashes() && slotted.has_tables());
+        // 16 tables of 65,536 buckets, a line of 64 bytes each.
+        assert!(slotted.memory_bytes() > 16 * 65_536 * 64, "{} bytes", slotted.memory_bytes());
+        assert!(rows.memory_bytes() < slotted.memory_bytes());
+        for q in &queries {
+            let want = pdq_linear_scan(&hashes, q, d);
+            assert!(!want.is_empty(), "the planted neighbours are found");
+            assert_eq!(slotted.query_dihedral(q, d), want, "d {d}");
+        }
+    }
+}
+
 fn naive_exact(hash_len: usize, keys: &[u8], key: &[u8]) -> Vec<u32> {
     keys.chunks_exact(hash_len).enumerate().filter(|(_, k)| *k == key).map(|(i, _)| i as u32).collect()
 }
@@ -574,14 +601,18 @@ fn a_list_crowded_into_a_few_buckets_gives_the_same_answers() {
     assert!(index.holds_hashes(), "a crowded list keeps its hashes, so the scans its queries end in are quick");
     // The same list without them: its scans put the hashes back together.
     let bytes: Vec<u8> = hashes.iter().flat_map(PdqHash::to_bytes).collect();
-    let bare = PdqIndex::with_tables(prescan::index::HashStore::owned(bytes).unwrap()).unwrap();
+    let bare = PdqIndex::with_tables(prescan::index::HashStore::owned(bytes.clone()).unwrap()).unwrap();
     assert!(!bare.holds_hashes());
+    // In slots: its buckets spill past their lines, most of them into the
+    // spill area.
+    let slotted = PdqIndex::with_tables_in_slots(prescan::index::HashStore::owned(bytes).unwrap()).unwrap();
     let near = [flip(&mut rng, &base, 20); 8];
     let far = variants(&mut rng);
     for q in [near, far] {
         for d in [0, 23, 31, 47] {
             assert_eq!(index.query_dihedral(&q, d), naive_dihedral(&hashes, &q, d), "d {d}");
             assert_eq!(bare.query_dihedral(&q, d), naive_dihedral(&hashes, &q, d), "d {d}, without hashes");
+            assert_eq!(slotted.query_dihedral(&q, d), naive_dihedral(&hashes, &q, d), "d {d}, in slots");
         }
     }
     assert_eq!(index.query_dihedral(&near, 31).len(), hashes.len());

@@ -32,12 +32,13 @@ mod exact;
 mod hamming;
 mod packed;
 mod pdq;
+mod slots;
 mod store;
 mod vpdq;
 
 pub use exact::ExactSet;
 pub use hamming::HammingSet;
-pub use pdq::{CROWDED_BUCKET, MAX_INDEXED_DISTANCE, PdqIndex, SCAN_BELOW, pdq_linear_scan};
+pub use pdq::{CROWDED_BUCKET, MAX_INDEXED_DISTANCE, PdqIndex, SCAN_BELOW, SLOTS_FROM, pdq_linear_scan};
 pub use store::HashStore;
 pub use vpdq::{VideoMatch, VpdqIndex};
 

@@ -2,6 +2,7 @@
 //! naive twin [`pdq_linear_scan`], which gives the same answers.
 
 use super::packed::{Packed, bits_for};
+use super::slots::Slots;
 use super::store::HashStore;
 use super::{PdqMatch, PdqNeighbour, too_many};
 use crate::error::Result;
@@ -62,6 +63,15 @@ const WALK_BATCH: usize = 4096;
 /// was 1.5 times slower on the AMD EPYC machine of 2026-12-07
 /// (`benches/index.rs`).
 const READ_AHEAD: usize = 32;
+/// Buckets between asking for a bucket's lines of [`Slots`] and filtering
+/// them (see [`PdqIndex::probe_slots`]).
+const SLOT_READ_AHEAD: usize = 32;
+/// The shortest list whose index, when it holds its hashes
+/// ([`PdqIndex::over_keeping_hashes`]), keeps its buckets in [`Slots`]:
+/// about half a million. Their 64 MiB (a line a bucket of 16 tables) would
+/// cost more than 128 bytes an entry on a shorter list, whose rows (under
+/// 16 MiB) mostly come from the last-level cache anyway.
+pub const SLOTS_FROM: usize = 1 << 19;
 /// Lists shorter than this are scanned, not indexed: the tables' offsets
 /// alone take 4 MiB, 256 bytes an entry at 16,384 entries, while a scan of
 /// that many (all eight variants) takes about 0.25 ms, a small part of
@@ -225,8 +235,19 @@ enum Whole {
     },
     /// By its hash, read from `hashes`, those the index holds (see
     /// [`check_held`]): `entries[p]` is the entry (its index in list order)
-    /// at each position of even table `2p`.
-    Held { entries: Vec<Packed>, hashes: HashStore },
+    /// at each position of even table `2p`. The buckets' partners are in
+    /// `slots`, not in rows (see [`PdqIndex::probe_slots`]).
+    Held { entries: Vec<Packed>, hashes: HashStore, slots: Option<Slots> },
+}
+
+/// How [`PdqIndex::build`] lays the tables out: its buckets in rows,
+/// candidates checked through the links; rows, and the hashes held; slots,
+/// and the hashes held.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Layout {
+    Links,
+    HeldRows,
+    HeldSlots,
 }
 
 impl Default for Whole {
@@ -308,16 +329,30 @@ impl PdqIndex {
         if hashes.len() < SCAN_BELOW {
             return Ok(PdqIndex::scanned(hashes));
         }
-        PdqIndex::with_tables_holding(hashes)
+        if hashes.len() < SLOTS_FROM {
+            return PdqIndex::with_tables_holding(hashes);
+        }
+        PdqIndex::with_tables_in_slots(hashes)
     }
 
     /// As [`PdqIndex::with_tables`], but holding `hashes` as
-    /// [`PdqIndex::over_keeping_hashes`] does.
+    /// [`PdqIndex::over_keeping_hashes`] does for lists under
+    /// [`SLOTS_FROM`], its buckets in rows.
     ///
     /// # Errors
     /// [`Error::ListTooLarge`](crate::Error::ListTooLarge) for more than `u32::MAX` hashes.
     pub fn with_tables_holding(hashes: HashStore) -> Result<Self> {
-        PdqIndex::build(&hashes, true)
+        PdqIndex::build(&hashes, Layout::HeldRows)
+    }
+
+    /// As [`PdqIndex::with_tables_holding`], but with its buckets in slots
+    /// of whole cache lines, as [`PdqIndex::over_keeping_hashes`] builds
+    /// lists of [`SLOTS_FROM`] entries or more, whatever their number.
+    ///
+    /// # Errors
+    /// [`Error::ListTooLarge`](crate::Error::ListTooLarge) for more than `u32::MAX` hashes.
+    pub fn with_tables_in_slots(hashes: HashStore) -> Result<Self> {
+        PdqIndex::build(&hashes, Layout::HeldSlots)
     }
 
     /// Indexes `hashes` with the tables whatever their number, and lets
@@ -327,7 +362,7 @@ impl PdqIndex {
     /// # Errors
     /// [`Error::ListTooLarge`](crate::Error::ListTooLarge) for more than `u32::MAX` hashes.
     pub fn with_tables(hashes: HashStore) -> Result<Self> {
-        PdqIndex::build(&hashes, false)
+        PdqIndex::build(&hashes, Layout::Links)
     }
 
     /// No tables: every query scans `hashes` (fewer than `u32::MAX`, as
@@ -347,13 +382,14 @@ impl PdqIndex {
         self.hashes.is_some()
     }
 
-    /// The tables of `hashes`, without the hashes; or, `held`, holding them
-    /// (shared, not copied), with [`Whole::Held`]'s entry numbers in place
-    /// of the links.
+    /// The tables of `hashes` laid out as `layout` says: without the
+    /// hashes; or holding them (shared, not copied), with [`Whole::Held`]'s
+    /// entry numbers in place of the links, and the buckets in rows or in
+    /// slots.
     ///
     /// # Errors
     /// [`Error::ListTooLarge`](crate::Error::ListTooLarge) for more than `u32::MAX` hashes.
-    fn build(hashes: &HashStore, held: bool) -> Result<Self> {
+    fn build(hashes: &HashStore, layout: Layout) -> Result<Self> {
         let n = hashes.len();
         u32::try_from(n).map_err(|_| too_many(n))?;
         if n == 0 {
@@ -364,12 +400,28 @@ impl PdqIndex {
         // reads most of their TLB misses (see `crate::pages`).
         let mut offsets = vec![0u32; CHUNKS * OFFSETS_PER_TABLE];
         advise_huge_pages(&mut offsets);
-        let mut partners = vec![0u16; CHUNKS * n];
-        advise_huge_pages(&mut partners);
         // Each entry's position in the even table being built.
         let mut current = vec![0u32; n];
+        if layout == Layout::HeldSlots {
+            // One table's rows at a time, laid out in slots as it is built.
+            let mut rows = vec![0u16; n];
+            let mut slots = Slots::new(n, BUCKETS);
+            let mut entries = Vec::with_capacity(PAIRS);
+            for (k, table_offsets) in offsets.chunks_exact_mut(OFFSETS_PER_TABLE).enumerate() {
+                let even = k % 2 == 0;
+                build_table(hashes, k, table_offsets, &mut rows, even.then_some(&mut current[..]));
+                slots.push(table_offsets, &rows);
+                if even {
+                    entries.push(entry_numbers(&current, bits));
+                }
+            }
+            let whole = Whole::Held { entries, hashes: hashes.clone(), slots: Some(slots) };
+            return Ok(PdqIndex { len: n, hashes: Some(hashes.clone()), offsets, partners: Vec::new(), whole });
+        }
+        let mut partners = vec![0u16; CHUNKS * n];
+        advise_huge_pages(&mut partners);
         let tables = offsets.chunks_exact_mut(OFFSETS_PER_TABLE).zip(partners.chunks_mut(n));
-        if held {
+        if layout == Layout::HeldRows {
             let mut entries = Vec::with_capacity(PAIRS);
             for (k, (table_offsets, table_partners)) in tables.enumerate() {
                 let even = k % 2 == 0;
@@ -378,7 +430,7 @@ impl PdqIndex {
                     entries.push(entry_numbers(&current, bits));
                 }
             }
-            let whole = Whole::Held { entries, hashes: hashes.clone() };
+            let whole = Whole::Held { entries, hashes: hashes.clone(), slots: None };
             return Ok(PdqIndex { len: n, hashes: Some(hashes.clone()), offsets, partners, whole });
         }
         // Each entry's position in table 0 and in the last even table built.
@@ -439,7 +491,9 @@ impl PdqIndex {
                     + entries.memory_bytes()
                     + samples.capacity() * std::mem::size_of::<u16>()
             }
-            Whole::Held { entries, .. } => entries.iter().map(Packed::memory_bytes).sum::<usize>(),
+            Whole::Held { entries, slots, .. } => {
+                entries.iter().map(Packed::memory_bytes).sum::<usize>() + slots.as_ref().map_or(0, Slots::memory_bytes)
+            }
         };
         self.offsets.capacity() * std::mem::size_of::<u32>()
             + self.partners.capacity() * std::mem::size_of::<u16>()
@@ -574,19 +628,14 @@ impl PdqIndex {
         Some((sampled + more, usize::from(partner)))
     }
 
-    /// The candidates `(p, at, pair_distance, v)` (the entry at position
-    /// `at` of even table `2p`, whose pair `p` is `pair_distance` from
-    /// `queries[v]`) that are within `max_distance` of their query, as
-    /// `(entry, distance, v)`: by [`PdqIndex::walk`] or
-    /// [`PdqIndex::check_held`], as the index is built.
-    fn check_whole(
-        &self,
-        pending: &[(u8, u32, u32, u8)],
-        queries: &[[u64; 4]],
-        max_distance: u32,
-    ) -> Vec<(u32, u32, u8)> {
+    /// The candidates `pending` that are within `max_distance` of their
+    /// query, as `(entry, distance, v)`: by [`PdqIndex::walk`] or
+    /// [`check_held`], as the index is built.
+    fn check_whole(&self, pending: &[Candidate], queries: &[[u64; 4]], max_distance: u32) -> Vec<(u32, u32, u8)> {
         match &self.whole {
-            Whole::Held { entries, hashes } => check_held(entries, hashes, pending, queries, max_distance),
+            Whole::Held { entries, hashes, .. } => {
+                check_held(entries, hashes, &self.offsets, pending, queries, max_distance)
+            }
             Whole::Links { links, entries, samples } => {
                 self.walk(links, entries, samples, pending, queries, max_distance)
             }
@@ -609,7 +658,7 @@ impl PdqIndex {
         links: &[Packed],
         entries: &Packed,
         samples: &[u16],
-        pending: &[(u8, u32, u32, u8)],
+        pending: &[Candidate],
         queries: &[[u64; 4]],
         max_distance: u32,
     ) -> Vec<(u32, u32, u8)> {
@@ -624,10 +673,10 @@ impl PdqIndex {
         }
         let mut walks: Vec<Walk> = pending
             .iter()
-            .filter(|c| c.2 <= max_distance)
-            .map(|&(p, at, distance, v)| {
-                let (p, at) = (usize::from(p), at as usize);
-                Walk { p, at, distance, v, in_table_0: (p == 0).then_some(at), next: None }
+            .filter(|c| c.distance <= max_distance)
+            .map(|c| {
+                let (p, at) = (usize::from(c.pair), c.at as usize);
+                Walk { p, at, distance: c.distance, v: c.variant, in_table_0: (p == 0).then_some(at), next: None }
             })
             .collect();
         for step in 1..PAIRS {
@@ -693,7 +742,10 @@ impl PdqIndex {
         if max_distance > MAX_INDEXED_DISTANCE || !self.has_tables() {
             return self.scan(queries, max_distance);
         }
-        self.probe(queries, max_distance)
+        match &self.whole {
+            Whole::Held { slots: Some(slots), .. } => self.probe_slots(slots, queries, max_distance),
+            Whole::Held { slots: None, .. } | Whole::Links { .. } => self.probe(queries, max_distance),
+        }
     }
 
     /// `(entry, distance, v)` for every entry within `max_distance` (at most
@@ -714,40 +766,9 @@ impl PdqIndex {
         let masks = masks(radius);
         // Every bucket the query reads, in order: its range is filled in
         // `READ_AHEAD` buckets before it is filtered.
-        // Plain loops, and what the filter needs worked out here once a
-        // bucket: built by nested `flat_map`s, and with the query's partner
-        // chunk and the limit worked out as each bucket was filtered, the
-        // query was about 8% slower (a million entries, alternated in one
-        // process, 2026-12-07).
         let tables: [(&[u32], &[u16]); CHUNKS] = std::array::from_fn(|k| self.table(k));
-        let mut probes: Vec<Probe> = Vec::with_capacity(queries.len() * CHUNKS * masks.len());
-        for (q, variant) in queries.iter().zip(0u8..) {
-            for k in 0..CHUNKS {
-                let value = chunk(q, k);
-                let q_partner = chunk(q, k ^ 1) as u16;
-                for &mask in &masks {
-                    let chunk_distance = mask.count_ones();
-                    probes.push(Probe {
-                        start: 0,
-                        end: 0,
-                        value: (value ^ usize::from(mask)) as u16,
-                        q_partner,
-                        table: k as u8,
-                        variant,
-                        chunk_distance: chunk_distance as u8,
-                        limit: pair_radius.saturating_sub(chunk_distance) as u8,
-                    });
-                }
-            }
-        }
-        let mut found = Candidates {
-            index: self,
-            queries,
-            max_distance,
-            pending: Vec::new(),
-            hits: Vec::new(),
-            budget: (self.len / SCAN_ABOVE_ENTRIES_PER_CANDIDATE).max(1),
-        };
+        let mut probes: Vec<Probe> = Probes::new(queries, &masks, pair_radius).collect();
+        let mut found = Candidates::new(self, queries, max_distance);
         // The odd tables' candidates, looked up in their even tables in
         // batches (see `find_odd`).
         let mut odd: Vec<OddCandidate> = Vec::new();
@@ -793,7 +814,13 @@ impl PdqIndex {
             filter(partners, start, end, probe.q_partner, limit, |i, partner_distance, partner| {
                 let distance = chunk_distance + partner_distance;
                 if k == even_k {
-                    found.push((pair, (start + i) as u32, distance, probe.variant));
+                    found.push(Candidate {
+                        pair,
+                        variant: probe.variant,
+                        bucket: None,
+                        at: (start + i) as u32,
+                        distance,
+                    });
                 } else if partner_distance > radius {
                     // An odd table's candidate: its even chunk is `partner`
                     // (within the chunk radius, the even table has found
@@ -810,12 +837,7 @@ impl PdqIndex {
             }
         }
         self.find_odd(&odd, &mut found);
-        if found.budget == 0 {
-            return self.scan(queries, max_distance);
-        }
-        let Candidates { pending, mut hits, .. } = found;
-        hits.extend(self.check_whole(&pending, queries, max_distance));
-        hits
+        found.finish()
     }
 
     /// Adds to `found` the positions of the odd tables' candidates `odd` in
@@ -837,7 +859,94 @@ impl PdqIndex {
         for (c, (start, bucket)) in odd.iter().zip(buckets) {
             for (j, &partner) in bucket.iter().enumerate() {
                 if partner == c.odd {
-                    found.push((c.pair, (start + j) as u32, c.distance, c.variant));
+                    found.push(Candidate {
+                        pair: c.pair,
+                        variant: c.variant,
+                        bucket: None,
+                        at: (start + j) as u32,
+                        distance: c.distance,
+                    });
+                }
+            }
+        }
+    }
+
+    /// What [`PdqIndex::probe`] finds, from [`Whole::Held`]'s slots: each
+    /// bucket is one read whose place is known without a read (see
+    /// [`Slots`]), so the pipeline has one step, asking for a bucket's
+    /// lines [`SLOT_READ_AHEAD`] buckets before they are filtered. A
+    /// candidate's position (the bucket's first position in its table's
+    /// offsets, plus its place in the bucket) is worked out only for those
+    /// the filter passes.
+    fn probe_slots(&self, slots: &Slots, queries: &[[u64; 4]], max_distance: u32) -> Vec<(u32, u32, u8)> {
+        let (pair_radius, radius) = radii(max_distance);
+        // Two walks of the same buckets, `SLOT_READ_AHEAD` apart.
+        let mut ahead = Probes::new(queries, &masks(radius), pair_radius);
+        let behind = ahead.clone();
+        let mut found = Candidates::new(self, queries, max_distance);
+        let mut odd: Vec<OddCandidate> = Vec::new();
+        for probe in ahead.by_ref().take(SLOT_READ_AHEAD) {
+            slots.prefetch(usize::from(probe.table), usize::from(probe.value));
+        }
+        for probe in behind {
+            if let Some(next) = ahead.next() {
+                slots.prefetch(usize::from(next.table), usize::from(next.value));
+            }
+            let (k, value) = (usize::from(probe.table), usize::from(probe.value));
+            let (slot, kept, spilled) = slots.bucket(k, value);
+            if kept == 0 {
+                continue;
+            }
+            if found.budget == 0 {
+                return self.scan(queries, max_distance);
+            }
+            let even_k = k & !1;
+            let pair = (even_k / 2) as u8;
+            let chunk_distance = u32::from(probe.chunk_distance);
+            let limit = u32::from(probe.limit);
+            let mut pass = |i: usize, partner_distance: u32, partner: u16| {
+                let distance = chunk_distance + partner_distance;
+                if k == even_k {
+                    let bucket = Some(value as u16);
+                    found.push(Candidate { pair, variant: probe.variant, bucket, at: i as u32, distance });
+                } else if partner_distance > radius {
+                    // As in `probe`: its even table's bucket `partner`,
+                    // asked for now, holds it with partner `value`.
+                    slots.prefetch(even_k, usize::from(partner));
+                    odd.push(OddCandidate { pair, even: partner, odd: value as u16, distance, variant: probe.variant });
+                }
+            };
+            filter(slot, 0, kept, probe.q_partner, limit, &mut pass);
+            if !spilled.is_empty() {
+                filter(spilled, 0, spilled.len(), probe.q_partner, limit, |i, d, p| pass(kept + i, d, p));
+            }
+            if odd.len() >= WALK_BATCH {
+                self.find_odd_slots(slots, &odd, &mut found);
+                odd.clear();
+            }
+        }
+        self.find_odd_slots(slots, &odd, &mut found);
+        found.finish()
+    }
+
+    /// [`PdqIndex::find_odd`] from slots: the lines of each bucket were
+    /// asked for when its candidate was found.
+    fn find_odd_slots(&self, slots: &Slots, odd: &[OddCandidate], found: &mut Candidates<'_>) {
+        for c in odd {
+            let even_k = 2 * usize::from(c.pair);
+            let even = usize::from(c.even);
+            let (slot, kept, spilled) = slots.bucket(even_k, even);
+            let in_slot = slot.get(..kept).unwrap_or(&[]);
+            for (j, &partner) in in_slot.iter().chain(spilled).enumerate() {
+                if partner == c.odd {
+                    let bucket = Some(c.even);
+                    found.push(Candidate {
+                        pair: c.pair,
+                        variant: c.variant,
+                        bucket,
+                        at: j as u32,
+                        distance: c.distance,
+                    });
                 }
             }
         }
@@ -859,32 +968,104 @@ impl PdqIndex {
     }
 }
 
+/// Every bucket a query of `queries` reads, in order: for each variant,
+/// table and mask, bucket `chunk ^ mask` of the table, with what the filter
+/// needs (see [`Probe`]), worked out one at a time from what each variant's
+/// table and each mask need, worked out once. [`PdqIndex::probe`] collects
+/// them (it fills in their ranges a step before it filters them);
+/// [`PdqIndex::probe_slots`] runs two of these a few buckets apart, in
+/// place of writing 2,176 buckets down and reading them back (5% of the
+/// server's time). Built by nested `flat_map`s, and with the query's
+/// partner chunk and the limit worked out as each bucket was filtered,
+/// the query was about 8% slower (a million entries, alternated in one
+/// process, 2026-12-07).
+#[derive(Debug, Clone)]
+struct Probes {
+    /// `(variant, table, chunk, partner chunk)` of each variant and table.
+    heads: Vec<(u8, u8, u16, u16)>,
+    /// `(mask, its bits, the filter's limit)` of each mask.
+    masks: Vec<(u16, u8, u8)>,
+    /// The next bucket: head `head`, mask `mask`.
+    head: usize,
+    mask: usize,
+}
+
+impl Probes {
+    fn new(queries: &[[u64; 4]], masks: &[u16], pair_radius: u32) -> Self {
+        let mut heads = Vec::with_capacity(queries.len() * CHUNKS);
+        for (q, variant) in queries.iter().zip(0u8..) {
+            for k in 0..CHUNKS {
+                heads.push((variant, k as u8, chunk(q, k) as u16, chunk(q, k ^ 1) as u16));
+            }
+        }
+        let masks = masks
+            .iter()
+            .map(|&mask| {
+                let bits = mask.count_ones();
+                (mask, bits as u8, pair_radius.saturating_sub(bits) as u8)
+            })
+            .collect();
+        Probes { heads, masks, head: 0, mask: 0 }
+    }
+}
+
+impl Iterator for Probes {
+    type Item = Probe;
+
+    #[inline]
+    fn next(&mut self) -> Option<Probe> {
+        let &(variant, table, value, q_partner) = self.heads.get(self.head)?;
+        let &(mask, chunk_distance, limit) = self.masks.get(self.mask)?;
+        self.mask += 1;
+        if self.mask == self.masks.len() {
+            (self.head, self.mask) = (self.head + 1, 0);
+        }
+        Some(Probe { start: 0, end: 0, value: value ^ mask, q_partner, table, variant, chunk_distance, limit })
+    }
+}
+
 /// [`PdqIndex::check_whole`] from held hashes: `entries[p]` gives the
 /// entry at each position of even table `2p`, and its hash is read whole.
-/// Two rounds of reads, each asked for before any is read (`crate::prefetch`)
-/// so that their latencies overlap: the candidates' entry numbers, then
-/// their hashes. Following the links instead, pair by pair, takes a chain
-/// of three reads a pair, usually two pairs a candidate.
+/// Rounds of reads, each asked for before any is read (`crate::prefetch`)
+/// so that their latencies overlap: for an index in slots, the first
+/// position of each candidate's bucket (in `offsets`, all the tables'); the
+/// candidates' entry numbers; their hashes. Following the links instead,
+/// pair by pair, takes a chain of three reads a pair, usually two pairs a
+/// candidate.
 fn check_held(
     entries: &[Packed],
     hashes: &HashStore,
-    pending: &[(u8, u32, u32, u8)],
+    offsets: &[u32],
+    pending: &[Candidate],
     queries: &[[u64; 4]],
     max_distance: u32,
 ) -> Vec<(u32, u32, u8)> {
-    for &(p, at, _, _) in pending {
-        if let Some(entries) = entries.get(usize::from(p)) {
-            entries.prefetch(at as usize);
+    let first_of = |c: &Candidate| c.bucket.map(|b| 2 * usize::from(c.pair) * OFFSETS_PER_TABLE + usize::from(b));
+    for c in pending {
+        if let Some(first) = first_of(c) {
+            prefetch(offsets, first);
         }
     }
+    let positions: Vec<Option<usize>> = pending
+        .iter()
+        .map(|c| {
+            if c.distance > max_distance {
+                return None;
+            }
+            let at = match first_of(c) {
+                Some(first) => *offsets.get(first)? as usize + c.at as usize,
+                None => c.at as usize,
+            };
+            entries.get(usize::from(c.pair))?.prefetch(at);
+            Some(at)
+        })
+        .collect();
     let bytes = hashes.as_bytes();
     let found: Vec<Option<usize>> = pending
         .iter()
-        .map(|&(p, at, pair_distance, _)| {
-            if pair_distance > max_distance {
-                return None;
-            }
-            let entry = entries.get(usize::from(p))?.get(at as usize)?;
+        .zip(positions)
+        .map(|(c, at)| {
+            let entry = entries.get(usize::from(c.pair))?.get(at?)?;
             // 32 bytes from a list's own, which may straddle two lines.
             prefetch(bytes, entry * 32);
             prefetch(bytes, entry * 32 + 31);
@@ -892,12 +1073,12 @@ fn check_held(
         })
         .collect();
     let mut out = Vec::new();
-    for (&(_, _, _, v), entry) in pending.iter().zip(found) {
-        let (Some(entry), Some(q)) = (entry, queries.get(usize::from(v))) else { continue };
+    for (c, entry) in pending.iter().zip(found) {
+        let (Some(entry), Some(q)) = (entry, queries.get(usize::from(c.variant))) else { continue };
         let Some(h) = hashes.words(entry) else { continue };
         let distance = distance_words(&h, q);
         if distance <= max_distance {
-            out.push((entry as u32, distance, v));
+            out.push((entry as u32, distance, c.variant));
         }
     }
     out
@@ -964,8 +1145,21 @@ struct OddCandidate {
     variant: u8,
 }
 
-/// A query's candidates as [`PdqIndex::probe`] finds them: `(pair, position
-/// in its even table, pair distance, variant)`, walked (see
+/// A candidate the filter passed: the entry at position `at` of even table
+/// `2 pair`, whose pair is `distance` from query `variant`. From an index
+/// in slots, `at` counts from the first position of `bucket` (read only
+/// for the candidates checked, see [`check_held`]); else `bucket` is
+/// `None`.
+#[derive(Debug, Clone, Copy)]
+struct Candidate {
+    pair: u8,
+    variant: u8,
+    bucket: Option<u16>,
+    at: u32,
+    distance: u32,
+}
+
+/// A query's candidates as [`PdqIndex::probe`] finds them, walked (see
 /// [`PdqIndex::walk`]) each time [`WALK_BATCH`] have gathered; the hits of
 /// those walks; and how many more may be taken before the query gives up
 /// for a scan. `index`, `queries` and `max_distance` are the query's.
@@ -973,15 +1167,32 @@ struct Candidates<'a> {
     index: &'a PdqIndex,
     queries: &'a [[u64; 4]],
     max_distance: u32,
-    pending: Vec<(u8, u32, u32, u8)>,
+    pending: Vec<Candidate>,
     hits: Vec<(u32, u32, u8)>,
     budget: usize,
 }
 
-impl Candidates<'_> {
+impl<'a> Candidates<'a> {
+    /// None yet, for a query of `index`.
+    fn new(index: &'a PdqIndex, queries: &'a [[u64; 4]], max_distance: u32) -> Self {
+        let budget = (index.len / SCAN_ABOVE_ENTRIES_PER_CANDIDATE).max(1);
+        Candidates { index, queries, max_distance, pending: Vec::new(), hits: Vec::new(), budget }
+    }
+
+    /// The query's hits: those of the candidates, or, once the budget is
+    /// spent, those of a scan.
+    fn finish(self) -> Vec<(u32, u32, u8)> {
+        if self.budget == 0 {
+            return self.index.scan(self.queries, self.max_distance);
+        }
+        let mut hits = self.hits;
+        hits.extend(self.index.check_whole(&self.pending, self.queries, self.max_distance));
+        hits
+    }
+
     /// Takes candidate `c`, unless the budget is spent (the query then
     /// ends in a scan: the rest of its buckets are only filtered, cheaply).
-    fn push(&mut self, c: (u8, u32, u32, u8)) {
+    fn push(&mut self, c: Candidate) {
         if self.budget == 0 {
             return;
         }
