@@ -30,22 +30,48 @@
 //! still overlaps with the others.
 #![allow(unsafe_code)]
 
-/// Asks for the cache line that holds `slice[i]`; nothing when `i` is out
-/// of bounds.
+/// Asks for the cache line that holds `slice[i]`, into the first-level
+/// cache; nothing when `i` is out of bounds.
 #[inline(always)]
 pub(crate) fn prefetch<T: Copy>(slice: &[T], i: usize) {
+    prefetch_into(slice, i, Level::First);
+}
+
+/// The cache a prefetch brings a line into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Level {
+    /// The first-level cache (`_MM_HINT_T0`): for a line read soon.
+    First,
+    /// The second-level cache (`_MM_HINT_T1`): for a line read later, so
+    /// that it neither waits in nor crowds the first level's few slots for
+    /// lines on their way (a PDQ query in slots asks for each bucket into
+    /// the second level 64 buckets ahead and into the first 16 ahead: see
+    /// `index::PdqIndex::probe_slots`).
+    Second,
+}
+
+/// Asks for the cache line that holds `slice[i]`, into the cache `level`;
+/// nothing when `i` is out of bounds.
+#[inline(always)]
+pub(crate) fn prefetch_into<T: Copy>(slice: &[T], i: usize, level: Level) {
     let Some(element) = slice.get(i) else { return };
     #[cfg(target_arch = "x86_64")]
     {
-        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        use std::arch::x86_64::{_MM_HINT_T0, _MM_HINT_T1, _mm_prefetch};
         let address: *const i8 = (element as *const T).cast();
         // SAFETY: a prefetch cannot fault or change memory (see the module
         // docs); `address` is that of a live element, and SSE is in
         // x86-64's baseline, so the instruction exists.
-        unsafe { _mm_prefetch::<_MM_HINT_T0>(address) };
+        unsafe {
+            match level {
+                Level::First => _mm_prefetch::<_MM_HINT_T0>(address),
+                Level::Second => _mm_prefetch::<_MM_HINT_T1>(address),
+            }
+        };
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
+        let _ = level;
         std::hint::black_box(*element);
     }
 }

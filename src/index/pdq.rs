@@ -8,7 +8,7 @@ use super::{PdqMatch, PdqNeighbour, too_many};
 use crate::error::Result;
 use crate::hash::pdq::{Dihedral, PdqHash};
 use crate::pages::advise_huge_pages;
-use crate::prefetch::prefetch;
+use crate::prefetch::{Level, prefetch};
 
 /// Chunks the 256 bits are split into, one table each.
 const CHUNKS: usize = 16;
@@ -63,9 +63,19 @@ const WALK_BATCH: usize = 4096;
 /// was 1.5 times slower on the AMD EPYC machine of 2026-12-07
 /// (`benches/index.rs`).
 const READ_AHEAD: usize = 32;
-/// Buckets between asking for a bucket's lines of [`Slots`] and filtering
-/// them (see [`PdqIndex::probe_slots`]).
-const SLOT_READ_AHEAD: usize = 32;
+/// Buckets between asking for a bucket's lines of [`Slots`] into the
+/// first-level cache and filtering them (see [`PdqIndex::probe_slots`]).
+const SLOT_READ_AHEAD: usize = 16;
+/// Buckets between asking for a bucket's lines of [`Slots`] into the
+/// second-level cache and filtering them. With both, a query at a million
+/// entries took about 0.89 times as long as with the first level only,
+/// 32 buckets ahead (the ratio to the index without its hashes, run in
+/// turns in one process, three runs each: median 0.65 against 0.73,
+/// 2026-12-07); 32 and 128 gave 0.66. A first level asked alone for lines
+/// 48 or 64 buckets ahead was no faster: its few slots for lines on their
+/// way fill (a quarter of the query's samples in the server sat on its
+/// prefetches).
+const SLOT_READ_FAR: usize = 64;
 /// The shortest list whose index, when it holds its hashes
 /// ([`PdqIndex::over_keeping_hashes`]), keeps its buckets in [`Slots`]:
 /// about half a million. Their 64 MiB (a line a bucket of 16 tables) would
@@ -880,17 +890,25 @@ impl PdqIndex {
     /// the filter passes.
     fn probe_slots(&self, slots: &Slots, queries: &[[u64; 4]], max_distance: u32) -> Vec<(u32, u32, u8)> {
         let (pair_radius, radius) = radii(max_distance);
-        // Two walks of the same buckets, `SLOT_READ_AHEAD` apart.
-        let mut ahead = Probes::new(queries, &masks(radius), pair_radius);
-        let behind = ahead.clone();
+        // Three walks of the same buckets: `SLOT_READ_FAR` ahead asking for
+        // their lines into the second-level cache, `SLOT_READ_AHEAD` ahead
+        // into the first, and the filter.
+        let mut farther = Probes::new(queries, &masks(radius), pair_radius);
+        let (mut ahead, behind) = (farther.clone(), farther.clone());
         let mut found = Candidates::new(self, queries, max_distance);
         let mut odd: Vec<OddCandidate> = Vec::new();
+        for probe in farther.by_ref().take(SLOT_READ_FAR) {
+            slots.prefetch(usize::from(probe.table), usize::from(probe.value), Level::Second);
+        }
         for probe in ahead.by_ref().take(SLOT_READ_AHEAD) {
-            slots.prefetch(usize::from(probe.table), usize::from(probe.value));
+            slots.prefetch(usize::from(probe.table), usize::from(probe.value), Level::First);
         }
         for probe in behind {
+            if let Some(next) = farther.next() {
+                slots.prefetch(usize::from(next.table), usize::from(next.value), Level::Second);
+            }
             if let Some(next) = ahead.next() {
-                slots.prefetch(usize::from(next.table), usize::from(next.value));
+                slots.prefetch(usize::from(next.table), usize::from(next.value), Level::First);
             }
             let (k, value) = (usize::from(probe.table), usize::from(probe.value));
             let (slot, kept, spilled) = slots.bucket(k, value);
@@ -912,7 +930,7 @@ impl PdqIndex {
                 } else if partner_distance > radius {
                     // As in `probe`: its even table's bucket `partner`,
                     // asked for now, holds it with partner `value`.
-                    slots.prefetch(even_k, usize::from(partner));
+                    slots.prefetch(even_k, usize::from(partner), Level::First);
                     odd.push(OddCandidate { pair, even: partner, odd: value as u16, distance, variant: probe.variant });
                 }
             };

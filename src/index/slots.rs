@@ -3,7 +3,7 @@
 //! filters (see [`Slots`]).
 
 use crate::pages::advise_huge_pages;
-use crate::prefetch::prefetch;
+use crate::prefetch::{Level, prefetch_into};
 
 /// `u16`s in a cache line of 64 bytes.
 const LINE: usize = 32;
@@ -123,13 +123,14 @@ impl Slots {
         self.tables.push(table);
     }
 
-    /// Asks for the lines of bucket `v` of table `k` (see `crate::prefetch`).
+    /// Asks for the lines of bucket `v` of table `k`, into the cache
+    /// `level` (see `crate::prefetch`).
     #[inline]
-    pub(super) fn prefetch(&self, k: usize, v: usize) {
+    pub(super) fn prefetch(&self, k: usize, v: usize, level: Level) {
         let Some(table) = self.tables.get(k) else { return };
         let at = table.base + v * table.per;
         for line in (0..table.per).step_by(LINE) {
-            prefetch(&table.data, at + line);
+            prefetch_into(&table.data, at + line, level);
         }
     }
 
