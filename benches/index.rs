@@ -169,41 +169,47 @@ struct Row {
     held: Option<HeldRow>,
 }
 
-/// An index that holds the hashes (`PdqIndex::over_keeping_hashes`, as
-/// `prescan serve` builds) beside one that does not, timed in turn.
+/// The indexes that hold the hashes (`PdqIndex::over_keeping_hashes`, as
+/// `prescan serve` builds), their buckets in rows and in slots, beside the
+/// one that does not, timed in turn.
 struct HeldRow {
-    /// Its memory per entry, hashes included.
-    bytes_per_entry: f64,
-    p50: f64,
-    p99: f64,
-    /// The index without the hashes, timed in the same turns.
-    plain_p50: f64,
-    plain_p99: f64,
+    /// Memory per entry, hashes included: rows, slots.
+    bytes_per_entry: [f64; 2],
+    /// p50 and p99 of the index without the hashes, then rows, then slots,
+    /// timed in the same turns.
+    p50: [f64; 3],
+    p99: [f64; 3],
 }
 
-/// Times `plain` and an index of the same hashes that holds them, in turns
-/// of 100 queries (so that a machine whose speed drifts gives both the same
-/// conditions), and checks that they answer alike.
+/// Times `plain` and two indexes of the same hashes that hold them (their
+/// buckets in rows, `PdqIndex::with_tables_holding`, and in slots,
+/// `PdqIndex::with_tables_in_slots`, which `over_keeping_hashes` builds
+/// from `SLOTS_FROM` entries on), in turns of 100 queries (so that a
+/// machine whose speed drifts gives all three the same conditions), and
+/// checks that they answer alike.
 fn held_beside(plain: &PdqIndex, hashes: &[PdqHash], queries: &[[PdqHash; 8]]) -> HeldRow {
     let bytes: Vec<u8> = hashes.iter().flat_map(PdqHash::to_bytes).collect();
-    let held = PdqIndex::over_keeping_hashes(HashStore::owned(bytes).unwrap()).unwrap();
-    assert!(held.holds_hashes() && held.has_tables());
-    let (mut plain_times, mut held_times) = (Vec::new(), Vec::new());
+    let rows = PdqIndex::with_tables_holding(HashStore::owned(bytes.clone()).unwrap()).unwrap();
+    let slots = PdqIndex::with_tables_in_slots(HashStore::owned(bytes).unwrap()).unwrap();
+    let indexes = [plain, &rows, &slots];
+    let mut times: [Vec<Duration>; 3] = Default::default();
     for turn in queries.chunks(100) {
-        let (times, plain_results) = time_each(turn, |q| plain.query_dihedral(q, MAX_DISTANCE));
-        plain_times.extend(times);
-        let (times, held_results) = time_each(turn, |q| held.query_dihedral(q, MAX_DISTANCE));
-        held_times.extend(times);
-        assert_eq!(plain_results, held_results, "the two indexes disagree");
+        let mut answers = Vec::new();
+        for (index, times) in indexes.iter().zip(&mut times) {
+            let (t, results) = time_each(turn, |q| index.query_dihedral(q, MAX_DISTANCE));
+            times.extend(t);
+            answers.push(results);
+        }
+        assert!(answers.windows(2).all(|w| w[0] == w[1]), "the indexes disagree");
     }
-    plain_times.sort();
-    held_times.sort();
+    for t in &mut times {
+        t.sort();
+    }
+    let per_entry = |i: &PdqIndex| (i.memory_bytes() + i.hash_bytes()) as f64 / hashes.len().max(1) as f64;
     HeldRow {
-        bytes_per_entry: (held.memory_bytes() + held.hash_bytes()) as f64 / hashes.len().max(1) as f64,
-        p50: percentile(&held_times, 0.50),
-        p99: percentile(&held_times, 0.99),
-        plain_p50: percentile(&plain_times, 0.50),
-        plain_p99: percentile(&plain_times, 0.99),
+        bytes_per_entry: [per_entry(&rows), per_entry(&slots)],
+        p50: std::array::from_fn(|i| percentile(&times[i], 0.50)),
+        p99: std::array::from_fn(|i| percentile(&times[i], 0.99)),
     }
 }
 
@@ -420,23 +426,39 @@ fn main() {
     }
     println!(
         "\nHolding the hashes (PdqIndex::over_keeping_hashes, as prescan serve builds): candidates checked by reading \
-         their hashes, not through the links; the two indexes timed in turns of 100 queries (µs per query)"
+         their hashes, not through the links; the buckets in rows (under SLOTS_FROM entries) or in slots (from it); \
+         the three indexes timed in turns of 100 queries (µs per query; ratio: p50 over that of the index without \
+         the hashes)"
     );
     println!(
-        "{:>10} {:>8} {:>10} {:>10} {:>12} {:>12} {:>7}",
-        "entries", "B/entry", "held p50", "held p99", "plain p50", "plain p99", "ratio"
+        "{:>10} {:>8} {:>8} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>6} {:>6}",
+        "entries",
+        "B/e rows",
+        "B/e slot",
+        "plain p50",
+        "plain p99",
+        "rows p50",
+        "rows p99",
+        "slots p50",
+        "slots p99",
+        "rows",
+        "slots"
     );
     for r in &rows {
         if let Some(h) = &r.held {
             println!(
-                "{:>10} {:>8.1} {:>10.1} {:>10.1} {:>12.1} {:>12.1} {:>7.2}",
+                "{:>10} {:>8.1} {:>8.1} {:>10.1} {:>10.1} {:>10.1} {:>10.1} {:>10.1} {:>10.1} {:>6.2} {:>6.2}",
                 r.size,
-                h.bytes_per_entry,
-                h.p50,
-                h.p99,
-                h.plain_p50,
-                h.plain_p99,
-                h.p50 / h.plain_p50
+                h.bytes_per_entry[0],
+                h.bytes_per_entry[1],
+                h.p50[0],
+                h.p99[0],
+                h.p50[1],
+                h.p99[1],
+                h.p50[2],
+                h.p99[2],
+                h.p50[1] / h.p50[0],
+                h.p50[2] / h.p50[0],
             );
         }
     }
