@@ -51,16 +51,24 @@
 //! rounds had asked for). On the machine of 2026-12-02 the rounds had been
 //! the faster (a pipeline 16 to 256 buckets ahead was 1.2 times slower);
 //! both took the query from 130 µs p50 with plain reads ahead of use
-//! to about 91 µs there. Also tried, slower: a line of 64 bytes a bucket
-//! holding its range and first 28 partners, one read a bucket instead of
-//! two (1.3 times slower: 64 MiB of lines miss the TLB, where the 4 MiB of
-//! offsets mostly do not). Keeping the hashes beside the tables, with entry
-//! numbers in place of the links, is what `PdqIndex::over_keeping_hashes`
-//! builds (88 bytes an entry against 59, hashes included): the third table
-//! times it in turns with the index that does not hold them (about 0.9 times
-//! as long a query at a million, 2026-12-07; 1.2 times faster against an
-//! earlier version of the query). A query
-//! at a distance past
+//! to about 91 µs there. Also tried then, slower: a line of 64 bytes a
+//! bucket holding its range and first 28 partners, one read a bucket
+//! instead of two (1.3 times slower: 64 MiB of lines miss the TLB, where
+//! the 4 MiB of offsets mostly do not). With huge pages (`crate::pages`,
+//! added later that day) that reason went: on 2026-12-07 (fifth session)
+//! the index that holds its hashes keeps its buckets in such lines
+//! (`index::slots`, from `SLOTS_FROM` entries), its query 0.69 times as
+//! long as with the rows (the third table: p50 59.9 against 87.0 µs at a
+//! million), each bucket's lines asked for into the second-level cache 64
+//! buckets ahead and into the first 16 ahead.
+//!
+//! Keeping the hashes beside the tables, with entry numbers in place of
+//! the links, is what `PdqIndex::over_keeping_hashes` builds (88 bytes an
+//! entry in rows, 123 in slots, against 59, hashes included): the third
+//! table times both in turns with the index that does not hold them (in
+//! rows about 0.9 times as long a query at a million, 2026-12-07; 1.2 times
+//! faster against an earlier version of the query). A query at a distance
+//! past
 //! `MAX_INDEXED_DISTANCE`, and `PdqIndex::nearest_dihedral`, read
 //! every hash: an index built by `PdqIndex::over_keeping_hashes` reads
 //! them from the list (about 15 ms for a million), others put them back

@@ -189,9 +189,13 @@ fn radii(max_distance: u32) -> (u32, u32) {
 /// and its even tables keep the entry at each position in place of the
 /// links (as many bits; table 0's entry numbers and the directory go): a
 /// candidate the filter passes is checked by reading its entry number,
-/// then its hash, instead of following the links pair by pair. That costs
-/// 88 bytes an entry at a million, hashes included, for a query about 0.92
-/// times as long; `prescan serve` builds it.
+/// then its hash, instead of following the links pair by pair. From
+/// [`SLOTS_FROM`] entries on, its buckets' partners are kept in
+/// [`Slots`], a few whole cache lines a bucket at a place known without a
+/// read, instead of rows: a bucket is one read, not a line of offsets and
+/// then its partners. At a million entries that costs 123 bytes an entry,
+/// hashes included (88 in rows), for a query about 0.63 times as long as
+/// the default's (0.92 in rows); `prescan serve` builds it.
 ///
 /// # What it costs
 /// A checked candidate costs a few dependent reads per pair (a link, a
@@ -328,10 +332,13 @@ impl PdqIndex {
     /// [`MAX_INDEXED_DISTANCE`]) read them in milliseconds, and a query
     /// checks each candidate the filter passes by reading its hash, in place
     /// of following the links through the tables. Its even tables keep the
-    /// entry at each position instead of the links (as many bits). A list of
-    /// a million then costs 88 bytes an entry, hashes included, against 59;
-    /// a dihedral query at 31 took about 0.92 times as long (alternated in
-    /// one process, 2026-12-07). `prescan serve` builds this one.
+    /// entry at each position instead of the links (as many bits), and from
+    /// [`SLOTS_FROM`] entries on its buckets are in slots
+    /// ([`PdqIndex::with_tables_in_slots`]). A list of a million then costs
+    /// 123 bytes an entry, hashes included, against 59; a dihedral query at
+    /// 31 took about 0.63 times as long (`benches/index.rs` times the three
+    /// layouts in turns: p50 59.9 µs in slots, 87.0 in rows, 94.8 without
+    /// the hashes, 2026-12-07). `prescan serve` builds this one.
     ///
     /// # Errors
     /// [`Error::ListTooLarge`](crate::Error::ListTooLarge) for more than `u32::MAX` hashes.
