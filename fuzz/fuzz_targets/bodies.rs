@@ -57,7 +57,8 @@ pub fn list_import(data: &[u8]) {
 }
 
 /// Any bytes as PDQ hashes: the index with tables (links, packed entry
-/// numbers, sampled directory) must answer exactly as a linear scan does,
+/// numbers, sampled directory), and the one in slots, must answer exactly
+/// as a linear scan does,
 /// give every hash back, and never panic. The first byte picks the
 /// distance, the next 32 the query (its eight variants are bit flips of
 /// it), the rest are the list's hashes.
@@ -68,7 +69,10 @@ pub fn pdq_index(data: &[u8]) {
     let hashes: Vec<PdqHash> =
         list.chunks_exact(32).map(|c| PdqHash::from_bytes(c.try_into().unwrap_or([0; 32]))).collect();
     let Ok(store) = HashStore::owned(list.to_vec()) else { return };
-    let Ok(index) = PdqIndex::with_tables(store) else { return };
+    let Ok(index) = PdqIndex::with_tables(store.clone()) else { return };
+    // The layout `prescan serve` builds for long lists: buckets in slots,
+    // candidates checked from the hashes.
+    let Ok(slotted) = PdqIndex::with_tables_in_slots(store) else { return };
     let q = PdqHash::from_bytes(*query).words();
     let variants: [PdqHash; 8] = std::array::from_fn(|v| {
         let mut w = q;
@@ -76,7 +80,9 @@ pub fn pdq_index(data: &[u8]) {
         PdqHash::from_words(w)
     });
     let distance = u32::from(d) % 64;
-    assert_eq!(index.query_dihedral(&variants, distance), pdq_linear_scan(&hashes, &variants, distance));
+    let want = pdq_linear_scan(&hashes, &variants, distance);
+    assert_eq!(index.query_dihedral(&variants, distance), want);
+    assert_eq!(slotted.query_dihedral(&variants, distance), want);
     assert_eq!(index.nearest_dihedral(&variants).map(|m| (m.distance, m.entry)), {
         let all = pdq_linear_scan(&hashes, &variants, 256);
         all.first().map(|m| (m.distance, m.entry))

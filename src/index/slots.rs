@@ -104,6 +104,10 @@ impl Slots {
         let room = per - 1;
         let mut start = 0;
         for (v, &length) in lengths.iter().enumerate() {
+            if length == 0 {
+                // Its slot is zeros already, its pages maybe not yet touched.
+                continue;
+            }
             let bucket = partners.get(start..start + length).unwrap_or(&[]);
             start += length;
             let at = base + v * per;
