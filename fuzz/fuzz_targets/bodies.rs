@@ -57,8 +57,8 @@ pub fn list_import(data: &[u8]) {
 }
 
 /// Any bytes as PDQ hashes: the index with tables (links, packed entry
-/// numbers, sampled directory), and the one in slots, must answer exactly
-/// as a linear scan does,
+/// numbers, sampled directory), and for some inputs the one in slots,
+/// must answer exactly as a linear scan does,
 /// give every hash back, and never panic. The first byte picks the
 /// distance, the next 32 the query (its eight variants are bit flips of
 /// it), the rest are the list's hashes.
@@ -70,9 +70,12 @@ pub fn pdq_index(data: &[u8]) {
         list.chunks_exact(32).map(|c| PdqHash::from_bytes(c.try_into().unwrap_or([0; 32]))).collect();
     let Ok(store) = HashStore::owned(list.to_vec()) else { return };
     let Ok(index) = PdqIndex::with_tables(store.clone()) else { return };
-    // The layout `prescan serve` builds for long lists: buckets in slots,
-    // candidates checked from the hashes.
-    let Ok(slotted) = PdqIndex::with_tables_in_slots(store) else { return };
+    // The layout `prescan serve` builds for long lists, buckets in slots
+    // and candidates checked from the hashes, for a quarter of the inputs
+    // (the first byte's top two bits set): its 64 MiB of slots, zeroed by
+    // the address sanitizer's allocator, took the target from 114 to 12
+    // runs a second when built for every input.
+    let slotted = if d >= 0xC0 { PdqIndex::with_tables_in_slots(store).ok() } else { None };
     let q = PdqHash::from_bytes(*query).words();
     let variants: [PdqHash; 8] = std::array::from_fn(|v| {
         let mut w = q;
@@ -82,7 +85,9 @@ pub fn pdq_index(data: &[u8]) {
     let distance = u32::from(d) % 64;
     let want = pdq_linear_scan(&hashes, &variants, distance);
     assert_eq!(index.query_dihedral(&variants, distance), want);
-    assert_eq!(slotted.query_dihedral(&variants, distance), want);
+    if let Some(slotted) = &slotted {
+        assert_eq!(slotted.query_dihedral(&variants, distance), want);
+    }
     assert_eq!(index.nearest_dihedral(&variants).map(|m| (m.distance, m.entry)), {
         let all = pdq_linear_scan(&hashes, &variants, 256);
         all.first().map(|m| (m.distance, m.entry))
