@@ -890,11 +890,12 @@ impl PdqIndex {
 
     /// What [`PdqIndex::probe`] finds, from [`Whole::Held`]'s slots: each
     /// bucket is one read whose place is known without a read (see
-    /// [`Slots`]), so the pipeline has one step, asking for a bucket's
-    /// lines [`SLOT_READ_AHEAD`] buckets before they are filtered. A
+    /// [`Slots`]), so the pipeline only asks for a bucket's lines, into the
+    /// second-level cache [`SLOT_READ_FAR`] buckets before they are
+    /// filtered and into the first [`SLOT_READ_AHEAD`] before. A
     /// candidate's position (the bucket's first position in its table's
-    /// offsets, plus its place in the bucket) is worked out only for those
-    /// the filter passes.
+    /// offsets, plus its place in the bucket) is read only for those the
+    /// filter passes, when they are checked ([`check_held`]).
     fn probe_slots(&self, slots: &Slots, queries: &[[u64; 4]], max_distance: u32) -> Vec<(u32, u32, u8)> {
         let (pair_radius, radius) = radii(max_distance);
         // Three walks of the same buckets: `SLOT_READ_FAR` ahead asking for
