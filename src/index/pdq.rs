@@ -77,7 +77,7 @@ const SLOT_READ_AHEAD: usize = 16;
 /// prefetches).
 const SLOT_READ_FAR: usize = 64;
 /// The shortest list whose index, when it holds its hashes
-/// ([`PdqIndex::over_keeping_hashes`]), keeps its buckets in [`Slots`]:
+/// ([`PdqIndex::over_keeping_hashes`]), keeps its buckets in slots (`index::slots`):
 /// about half a million. Their 64 MiB (a line a bucket of 16 tables) would
 /// cost more than 128 bytes an entry on a shorter list, whose rows (under
 /// 16 MiB) mostly come from the last-level cache anyway.
@@ -191,7 +191,7 @@ fn radii(max_distance: u32) -> (u32, u32) {
 /// candidate the filter passes is checked by reading its entry number,
 /// then its hash, instead of following the links pair by pair. From
 /// [`SLOTS_FROM`] entries on, its buckets' partners are kept in
-/// [`Slots`], a few whole cache lines a bucket at a place known without a
+/// slots (`index::slots`), a few whole cache lines a bucket at a place known without a
 /// read, instead of rows: a bucket is one read, not a line of offsets and
 /// then its partners. At a million entries that costs 123 bytes an entry,
 /// hashes included (88 in rows), for a query about 0.63 times as long as
