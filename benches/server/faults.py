@@ -49,7 +49,12 @@ def hostile(i):
     if kind == 0:
         return "random bytes", dict(body=bytes(rng.getrandbits(8) for _ in range(rng.randint(1, 2000))))
     if kind == 1:
-        return "oversized body", dict(body=b'{"files":[{"md5":"' + b"0" * 300_000 + b'"}]}')
+        # Over the 1 MiB limit: sent whole (the server reads and drops the
+        # excess, then answers 413), or declared far larger than what is
+        # sent (refused on its Content-Length, before reading).
+        if (i // 8) % 2 == 0:
+            return "oversized body", dict(body=b'{"files":[{"md5":"' + b"0" * 1_500_000 + b'"}]}')
+        return "oversized body (declared 64 MiB)", dict(body=b'{"files":[{"md5":"', length=64 << 20)
     if kind == 2:
         return "bad hex", dict(body=json.dumps({"files": [{"pdq": "zz" * 32, "pdqQuality": 90}]}).encode())
     if kind == 3:
