@@ -249,8 +249,8 @@ enum Whole {
     },
     /// By its hash, read from `hashes`, those the index holds (see
     /// [`check_held`]): `entries[p]` is the entry (its index in list order)
-    /// at each position of even table `2p`. The buckets' partners are in
-    /// `slots`, not in rows (see [`PdqIndex::probe_slots`]).
+    /// at each position of even table `2p`. With `slots`, the buckets'
+    /// partners are there, not in rows (see [`PdqIndex::probe_slots`]).
     Held { entries: Vec<Packed>, hashes: HashStore, slots: Option<Slots> },
 }
 
@@ -417,39 +417,34 @@ impl PdqIndex {
         // reads most of their TLB misses (see `crate::pages`).
         let mut offsets = vec![0u32; CHUNKS * OFFSETS_PER_TABLE];
         advise_huge_pages(&mut offsets);
+        // The rows of every table; none for slots, whose tables are laid
+        // out from one table's rows at a time (`rows` below).
+        let in_slots = layout == Layout::HeldSlots;
+        let mut partners = if in_slots { Vec::new() } else { vec![0u16; CHUNKS * n] };
+        advise_huge_pages(&mut partners);
         // Each entry's position in the even table being built.
         let mut current = vec![0u32; n];
-        if layout == Layout::HeldSlots {
-            // One table's rows at a time, laid out in slots as it is built.
-            let mut rows = vec![0u16; n];
-            let mut slots = Slots::new(n, BUCKETS);
+        if layout != Layout::Links {
+            // Held: each even table's entry numbers in place of the links.
+            let mut rows = if in_slots { vec![0u16; n] } else { Vec::new() };
+            let mut slots = in_slots.then(|| Slots::new(n, BUCKETS));
             let mut entries = Vec::with_capacity(PAIRS);
             for (k, table_offsets) in offsets.chunks_exact_mut(OFFSETS_PER_TABLE).enumerate() {
                 let even = k % 2 == 0;
-                build_table(hashes, k, table_offsets, &mut rows, even.then_some(&mut current[..]));
-                slots.push(table_offsets, &rows);
+                let table_rows =
+                    if in_slots { &mut rows[..] } else { partners.get_mut(k * n..(k + 1) * n).unwrap_or(&mut []) };
+                build_table(hashes, k, table_offsets, table_rows, even.then_some(&mut current[..]));
+                if let Some(slots) = &mut slots {
+                    slots.push(table_offsets, table_rows);
+                }
                 if even {
                     entries.push(entry_numbers(&current, bits));
                 }
             }
-            let whole = Whole::Held { entries, hashes: hashes.clone(), slots: Some(slots) };
-            return Ok(PdqIndex { len: n, hashes: Some(hashes.clone()), offsets, partners: Vec::new(), whole });
-        }
-        let mut partners = vec![0u16; CHUNKS * n];
-        advise_huge_pages(&mut partners);
-        let tables = offsets.chunks_exact_mut(OFFSETS_PER_TABLE).zip(partners.chunks_mut(n));
-        if layout == Layout::HeldRows {
-            let mut entries = Vec::with_capacity(PAIRS);
-            for (k, (table_offsets, table_partners)) in tables.enumerate() {
-                let even = k % 2 == 0;
-                build_table(hashes, k, table_offsets, table_partners, even.then_some(&mut current[..]));
-                if even {
-                    entries.push(entry_numbers(&current, bits));
-                }
-            }
-            let whole = Whole::Held { entries, hashes: hashes.clone(), slots: None };
+            let whole = Whole::Held { entries, hashes: hashes.clone(), slots };
             return Ok(PdqIndex { len: n, hashes: Some(hashes.clone()), offsets, partners, whole });
         }
+        let tables = offsets.chunks_exact_mut(OFFSETS_PER_TABLE).zip(partners.chunks_mut(n));
         // Each entry's position in table 0 and in the last even table built.
         let mut first = vec![0u32; n];
         let mut previous = vec![0u32; n];
@@ -999,7 +994,7 @@ impl PdqIndex {
 /// needs (see [`Probe`]), worked out one at a time from what each variant's
 /// table and each mask need, worked out once. [`PdqIndex::probe`] collects
 /// them (it fills in their ranges a step before it filters them);
-/// [`PdqIndex::probe_slots`] runs two of these a few buckets apart, in
+/// [`PdqIndex::probe_slots`] runs three of these some buckets apart, in
 /// place of writing 2,176 buckets down and reading them back (5% of the
 /// server's time). Built by nested `flat_map`s, and with the query's
 /// partner chunk and the limit worked out as each bucket was filtered,

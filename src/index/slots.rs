@@ -102,14 +102,15 @@ impl Slots {
         let base = data.as_ptr().align_offset(LINE * std::mem::size_of::<u16>()).min(LINE);
         let mut table = SlotTable { per, base, data, spill_at: Vec::new(), spill: Vec::new() };
         let room = per - 1;
-        let mut start = 0;
-        for (v, &length) in lengths.iter().enumerate() {
-            if length == 0 {
+        for (v, range) in offsets.windows(2).enumerate() {
+            let bucket = match range {
+                [start, end] => partners.get(*start as usize..*end as usize).unwrap_or(&[]),
+                _ => &[],
+            };
+            if bucket.is_empty() {
                 // Its slot is zeros already, its pages maybe not yet touched.
                 continue;
             }
-            let bucket = partners.get(start..start + length).unwrap_or(&[]);
-            start += length;
             let at = base + v * per;
             let Some(slot) = table.data.get_mut(at..at + per) else { continue };
             let kept = bucket.len().min(room);
